@@ -1,0 +1,31 @@
+"""Fixtures shared by every test: an isolated WORKBENCH_HOME and projects folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.settings import get_settings
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def workbench_home(tmp_path_factory, monkeypatch) -> Path:
+    """Every test gets its own WORKBENCH_HOME, so nothing touches the user's data."""
+    home = tmp_path_factory.mktemp("workbench-home")
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    get_settings.cache_clear()
+    yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def repo_projects(monkeypatch) -> Path:
+    """Point the projects folder at the repository's ``projects/`` (the example project)."""
+    projects = REPO_ROOT / "projects"
+    monkeypatch.setenv("WORKBENCH_PROJECTS_DIR", str(projects))
+    get_settings.cache_clear()
+    return projects

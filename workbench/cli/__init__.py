@@ -1,0 +1,86 @@
+"""The ``workbench`` command: subcommands grouped by noun, loaded only when used.
+
+Importing this package must stay cheap: it imports neither Textual nor litellm,
+and each subcommand's module is imported only when that subcommand runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from workbench import __version__
+from workbench.errors import WorkbenchError
+
+# name -> "module:attribute" of the click command; later capabilities add theirs here.
+COMMANDS: dict[str, str] = {
+    "new": "workbench.cli.scaffold:new",
+    "update": "workbench.cli.scaffold:update",
+    "projects": "workbench.cli.projects:projects",
+    "locate": "workbench.cli.locate:locate",
+    "tui": "workbench.cli.tui:tui",
+}
+
+
+class UserError(click.ClickException):
+    """A ``WorkbenchError`` shown the way click shows its own errors: one line, its exit code."""
+
+    def __init__(self, error: WorkbenchError) -> None:
+        super().__init__(error.message)
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use, and whose errors are one line."""
+
+    def __init__(self, *args, lazy: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            module_name, attribute = self.lazy[name].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return super().get_command(ctx, name)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WorkbenchError as error:
+            raise UserError(error) from None
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, prog_name="workbench")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Agent Workbench: scaffold, run, watch, evaluate and ship AI agents, locally.
+
+    Run without a command to open the terminal UI.
+    """
+    if ctx.invoked_subcommand is None:
+        from workbench.cli.tui import launch
+
+        launch()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``workbench`` console script."""
+    try:
+        cli.main(args=argv, prog_name="workbench")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,168 @@
+"""``workbench.toml``: a project's contract with the workbench, parsed and validated."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbench.errors import ConfigError
+
+CONFIG_FILE = "workbench.toml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProjectSection(_Section):
+    """Who the project is."""
+
+    name: str
+    package: str
+    description: str = ""
+    template: str = "agent-service"
+    template_version: str = ""
+
+
+class AgentSection(_Section):
+    """How the workbench reaches the project's agent and service."""
+
+    # ``module:function`` of an async callable taking a turn request dict and
+    # returning a turn result dict (see docs/architecture.md).
+    entry: str
+    # ``module:attribute`` of the ASGI app served by ``workbench dev``.
+    service: str = ""
+    # Folder, relative to the project, that holds the package.
+    src: str = "src"
+
+
+class ModelsSection(_Section):
+    """The models the agent routes between, as litellm model strings."""
+
+    default: str = "gpt-4o-mini"
+    cheap: str | None = None
+    strong: str | None = None
+    fallbacks: list[str] = Field(default_factory=list)
+
+
+class VariantSection(_Section):
+    """One way to run the agent: a prompt version, a model and parameters."""
+
+    prompt: str = "v1"
+    # "mock", "replay", or any litellm model string.
+    model: str = "mock"
+    params: dict[str, Any] = Field(default_factory=dict)
+    description: str = ""
+
+
+class BudgetSection(_Section):
+    """Spend limits shared by the project's budget governor and the workbench."""
+
+    tokens_per_request: int | None = None
+    tokens_per_session: int | None = None
+    usd_per_request: float | None = None
+    usd_per_day: float | None = None
+    usd_per_month: float | None = None
+    alert_thresholds: list[float] = Field(default_factory=lambda: [0.5, 0.8, 1.0])
+
+
+class MockSection(_Section):
+    """Where the deterministic mock model finds its rules and cassettes."""
+
+    rules: str = "mocks"
+    cassettes: str = "cassettes"
+    priced_as: str = "gpt-4o-mini"
+    seed: int = 0
+
+
+class EvalsSection(_Section):
+    """Eval sets and the gate that CI applies to them."""
+
+    dir: str = "evals"
+    default_set: str | None = None
+    concurrency: int | None = None
+    baseline_run: str | None = None
+    gate: dict[str, float] = Field(default_factory=dict)
+
+
+class PricingOverride(_Section):
+    """A price for a model litellm does not know (local or fine-tuned), in USD per million tokens."""
+
+    input_per_mtok: float = 0.0
+    output_per_mtok: float = 0.0
+    cached_input_per_mtok: float | None = None
+
+
+class ProjectConfig(_Section):
+    """The whole of ``workbench.toml``."""
+
+    project: ProjectSection
+    agent: AgentSection
+    models: ModelsSection = Field(default_factory=ModelsSection)
+    variants: dict[str, VariantSection] = Field(default_factory=dict)
+    budgets: BudgetSection = Field(default_factory=BudgetSection)
+    mock: MockSection = Field(default_factory=MockSection)
+    evals: EvalsSection = Field(default_factory=EvalsSection)
+    pricing: dict[str, PricingOverride] = Field(default_factory=dict)
+
+
+ModelSource = Literal["mock", "replay", "record", "real"]
+
+
+def load_config(project_dir: Path) -> ProjectConfig:
+    """Read and validate ``workbench.toml``; a problem raises ``ConfigError`` naming file:line."""
+    path = project_dir / CONFIG_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found (every project needs a {CONFIG_FILE})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read ({error})") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> ProjectConfig:
+    """Validate the text of a ``workbench.toml``; errors name the file and line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        line = match.group(1) if match else "1"
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(error))
+        raise ConfigError(f"{path}:{line}: {reason}") from None
+    try:
+        return ProjectConfig.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        keys = [str(part) for part in first["loc"]]
+        line = line_of_key(text, keys)
+        where = ".".join(keys) or "(top level)"
+        raise ConfigError(f"{path}:{line}: {where}: {first['msg']}") from None
+
+
+def line_of_key(text: str, keys: list[str]) -> int:
+    """The 1-based line where the deepest of ``keys`` is defined, best effort."""
+    lines = text.splitlines()
+    best = 1
+    for depth in range(len(keys), 0, -1):
+        table = ".".join(keys[: depth - 1])
+        key = keys[depth - 1]
+        in_table = table == ""
+        for number, line in enumerate(lines, start=1):
+            stripped = line.strip()
+            header = re.match(r"^\[\[?\s*([^\]]+?)\s*\]\]?$", stripped)
+            if header:
+                name = header.group(1).replace('"', "")
+                in_table = name == table
+                if name == ".".join(keys[:depth]):
+                    return number
+                continue
+            if in_table and re.match(rf'^"?{re.escape(key)}"?\s*=', stripped):
+                return number
+        if best != 1:
+            break
+    return best

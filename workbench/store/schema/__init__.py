@@ -1,0 +1,12 @@
+"""Migration sets, one module per capability, applied in the order listed here."""
+
+from __future__ import annotations
+
+from sqlite_utils.migrations import Migrations
+
+from workbench.store.schema import projects
+
+
+def migration_sets() -> list[Migrations]:
+    """Every migration set, in the order they must be applied."""
+    return [projects.migrations]

@@ -1,0 +1,129 @@
+"""One writer thread per process that commits items to SQLite in batches.
+
+Readers may open as many connections as they like; every write goes through a
+``BatchWriter`` so there is one writer, few transactions, and back-pressure
+(``submit`` refuses work when the queue is full) instead of unbounded memory.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from sqlite_utils import Database
+
+from workbench.store.db import connect
+
+T = TypeVar("T")
+
+_STOP = object()
+
+
+class QueueFull(Exception):
+    """The writer's queue is full; the caller should retry later."""
+
+
+class BatchWriter(Generic[T]):
+    """Commit submitted items through ``write_batch`` on a single dedicated connection.
+
+    Each ``submit`` returns a future that resolves once the items are committed
+    (or fails with the error that prevented it), so a caller can acknowledge
+    only what was really stored.
+    """
+
+    def __init__(
+        self,
+        write_batch: Callable[[Database, list[T]], None],
+        *,
+        path: Path | None = None,
+        max_batch: int = 2048,
+        max_delay: float = 0.02,
+        max_queue: int = 256,
+        name: str = "workbench-writer",
+    ) -> None:
+        self._write_batch = write_batch
+        self._path = path
+        self._max_batch = max_batch
+        self._max_delay = max_delay
+        self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def submit(self, items: Sequence[T], *, block: bool = False) -> Future[int]:
+        """Queue ``items`` for writing; raises ``QueueFull`` when the queue is full."""
+        future: Future[int] = Future()
+        try:
+            self._queue.put((list(items), future), block=block)
+        except queue.Full:
+            raise QueueFull("the writer's queue is full") from None
+        return future
+
+    def write(self, items: Sequence[T], timeout: float | None = 30.0) -> int:
+        """Write ``items`` and wait until they are committed."""
+        return self.submit(items, block=True).result(timeout=timeout)
+
+    def close(self) -> None:
+        """Write everything still queued, then stop the thread."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+    def __enter__(self) -> BatchWriter[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self) -> None:
+        try:
+            db = connect(self._path, check_same_thread=True)
+        except BaseException as error:  # reported to the constructor's caller
+            self._error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                break
+            pending = [first]
+            count = len(first[0])
+            deadline = time.monotonic() + self._max_delay
+            while count < self._max_batch:
+                timeout = deadline - time.monotonic()
+                try:
+                    item = self._queue.get(timeout=max(timeout, 0)) if timeout > 0 else (
+                        self._queue.get_nowait()
+                    )
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                pending.append(item)
+                count += len(item[0])
+            self._commit(db, pending)
+        db.conn.close()
+
+    def _commit(self, db: Database, pending: list[tuple[list[T], Future[int]]]) -> None:
+        rows = [row for items, _ in pending for row in items]
+        try:
+            with db.conn:
+                self._write_batch(db, rows)
+        except BaseException as error:
+            for _, future in pending:
+                future.set_exception(error)
+            return
+        for items, future in pending:
+            future.set_result(len(items))

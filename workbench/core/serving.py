@@ -1,0 +1,80 @@
+"""Serving an ASGI app on 127.0.0.1 in a background thread, for in-process servers and tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import uvicorn
+
+from workbench.errors import WorkbenchError
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that is free on ``host`` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex((host, port)) == 0
+
+
+@dataclass
+class RunningServer:
+    """An ASGI app served by uvicorn in a daemon thread; ``stop()`` shuts it down."""
+
+    host: str
+    port: int
+    server: uvicorn.Server
+    thread: threading.Thread
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """The base address, e.g. ``http://127.0.0.1:4318``."""
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask uvicorn to exit and wait for its thread."""
+        self.server.should_exit = True
+        self.thread.join(timeout)
+
+    def __enter__(self) -> RunningServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve_in_thread(
+    app, *, host: str = "127.0.0.1", port: int = 0, name: str = "server", **uvicorn_options
+) -> RunningServer:
+    """Start ``app`` on ``host:port`` (0 picks a free port) and wait until it accepts requests."""
+    if port == 0:
+        port = free_port(host)
+    elif port_in_use(host, port):
+        raise WorkbenchError(f"{host}:{port} is already in use; choose another port with --port")
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level="warning", lifespan="on", **uvicorn_options
+    )
+    server = uvicorn.Server(config)
+    # A server in a thread must not install signal handlers (only the main thread may).
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive():
+            raise WorkbenchError(f"{name} could not start on {host}:{port}")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise WorkbenchError(f"{name} did not start on {host}:{port} within 10 s")
+        time.sleep(0.01)
+    return RunningServer(host=host, port=port, server=server, thread=thread)

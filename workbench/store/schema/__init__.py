@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
-from workbench.store.schema import projects
+from workbench.store.schema import projects, spans
 
 
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they must be applied."""
-    return [projects.migrations]
+    return [projects.migrations, spans.migrations]

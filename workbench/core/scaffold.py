@@ -1,0 +1,336 @@
+"""Scaffolding projects from templates, updating them with a three-way merge, and listing them.
+
+The CLI (``workbench new``, ``update``, ``projects list``) and the TUI both call
+these functions; they return pydantic models and raise ``WorkbenchError``s.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from workbench import locations
+from workbench.core import render
+from workbench.core.config import CONFIG_FILE
+from workbench.core.merge import Outcome, plan_merge
+from workbench.core.projects import PROJECT_NAME, resolve_project_dir
+from workbench.core.render import ANSWERS_FILE, available_templates
+from workbench.errors import InvalidName, TargetExists, TemplateError
+from workbench.store import projects as store
+from workbench.store.db import connect
+
+__all__ = [
+    "ProjectInfo",
+    "ScaffoldResult",
+    "UpdateResult",
+    "available_templates",
+    "list_projects",
+    "remember_project",
+    "scaffold_project",
+    "update_project",
+    "validate_name",
+]
+
+DEFAULT_TEMPLATE = "agent-service"
+
+
+class ScaffoldResult(BaseModel):
+    """What ``scaffold_project`` wrote, or would write with ``pretend``."""
+
+    path: Path
+    template: str
+    template_version: str
+    files: list[str]
+    pretend: bool = False
+
+
+class UpdateResult(BaseModel):
+    """What ``update_project`` did to each file (``pretend``: would do)."""
+
+    path: Path
+    template: str
+    old_version: str
+    new_version: str
+    updated: list[str] = []
+    kept: list[str] = []
+    merged: list[str] = []
+    conflicts: list[str] = []
+    added: list[str] = []
+    removed: list[str] = []
+    unchanged: list[str] = []
+    pretend: bool = False
+
+    @property
+    def conflict_files(self) -> list[str]:
+        """The ``.update-conflict`` files written beside conflicting files."""
+        from workbench.core.merge import CONFLICT_SUFFIX
+
+        return [path + CONFLICT_SUFFIX for path in self.conflicts]
+
+
+class ProjectInfo(BaseModel):
+    """A project as the projects list shows it."""
+
+    name: str
+    path: Path
+    template: str = ""
+    template_version: str = ""
+    created: datetime
+    description: str = ""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def validate_name(name: str) -> str:
+    """``name`` if it is a valid project name, else ``InvalidName`` saying why."""
+    if not PROJECT_NAME.match(name or ""):
+        raise InvalidName(
+            f"invalid project name {name!r}: use lowercase letters, digits and single hyphens,"
+            " starting with a letter (e.g. acme-support)"
+        )
+    return name
+
+
+def scaffold_project(
+    name: str,
+    *,
+    template: str = DEFAULT_TEMPLATE,
+    directory: Path | None = None,
+    answers: dict | None = None,
+    pretend: bool = False,
+    force: bool = False,
+) -> ScaffoldResult:
+    """Render ``template`` into ``directory/name`` (default: the projects folder) and record it.
+
+    The template is rendered by copier into a scratch folder first, so ``pretend``
+    lists exactly the files a real run writes, and the pristine render is stored
+    as the base of later updates.
+    """
+    validate_name(name)
+    target = (Path(directory).expanduser() if directory else locations.projects_dir()) / name
+    target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise TargetExists(f"{target} exists and is not a folder")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        raise TargetExists(
+            f"{target} already exists and is not empty (use --force to render into it)"
+        )
+    tree = render.render(template, {**(answers or {}), "project_name": name})
+    version = render.template_version(render.read_answers(tree.files.get(ANSWERS_FILE, b"")))
+    result = ScaffoldResult(
+        path=target,
+        template=template,
+        template_version=version,
+        files=tree.paths(),
+        pretend=pretend,
+    )
+    if pretend:
+        return result
+    for relative in tree.paths():
+        render.write_file(
+            target, relative, tree.files[relative], executable=relative in tree.executable
+        )
+    db = connect()
+    try:
+        store.save_project(
+            db,
+            path=str(target),
+            name=name,
+            template=template,
+            template_version=version,
+            snapshot=render.pack(tree),
+            created_at=_now().isoformat(),
+        )
+    finally:
+        db.conn.close()
+    return result
+
+
+def update_project(project: str | Path, *, pretend: bool = False) -> UpdateResult:
+    """Re-render a project from the current template and merge the result into it.
+
+    This is deliberately not ``copier update``: that needs the template *and* the
+    project to be git repositories with tagged versions, while a pip-installed
+    workbench ships its templates as plain files and a project need not be under
+    git. copier still renders the template and keeps the answers file; the merge
+    is done here, per file, against the pristine render stored when the project
+    was scaffolded (see ``workbench.core.merge``). Files changed only by the user
+    are kept; clashing changes leave the user's file untouched and write the
+    merge, with conflict markers, beside it as ``<file>.update-conflict``; files
+    the template dropped are reported, never deleted.
+    """
+    path = resolve_project_dir(project)
+    answers_path = path / ANSWERS_FILE
+    if not answers_path.is_file():
+        raise TemplateError(f"{path}: no {ANSWERS_FILE}, so it was not rendered from a template")
+    answers = render.read_answers(answers_path.read_bytes(), where=str(answers_path))
+    old_version = render.template_version(answers)
+    db = connect()
+    try:
+        record = store.get_project(db, str(path))
+        snapshot = store.get_snapshot(db, str(path))
+        template = (
+            (record.template if record else None)
+            or render.template_name(answers)
+            or DEFAULT_TEMPLATE
+        )
+        data = {key: value for key, value in answers.items() if not key.startswith("_")}
+        theirs = render.render(template, data)
+        new_version = render.template_version(
+            render.read_answers(theirs.files.get(ANSWERS_FILE, b""))
+        )
+        if snapshot is not None:
+            base: dict[str, bytes] | None = render.unpack(snapshot).files
+        elif old_version and old_version == new_version:
+            base = theirs.files
+        else:
+            base = None
+        relevant = set(base or {}) | set(theirs.files)
+        ours = {
+            relative: (path / relative).read_bytes() if (path / relative).is_file() else None
+            for relative in relevant
+        }
+        plan = plan_merge(base, ours, theirs.files)
+        result = UpdateResult(
+            path=path,
+            template=template,
+            old_version=old_version,
+            new_version=new_version,
+            updated=plan.paths(Outcome.UPDATED),
+            kept=plan.paths(Outcome.KEPT),
+            merged=plan.paths(Outcome.MERGED),
+            conflicts=plan.paths(Outcome.CONFLICT),
+            added=plan.paths(Outcome.ADDED),
+            removed=plan.paths(Outcome.REMOVED),
+            unchanged=plan.paths(Outcome.UNCHANGED),
+            pretend=pretend,
+        )
+        if pretend:
+            return result
+        for change in plan.writes():
+            assert change.write_to is not None and change.content is not None
+            render.write_file(
+                path,
+                change.write_to,
+                change.content,
+                executable=change.path in theirs.executable,
+            )
+        store.save_project(
+            db,
+            path=str(path),
+            name=str(data.get("project_name") or path.name),
+            template=template,
+            template_version=new_version,
+            snapshot=render.pack(theirs),
+            created_at=_folder_created(path).isoformat(),
+        )
+        return result
+    finally:
+        db.conn.close()
+
+
+def remember_project(project: str | Path) -> ProjectInfo:
+    """Record a project opened by path, so the projects list shows it from now on."""
+    path = resolve_project_dir(project)
+    info = _project_info(path, None)
+    db = connect()
+    try:
+        store.save_project(
+            db,
+            path=str(path),
+            name=info.name,
+            template=info.template,
+            template_version=info.template_version,
+            created_at=info.created.isoformat(),
+        )
+    finally:
+        db.conn.close()
+    return info
+
+
+def list_projects(extra_paths: list[Path] | tuple[Path, ...] = ()) -> list[ProjectInfo]:
+    """The projects under the projects folder, those recorded in the store, and ``extra_paths``.
+
+    Folders without a ``workbench.toml`` are skipped; stored projects whose folder
+    is gone are left out (not forgotten).
+    """
+    db = connect()
+    try:
+        records = {record.path: record for record in store.list_projects(db)}
+    finally:
+        db.conn.close()
+    candidates: list[Path] = []
+    root = locations.projects_dir()
+    if root.is_dir():
+        candidates.extend(sorted(entry for entry in root.iterdir() if entry.is_dir()))
+    candidates.extend(Path(path) for path in records)
+    candidates.extend(Path(path).expanduser() for path in extra_paths)
+    seen: set[Path] = set()
+    infos: list[ProjectInfo] = []
+    for candidate in candidates:
+        folder = candidate.resolve()
+        if folder in seen or not (folder / CONFIG_FILE).is_file():
+            continue
+        seen.add(folder)
+        infos.append(_project_info(folder, records.get(str(folder))))
+    return sorted(infos, key=lambda info: (info.name, str(info.path)))
+
+
+def _project_info(path: Path, record: store.ProjectRecord | None) -> ProjectInfo:
+    project = _read_project_section(path / CONFIG_FILE)
+    answers = _read_answers_quietly(path / ANSWERS_FILE)
+    template = (
+        (record.template if record else "")
+        or str(project.get("template") or "")
+        or (render.template_name(answers) if answers else "")
+        or ""
+    )
+    version = (
+        render.template_version(answers)
+        or (record.template_version if record else "")
+        or str(project.get("template_version") or "")
+    )
+    created = _parse_time(record.created_at) if record and record.created_at else None
+    return ProjectInfo(
+        name=str(project.get("name") or path.name),
+        path=path,
+        template=template,
+        template_version=version,
+        created=created or _folder_created(path),
+        description=str(project.get("description") or ""),
+    )
+
+
+def _read_project_section(config: Path) -> dict[str, Any]:
+    # Lenient on purpose: a project whose config is broken is still listed.
+    try:
+        data = tomllib.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    section = data.get("project")
+    return section if isinstance(section, dict) else {}
+
+
+def _read_answers_quietly(path: Path) -> dict[str, Any]:
+    try:
+        return render.read_answers(path.read_bytes(), where=str(path))
+    except (OSError, TemplateError):
+        return {}
+
+
+def _parse_time(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _folder_created(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).replace(microsecond=0)

@@ -1,0 +1,31 @@
+"""Tables for the production-readiness checklist: people's sign-offs on attested items."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("workbench.readiness")
+
+
+@migrations()
+def create_signoffs(db: Database) -> None:
+    """Sign-offs: who attested which item of which project, when, and on what evidence."""
+    db["signoffs"].create(
+        {
+            "id": int,
+            "project_path": str,
+            "project_name": str,
+            "item_id": str,
+            "signed_by": str,
+            "note": str,
+            "signed_at": str,
+            # sha256 of the evidence the item refers to when it was signed; the
+            # sign-off stays valid only while the evidence hashes the same.
+            "fingerprint": str,
+            # What the fingerprint was computed over (e.g. "RUNBOOK.md#Rollback").
+            "evidence": str,
+        },
+        pk="id",
+    )
+    db["signoffs"].create_index(["project_path", "item_id", "signed_at"])

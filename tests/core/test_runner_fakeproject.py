@@ -1,0 +1,88 @@
+"""A tiny fake project whose ``run_turn`` echoes, sleeps, crashes or spins on command."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from workbench.core.projects import Project, open_project
+
+ENTRY = '''
+"""A fake agent: the input says what to do."""
+import asyncio
+import os
+import sys
+
+if os.environ.get("FAKE_IMPORT_FAIL"):
+    raise RuntimeError("fake import failure")
+
+
+async def run_turn(request):
+    command = request["input"]
+    if command.startswith("sleep:"):
+        await asyncio.sleep(float(command[6:]))
+    elif command == "exit":
+        os._exit(9)
+    elif command == "segv":
+        import ctypes
+        ctypes.string_at(0)
+    elif command == "spin":
+        while True:
+            pass
+    elif command == "raise":
+        raise ValueError("boom\\nsecond line")
+    elif command == "not-a-dict":
+        return ["nope"]
+    elif command == "print":
+        print("noise on stdout")
+        sys.stdout.flush()
+        os.write(1, b"raw fd noise\\n")
+    elif command == "stubborn":
+        for _ in range(3):
+            try:
+                await asyncio.sleep(0.5)
+            except asyncio.CancelledError:
+                pass
+    elif command.startswith("env:"):
+        return {"output": os.environ.get(command[4:], ""), "status": "ok"}
+    elif command == "cwd":
+        return {"output": os.getcwd(), "status": "ok"}
+    return {"output": "echo: " + command, "status": "ok", "pid": os.getpid()}
+'''
+
+
+def make_fake_project(root: Path, *, dotenv: str = "", name: str = "fake-agent") -> Project:
+    """Write the fake project under ``root`` and open it."""
+    package = root / "src" / "fake_agent"
+    (package / "agents").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "agents" / "__init__.py").write_text("")
+    (package / "agents" / "entry.py").write_text(ENTRY)
+    (root / "workbench.toml").write_text(
+        textwrap.dedent(
+            f"""
+            [project]
+            name = "{name}"
+            package = "fake_agent"
+
+            [agent]
+            entry = "fake_agent.agents.entry:run_turn"
+
+            [budgets]
+            tokens_per_session = 1000
+            usd_per_request = 0.01
+            usd_per_day = 1.0
+            usd_per_month = 10.0
+            """
+        )
+    )
+    if dotenv:
+        (root / ".env").write_text(dotenv)
+    return open_project(root)
+
+
+def test_fake_project_opens(tmp_path: Path) -> None:
+    """The fake project is a valid workbench project."""
+    project = make_fake_project(tmp_path)
+    assert project.config.agent.entry == "fake_agent.agents.entry:run_turn"
+    assert project.src_dir == tmp_path / "src"

@@ -1,0 +1,144 @@
+"""The child process that runs a project's code: ``python -m workbench.core.runner.child``.
+
+It imports the project's entry once, then serves turns from JSON lines on its
+stdin, each as its own asyncio task, so one child runs many turns at once.
+The protocol keeps the original stdout; anything the project prints (Python or
+C level) goes to stderr instead, so it can never corrupt the protocol.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import faulthandler
+import importlib
+import inspect
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from workbench.core.runner.protocol import decode, encode, one_line
+
+
+def _take_protocol_fds() -> tuple[int, int]:
+    """Keep stdin/stdout for the protocol; give the project /dev/null and stderr instead."""
+    proto_in, proto_out = os.dup(0), os.dup(1)
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout = sys.stderr
+    return proto_in, proto_out
+
+
+def _watch_parent(interval: float = 0.5) -> None:
+    """Exit when the workbench dies, even if the event loop is stuck in project code."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="runner-parent-watch", daemon=True).start()
+
+
+def _send(fd: int, message: dict[str, Any]) -> None:
+    data = memoryview(encode(message))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def load_entry(entry: str) -> Callable[[dict], Any]:
+    """The callable named by ``module:function``."""
+    module_name, _, attribute = entry.partition(":")
+    if not attribute:
+        raise ValueError(f"[agent] entry {entry!r} must look like 'module:function'")
+    function = getattr(importlib.import_module(module_name), attribute)
+    if not callable(function):
+        raise TypeError(f"[agent] entry {entry!r} is not callable")
+    return function
+
+
+async def _run_one(function: Callable, request_id: str, request: dict, out_fd: int) -> None:
+    def fail(kind: str, message: str) -> None:
+        _send(out_fd, {"op": "error", "id": request_id, "kind": kind, "message": message})
+
+    try:
+        value = function(request)
+        if inspect.isawaitable(value):
+            value = await value
+    except asyncio.CancelledError:
+        fail("cancelled", "cancelled")
+        return
+    except BaseException as error:  # project code may raise anything, even SystemExit
+        fail("project_error", one_line(error))
+        return
+    if not isinstance(value, dict):
+        fail("project_error", f"run_turn returned {type(value).__name__}, not a dict")
+        return
+    try:
+        _send(out_fd, {"op": "result", "id": request_id, "result": value})
+    except (TypeError, ValueError) as error:
+        fail("project_error", f"run_turn returned a result that is not JSON: {one_line(error)}")
+
+
+async def serve(function: Callable, in_fd: int, out_fd: int) -> None:
+    """Run turns until stdin closes, then cancel whatever is still running."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=1 << 26)
+    await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(in_fd, "rb", buffering=0)
+    )
+    tasks: dict[str, asyncio.Task] = {}
+    while line := await reader.readline():
+        message = decode(line)
+        if message is None:
+            continue
+        request_id = str(message.get("id", ""))
+        if message["op"] == "run":
+            task = loop.create_task(_run_one(function, request_id, message["request"], out_fd))
+            tasks[request_id] = task
+            task.add_done_callback(lambda _t, rid=request_id: tasks.pop(rid, None))
+        elif message["op"] == "cancel" and request_id in tasks:
+            tasks[request_id].cancel()
+    for task in list(tasks.values()):
+        task.cancel()
+    await asyncio.gather(*tasks.values(), return_exceptions=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Import the entry named on the command line and serve turns."""
+    parser = argparse.ArgumentParser(prog="workbench.core.runner.child")
+    parser.add_argument("--entry", required=True)
+    parser.add_argument("--src", action="append", default=[])
+    args = parser.parse_args(argv)
+    in_fd, out_fd = _take_protocol_fds()
+    # The workbench owns Ctrl-C: it cancels turns and stops this process itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    faulthandler.enable()
+    _watch_parent()
+    for folder in reversed(args.src):
+        sys.path.insert(0, folder)
+    try:
+        function = load_entry(args.entry)
+    except BaseException as error:
+        _send(out_fd, {"op": "fatal", "message": f"cannot import {args.entry}: {one_line(error)}"})
+        sys.stderr.flush()
+        os._exit(3)
+    _send(out_fd, {"op": "ready", "pid": os.getpid()})
+    asyncio.run(serve(function, in_fd, out_fd))
+    sys.stderr.flush()
+    # Project threads (exporters, pools) must not keep a finished child alive.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "projects": "workbench.cli.projects:projects",
     "locate": "workbench.cli.locate:locate",
     "tui": "workbench.cli.tui:tui",
+    "collect": "workbench.cli.collect:collect",
+    "traces": "workbench.cli.traces:traces",
 }
 
 

@@ -1,0 +1,243 @@
+"""Reading collected traces: newest-first pages, one trace with its spans, live updates, spend."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from typing import Any
+
+from sqlite_utils import Database
+
+from workbench.core.tracemodels import SpanRecord, SpendGroup, SpendRow, TraceDetail, TraceSummary
+from workbench.errors import WorkbenchError
+
+_SUMMARY_COLUMNS = (
+    "trace_id, service, name, start_ns, end_ns, duration_ms, status, input_tokens, "
+    "output_tokens, cost_usd, span_count, session_id, variant, models, updated_ns"
+)
+_SPAN_COLUMNS = (
+    "trace_id, span_id, parent_id, name, kind, service, model, provider, input_tokens, "
+    "output_tokens, cached_tokens, cost_usd, status, status_message, start_ns, end_ns, "
+    "duration_ms, session_id, variant, prompt_version, tool_name, attributes, resource, events"
+)
+_HEX = re.compile(r"^[0-9a-f]+$")
+MIN_PREFIX = 8
+
+
+def _conn(db: Database | sqlite3.Connection) -> sqlite3.Connection:
+    return db.conn if isinstance(db, Database) else db
+
+
+def _summary(row: tuple) -> TraceSummary:
+    return TraceSummary(
+        trace_id=row[0],
+        project=row[1],
+        name=row[2],
+        start_ns=row[3],
+        end_ns=row[4],
+        duration_ms=row[5],
+        status=row[6],
+        input_tokens=row[7],
+        output_tokens=row[8],
+        cost_usd=row[9],
+        span_count=row[10],
+        session_id=row[11],
+        variant=row[12],
+        models=row[13].split(",") if row[13] else [],
+        updated_ns=row[14],
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_traces(
+    db: Database | sqlite3.Connection,
+    *,
+    project: str | None = None,
+    status: str | None = None,
+    model: str | None = None,
+    search: str | None = None,
+    limit: int = 50,
+    before: tuple[int, str] | None = None,
+) -> list[TraceSummary]:
+    """One page of traces, newest first; pass the last item's ``cursor`` as ``before`` for the next.
+
+    ``model`` matches part of any model the trace used; ``search`` matches part
+    of the root span's name or the project, or a trace id prefix.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if project:
+        where.append("service = ?")
+        params.append(project)
+    if status:
+        where.append("status = ?")
+        params.append(status)
+    if model:
+        where.append("instr(models, ?) > 0")
+        params.append(model)
+    if search:
+        needle = search.strip()
+        clauses = ["name LIKE ? ESCAPE '\\'", "service LIKE ? ESCAPE '\\'"]
+        params_search: list[Any] = [_like(needle), _like(needle)]
+        if _HEX.match(needle.lower()):
+            clauses.append("(trace_id >= ? AND trace_id < ?)")
+            params_search += [needle.lower(), needle.lower() + "g"]
+        where.append("(" + " OR ".join(clauses) + ")")
+        params += params_search
+    if before is not None:
+        where.append("(start_ns, trace_id) < (?, ?)")
+        params += [before[0], before[1]]
+    sql = f"SELECT {_SUMMARY_COLUMNS} FROM traces"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY start_ns DESC, trace_id DESC LIMIT ?"
+    params.append(limit)
+    return [_summary(row) for row in _conn(db).execute(sql, params)]
+
+
+def resolve_trace_id(db: Database | sqlite3.Connection, trace_id: str) -> str | None:
+    """The full id of the trace ``trace_id`` names (whole, or a unique prefix of 8+ hex digits)."""
+    wanted = trace_id.strip().lower()
+    if not _HEX.match(wanted) or len(wanted) < MIN_PREFIX or len(wanted) > 32:
+        return None
+    rows = (
+        _conn(db)
+        .execute(
+            "SELECT trace_id FROM traces WHERE trace_id >= ? AND trace_id < ? LIMIT 2",
+            (wanted, wanted + "g"),
+        )
+        .fetchall()
+    )
+    if len(rows) > 1:
+        raise WorkbenchError(f"trace id prefix {trace_id!r} is ambiguous; give more digits")
+    return rows[0][0] if rows else None
+
+
+def get_trace(db: Database | sqlite3.Connection, trace_id: str) -> TraceDetail | None:
+    """A trace with its spans ordered by start time, or None when there is no such trace."""
+    full = resolve_trace_id(db, trace_id)
+    if full is None:
+        return None
+    conn = _conn(db)
+    row = conn.execute(
+        f"SELECT {_SUMMARY_COLUMNS} FROM traces WHERE trace_id = ?", (full,)
+    ).fetchone()
+    if row is None:
+        return None
+    summary = _summary(row)
+    rows = conn.execute(
+        f"SELECT {_SPAN_COLUMNS} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id",
+        (full,),
+    ).fetchall()
+    # Rows come from the collector's own writer, so validation would only cost time.
+    spans = [_span(row) for row in rows]
+    return TraceDetail.model_construct(**dict(summary), spans=spans)
+
+
+def _span(row: tuple) -> SpanRecord:
+    return SpanRecord.model_construct(
+        trace_id=row[0],
+        span_id=row[1],
+        parent_id=row[2],
+        name=row[3],
+        kind=row[4],
+        service=row[5],
+        model=row[6],
+        provider=row[7],
+        input_tokens=row[8],
+        output_tokens=row[9],
+        cached_tokens=row[10],
+        cost_usd=row[11],
+        status=row[12],
+        status_message=row[13],
+        start_ns=row[14],
+        end_ns=row[15],
+        duration_ms=row[16],
+        session_id=row[17],
+        variant=row[18],
+        prompt_version=row[19],
+        tool_name=row[20],
+        attributes=json.loads(row[21]),
+        resource=json.loads(row[22]),
+        events=json.loads(row[23]) if row[23] else [],
+    )
+
+
+def traces_since(
+    db: Database | sqlite3.Connection,
+    since_ns: int,
+    *,
+    project: str | None = None,
+    limit: int = 500,
+) -> list[TraceSummary]:
+    """Traces written or changed after ``since_ns`` (compare ``updated_ns``), oldest change first.
+
+    Poll with the largest ``updated_ns`` seen so far to get each change once.
+    """
+    sql = f"SELECT {_SUMMARY_COLUMNS} FROM traces WHERE updated_ns > ?"
+    params: list[Any] = [since_ns]
+    if project:
+        sql += " AND service = ?"
+        params.append(project)
+    sql += " ORDER BY updated_ns LIMIT ?"
+    params.append(limit)
+    return [_summary(row) for row in _conn(db).execute(sql, params)]
+
+
+_TRACE_GROUPS = {
+    "session": "session_id",
+    "variant": "variant",
+    "day": "strftime('%Y-%m-%d', start_ns / 1000000000, 'unixepoch')",
+    "month": "strftime('%Y-%m', start_ns / 1000000000, 'unixepoch')",
+}
+
+
+def spend(
+    db: Database | sqlite3.Connection,
+    *,
+    project: str | None = None,
+    group_by: SpendGroup,
+    since_ns: int | None = None,
+) -> list[SpendRow]:
+    """Tokens, cost and trace counts per session, variant, model, or UTC day or month.
+
+    Per model, only LLM spans count; the other groupings use the trace totals.
+    """
+    where: list[str] = []
+    params: list[Any] = []
+    if project:
+        where.append("service = ?")
+        params.append(project)
+    if since_ns is not None:
+        where.append("start_ns >= ?")
+        params.append(since_ns)
+    if group_by == "model":
+        where.append("kind = 'llm'")
+        table, key, traces = "spans", "model", "COUNT(DISTINCT trace_id)"
+    elif group_by in _TRACE_GROUPS:
+        table, key, traces = "traces", _TRACE_GROUPS[group_by], "COUNT(*)"
+    else:
+        raise ValueError(f"cannot group spend by {group_by!r}")
+    sql = (
+        f"SELECT {key} AS key, COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0), "
+        f"COALESCE(SUM(cached_tokens), 0), COALESCE(SUM(cost_usd), 0.0), {traces} FROM {table}"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " GROUP BY key ORDER BY " + ("key" if group_by in ("day", "month") else "5 DESC, key")
+    return [
+        SpendRow(
+            key=row[0],
+            input_tokens=row[1],
+            output_tokens=row[2],
+            cached_tokens=row[3],
+            cost_usd=row[4],
+            trace_count=row[5],
+        )
+        for row in _conn(db).execute(sql, params)
+    ]

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "tui": "workbench.cli.tui:tui",
     "collect": "workbench.cli.collect:collect",
     "traces": "workbench.cli.traces:traces",
+    "budget": "workbench.cli.budget:budget",
 }
 
 

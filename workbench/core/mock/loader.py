@@ -1,0 +1,152 @@
+"""Loading ``mocks/*.yaml`` into an ordered rule book; a bad file raises one line with file:line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from workbench.core.mock.schema import Rule, RuleFile
+from workbench.core.mock.templating import unknown_placeholders
+from workbench.errors import ConfigError
+
+RULE_SUFFIXES = (".yaml", ".yml")
+DEFAULT_ID = "default"
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """Rules in the order they are tried (files by name, rules in file order, ``default`` last)."""
+
+    rules: tuple[Rule, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+
+def rule_files(folder: Path | None) -> list[Path]:
+    """The rule files of a ``mocks/`` folder, sorted by name; none if it does not exist."""
+    if folder is None or not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix in RULE_SUFFIXES and p.is_file())
+
+
+def signature(folder: Path | None) -> tuple:
+    """Changes whenever a rule file is added, removed or edited (for reloading)."""
+    out = []
+    for path in rule_files(folder):
+        stat = path.stat()
+        out.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(out)
+
+
+def load_rules(folder: Path | None) -> RuleBook:
+    """Read every rule file in ``folder``; raises ``ConfigError`` naming the file and line."""
+    rules: list[Rule] = []
+    defaults: list[Rule] = []
+    sources: dict[str, str] = {}
+    for path in rule_files(folder):
+        for rule, line in parse_rule_file(path):
+            if rule.id in sources:
+                raise ConfigError(
+                    f"{path}:{line}: rule id {rule.id!r} is already used at {sources[rule.id]}"
+                )
+            sources[rule.id] = f"{path}:{line}"
+            (defaults if rule.id == DEFAULT_ID else rules).append(rule)
+    return RuleBook(rules=tuple(rules + defaults), sources=sources)
+
+
+def parse_rule_file(path: Path) -> list[tuple[Rule, int]]:
+    """The rules of one file with the line each starts on."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}:1: cannot be read ({error})") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = _construct(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        raise ConfigError(f"{path}:{line}: invalid YAML: {error.problem or error}") from None
+    if data is None:
+        return []
+    if isinstance(data, list):
+        data = {"rules": data}
+        node = yaml.MappingNode("tag:yaml.org,2002:map", [(yaml.ScalarNode("", "rules"), node)])
+    try:
+        parsed = RuleFile.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = [part for part in first["loc"] if not isinstance(part, str) or "[" not in part]
+        line = line_of(node, loc)
+        raise ConfigError(f"{path}:{line}: {_where(loc)}: {_message(first)}") from None
+    out = []
+    for index, rule in enumerate(parsed.rules):
+        line = line_of(node, ["rules", index])
+        for name, text_with in unknown_placeholders(rule):
+            raise ConfigError(
+                f"{path}:{_line_of_text(text, text_with, line)}: rule {rule.id!r}: "
+                f"placeholder ${{{name}}} is neither a regex group of this rule nor a builtin"
+            )
+        out.append((rule, line))
+    return out
+
+
+def _construct(node: yaml.Node | None) -> Any:
+    if node is None:
+        return None
+    loader = yaml.SafeLoader("")
+    return loader.construct_document(node)
+
+
+def line_of(node: yaml.Node | None, loc: list[Any]) -> int:
+    """The 1-based line of the deepest node on the path ``loc`` that exists in the YAML tree."""
+    if node is None:
+        return 1
+    line = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                    line = key.start_mark.line + 1
+                    child = value
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line
+
+
+def _line_of_text(text: str, needle: str, fallback: int) -> int:
+    first_line = needle.splitlines()[0] if needle else ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number >= fallback and first_line and first_line in line:
+            return number
+    return fallback
+
+
+def _where(loc: list[Any]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _message(error: dict) -> str:
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        return "unknown key (check its spelling in docs/mock-rules.md)"
+    return message.removeprefix("Value error, ")

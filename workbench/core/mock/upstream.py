@@ -1,0 +1,123 @@
+"""Forwarding a chat request to a real model through litellm, for recording cassettes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.core.llm import import_litellm
+
+# Request fields passed on to the real model as they are.
+FORWARDED = (
+    "tools",
+    "tool_choice",
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "response_format",
+    "stop",
+    "seed",
+    "parallel_tool_calls",
+)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """A real model: a litellm model string, and where and how to reach it (key never stored)."""
+
+    model: str
+    api_base: str | None = None
+    api_key: str | None = None
+    timeout_s: float = 120.0
+
+    @classmethod
+    def of(cls, spec: dict | None) -> Upstream | None:
+        """An ``Upstream`` from ``{"model", "api_base", "api_key", "timeout_s"}``, or None."""
+        if not spec or not spec.get("model"):
+            return None
+        return cls(
+            model=spec["model"],
+            api_base=spec.get("api_base") or None,
+            api_key=spec.get("api_key") or None,
+            timeout_s=float(spec.get("timeout_s") or 120.0),
+        )
+
+    def __repr__(self) -> str:
+        return f"Upstream(model={self.model!r}, api_base={self.api_base!r}, api_key=***)"
+
+
+class UpstreamError(Exception):
+    """The real model failed; carries the status code to pass back to the client."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+async def forward(upstream: Upstream, body: dict) -> dict[str, Any]:
+    """Ask the real model (never streaming) and return its answer as a chat.completion dict."""
+    litellm = import_litellm()
+    params = {key: body[key] for key in FORWARDED if body.get(key) is not None}
+    try:
+        response = await litellm.acompletion(
+            model=upstream.model,
+            messages=body.get("messages") or [],
+            api_base=upstream.api_base,
+            api_key=upstream.api_key,
+            timeout=upstream.timeout_s,
+            num_retries=0,
+            max_retries=0,
+            **params,
+        )
+    except Exception as error:  # every provider error becomes a status for the client
+        status = getattr(error, "status_code", None)
+        status = status if isinstance(status, int) and 400 <= status <= 599 else 502
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise UpstreamError(status, f"upstream {upstream.model}: {message}") from None
+    return _clean(response.model_dump())
+
+
+def _clean(raw: dict[str, Any]) -> dict[str, Any]:
+    choices = []
+    for index, choice in enumerate(raw.get("choices") or []):
+        message = choice.get("message") or {}
+        clean: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
+        calls = [
+            {
+                "id": call.get("id"),
+                "type": "function",
+                "function": {
+                    "name": (call.get("function") or {}).get("name"),
+                    "arguments": (call.get("function") or {}).get("arguments") or "",
+                },
+            }
+            for call in message.get("tool_calls") or []
+        ]
+        if calls:
+            clean["tool_calls"] = calls
+        choices.append(
+            {
+                "index": index,
+                "message": clean,
+                "logprobs": None,
+                "finish_reason": choice.get("finish_reason") or "stop",
+            }
+        )
+    usage = raw.get("usage") or {}
+    prompt, completion = usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0
+    return {
+        "id": raw.get("id") or "chatcmpl-recorded",
+        "object": "chat.completion",
+        "created": raw.get("created") or int(time.time()),
+        "model": raw.get("model") or "",
+        "choices": choices,
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        },
+        "system_fingerprint": raw.get("system_fingerprint"),
+    }

@@ -1,0 +1,65 @@
+"""Token counts for mock answers, from the "priced as" model's real tokenizer (via litellm)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from workbench.core.llm import import_litellm
+
+
+def _plain_messages(messages: list[dict]) -> list[dict]:
+    # litellm's counter understands role/content/tool_calls; drop anything else it may choke on.
+    out = []
+    for message in messages:
+        if not isinstance(message, dict):
+            continue
+        plain: dict[str, Any] = {"role": message.get("role", "user")}
+        content = message.get("content")
+        plain["content"] = content if isinstance(content, str | list) else ""
+        if message.get("tool_calls"):
+            plain["tool_calls"] = message["tool_calls"]
+        if message.get("tool_call_id"):
+            plain["tool_call_id"] = message["tool_call_id"]
+        out.append(plain)
+    return out
+
+
+def prompt_tokens(model: str, body: dict) -> int:
+    """Tokens in the request's messages and tool definitions."""
+    litellm = import_litellm()
+    messages = _plain_messages(body.get("messages") or [])
+    tools = body.get("tools") or None
+    try:
+        return int(litellm.token_counter(model=model, messages=messages, tools=tools))
+    except Exception:  # an odd message shape must not fail the call; count it as text
+        text = json.dumps({"messages": messages, "tools": tools}, ensure_ascii=False)
+        return int(litellm.token_counter(model=model, text=text))
+
+
+def completion_tokens(model: str, message: dict) -> int:
+    """Tokens in an assistant message: its text plus each tool call's name and arguments."""
+    litellm = import_litellm()
+    parts = [message.get("content") or ""]
+    for call in message.get("tool_calls") or []:
+        function = call.get("function") or {}
+        parts.append(function.get("name", ""))
+        parts.append(function.get("arguments", ""))
+    text = "\n".join(part for part in parts if part)
+    # Even an empty answer costs the end-of-message token a real model emits.
+    return max(1, int(litellm.token_counter(model=model, text=text, count_response_tokens=True)))
+
+
+def usage_for(model: str, body: dict, message: dict, overrides: dict[str, int]) -> dict[str, int]:
+    """An OpenAI ``usage`` object for this request and answer, with a rule's overrides applied."""
+    prompt = overrides.get("prompt_tokens")
+    completion = overrides.get("completion_tokens")
+    if prompt is None:
+        prompt = prompt_tokens(model, body)
+    if completion is None:
+        completion = completion_tokens(model, message)
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "collect": "workbench.cli.collect:collect",
     "traces": "workbench.cli.traces:traces",
     "budget": "workbench.cli.budget:budget",
+    "mock": "workbench.cli.mock:mock",
 }
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
-from workbench.store.schema import projects, readiness, spans
+from workbench.store.schema import evals, projects, readiness, spans
 
 
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they must be applied."""
-    return [projects.migrations, spans.migrations, readiness.migrations]
+    return [projects.migrations, spans.migrations, readiness.migrations, evals.migrations]

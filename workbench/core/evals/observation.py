@@ -1,0 +1,75 @@
+"""What assertions see of a turn: the reply, its figures, and its trace's tool calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """One tool call as recorded on the trace (or, failing that, in the turn result)."""
+
+    name: str
+    arguments: dict[str, Any]
+    status: str = "ok"
+
+
+@dataclass(slots=True)
+class Observation:
+    """One case × variant × repeat after the agent ran: everything the assertions may read."""
+
+    output: str
+    status: str
+    latency_ms: float
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    steps: int | None = None
+    trace_ids: list[str] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+    prompt_version: str | None = None
+    variant: str = ""
+    case_id: str = ""
+    # Filled from the trace when a case has trace assertions; ``None`` until then.
+    tool_calls: list[ToolCall] | None = None
+    llm_calls: int | None = None
+    trace_source: str = "trace"
+    # Where assertions that need the project (python) or a model (llm-rubric) reach them.
+    services: Any = None
+
+    @property
+    def tokens(self) -> int:
+        """Input plus output tokens."""
+        return self.input_tokens + self.output_tokens
+
+
+class AssertionResult(BaseModel):
+    """One assertion's verdict on one outcome, with a reason a person can read."""
+
+    type: str
+    passed: bool
+    score: float
+    reason: str
+    weight: float = 1.0
+    metric: str | None = None
+
+
+class GradingServices(Protocol):
+    """What the model- and project-backed assertions need from the engine."""
+
+    def system_prompt(self, version: str | None) -> str | None:
+        """The project's system prompt text for a prompt version, when it can be read."""
+
+    async def judge(
+        self, rubric: str, output: str, *, provider: str | None, observation: Observation
+    ) -> tuple[bool, float, str]:
+        """Grade ``output`` against ``rubric`` with a judge model."""
+
+    async def python_check(
+        self, reference: str, output: str, context: dict[str, Any]
+    ) -> tuple[bool, float, str]:
+        """Run a project function (``file.py:fn`` or ``module:fn``) in a subprocess."""

@@ -75,19 +75,21 @@ def parse_rule_file(path: Path) -> list[tuple[Rule, int]]:
         raise ConfigError(f"{path}:{line}: invalid YAML: {error.problem or error}") from None
     if data is None:
         return []
-    if isinstance(data, list):
-        data = {"rules": data}
-        node = yaml.MappingNode("tag:yaml.org,2002:map", [(yaml.ScalarNode("", "rules"), node)])
+    # A file may be a bare list of rules instead of a mapping with ``rules:``.
+    bare = isinstance(data, list)
+
+    def line_at(loc: list[Any]) -> int:
+        return line_of(node, loc[1:] if bare and loc[:1] == ["rules"] else loc)
+
     try:
-        parsed = RuleFile.model_validate(data)
+        parsed = RuleFile.model_validate({"rules": data} if bare else data)
     except ValidationError as error:
         first = error.errors()[0]
         loc = [part for part in first["loc"] if not isinstance(part, str) or "[" not in part]
-        line = line_of(node, loc)
-        raise ConfigError(f"{path}:{line}: {_where(loc)}: {_message(first)}") from None
+        raise ConfigError(f"{path}:{line_at(loc)}: {_where(loc)}: {_message(first)}") from None
     out = []
     for index, rule in enumerate(parsed.rules):
-        line = line_of(node, ["rules", index])
+        line = line_at(["rules", index])
         for name, text_with in unknown_placeholders(rule):
             raise ConfigError(
                 f"{path}:{_line_of_text(text, text_with, line)}: rule {rule.id!r}: "

@@ -152,7 +152,9 @@ def template_version(answers: dict[str, Any]) -> str:
 
 
 def template_name(answers: dict[str, Any]) -> str | None:
-    """The template an answers file names, when it was rendered by the workbench."""
+    """The template an answers file names (``_template``, else copier's ``_src_path``)."""
+    if answers.get("_template"):
+        return str(answers["_template"])
     source = str(answers.get("_src_path") or "")
     if source.startswith(SRC_PREFIX):
         return source[len(SRC_PREFIX) :]

@@ -1,0 +1,81 @@
+"""The workbench's Textual app: wiring of sections, key bindings, palette and help.
+
+Each top-level section is an app mode, listed in ``workbench.tui.sections.SECTIONS``.
+To add one (Run, Traces, Evals, Readiness, Ship), write its screen as a module
+under ``workbench/tui/screens/`` and add one ``Section(mode, key, title,
+"module:Screen", description)`` line to ``SECTIONS``; the app derives the mode,
+the key binding, the footer entry and the command palette entry from it.
+Screens are imported on first visit, so a new section never slows startup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from workbench.tui.commands import WorkbenchCommands
+from workbench.tui.sections import SECTIONS
+
+
+class WorkbenchApp(App[None]):
+    """Agent Workbench: one mode per section, a footer, a command palette and a help screen."""
+
+    TITLE = "Agent Workbench"
+    CSS_PATH = "app.tcss"
+    MODES = {section.mode: section.factory() for section in SECTIONS}
+    DEFAULT_MODE = SECTIONS[0].mode
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    BINDINGS = [
+        *(
+            Binding(section.key, f"switch_mode({section.mode!r})", section.title)
+            for section in SECTIONS
+        ),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, project_path: Path | None = None) -> None:
+        super().__init__()
+        # A project opened by path: listed and selected in the Projects section.
+        self.project_path = project_path
+
+    def action_help(self) -> None:
+        """Show every binding active on the current screen."""
+        from workbench.tui.modals.help import HelpScreen
+
+        keys: list[tuple[str, str]] = []
+        actions: set[str] = set()
+        for active in self.screen.active_bindings.values():
+            binding = active.binding
+            # A binding on several keys ("question_mark,f1") appears once per key.
+            if binding.show and binding.description and binding.action not in actions:
+                actions.add(binding.action)
+                keys.append((self.get_key_display(binding), binding.description))
+        palette = Binding(self.COMMAND_PALETTE_BINDING, "command_palette", "Command palette")
+        keys.append((self.get_key_display(palette), "Command palette"))
+        self.push_screen(HelpScreen(keys))
+
+    async def action_new_project(self) -> None:
+        """Go to the Projects section and open the New Project dialog."""
+        await self.switch_mode("projects")
+        await self.screen.run_action("new_project")
+
+
+def create_app(project: str | None = None) -> WorkbenchApp:
+    """The app, optionally opened on PROJECT (a path or a name under projects/).
+
+    Shared by the CLI and the tests; an unknown PROJECT raises ``ProjectNotFound``.
+    """
+    project_path = None
+    if project:
+        from workbench.core.scaffold import remember_project
+
+        project_path = remember_project(project).path
+    return WorkbenchApp(project_path=project_path)
+
+
+def run_app(project: str | None = None) -> None:
+    """Run the app in the terminal until the user quits."""
+    create_app(project).run()

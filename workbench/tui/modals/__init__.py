@@ -1,0 +1,1 @@
+"""Dialogs: typed ``ModalScreen[T]`` that return their answer on dismiss."""

@@ -1,0 +1,44 @@
+"""The app's top-level sections: each is an app mode with a key, a title and a screen."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.screen import Screen
+
+
+@dataclass(frozen=True)
+class Section:
+    """One top-level section: the app mode ``mode``, switched to by ``key``."""
+
+    mode: str
+    key: str
+    title: str
+    # "module:Class" of the section's screen, imported on first visit so that
+    # startup only pays for the screen it shows.
+    screen: str
+    description: str = ""
+
+    def factory(self) -> Callable[[], Screen]:
+        """A callable that imports and builds the section's screen (for ``App.MODES``)."""
+
+        def build() -> Screen:
+            module_name, attribute = self.screen.split(":")
+            return getattr(importlib.import_module(module_name), attribute)()
+
+        return build
+
+
+# Add a section here (and its screen under tui/screens/): the app derives its
+# modes, key bindings, footer entries and command palette entries from this list.
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "projects",
+        "1",
+        "Projects",
+        "workbench.tui.screens.projects:ProjectsScreen",
+        "Projects under projects/ and those opened by path",
+    ),
+)

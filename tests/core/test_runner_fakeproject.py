@@ -45,9 +45,38 @@ async def run_turn(request):
                 pass
     elif command.startswith("env:"):
         return {"output": os.environ.get(command[4:], ""), "status": "ok"}
+    elif command.startswith("fail:"):
+        return {"output": "", "status": "error", "error": command[5:], "steps": 1}
     elif command == "cwd":
         return {"output": os.getcwd(), "status": "ok"}
     return {"output": "echo: " + command, "status": "ok", "pid": os.getpid()}
+'''
+
+
+API = '''
+"""A fake service around the fake agent."""
+import os
+
+from fastapi import FastAPI
+
+from fake_agent.agents.entry import run_turn
+
+app = FastAPI()
+
+
+@app.get("/healthz")
+async def healthz():
+    return {"ok": True, "pid": os.getpid()}
+
+
+@app.get("/env/{name}")
+async def env(name: str):
+    return {"value": os.environ.get(name)}
+
+
+@app.post("/agent/run")
+async def agent_run(body: dict):
+    return await run_turn(body)
 '''
 
 
@@ -58,6 +87,7 @@ def make_fake_project(root: Path, *, dotenv: str = "", name: str = "fake-agent")
     (package / "__init__.py").write_text("")
     (package / "agents" / "__init__.py").write_text("")
     (package / "agents" / "entry.py").write_text(ENTRY)
+    (package / "api.py").write_text(API)
     (root / "workbench.toml").write_text(
         textwrap.dedent(
             f"""
@@ -67,6 +97,7 @@ def make_fake_project(root: Path, *, dotenv: str = "", name: str = "fake-agent")
 
             [agent]
             entry = "fake_agent.agents.entry:run_turn"
+            service = "fake_agent.api:app"
 
             [budgets]
             tokens_per_session = 1000

@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "collect": "workbench.cli.collect:collect",
     "traces": "workbench.cli.traces:traces",
     "budget": "workbench.cli.budget:budget",
+    "run": "workbench.cli.run:run",
+    "dev": "workbench.cli.dev:dev",
     "mock": "workbench.cli.mock:mock",
 }
 

@@ -1,0 +1,232 @@
+"""The local stack for running turns: a collector, the mock (unless a real model), a worker pool.
+
+``LocalStack`` keeps everything alive across turns (the TUI's chat reuses one);
+``run_single_turn`` opens one, runs one turn, waits for its trace and closes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from workbench.core.config import ModelSource, VariantSection
+from workbench.core.projects import Project
+from workbench.core.runner.errors import explain_model_error
+from workbench.core.runner.pool import WorkerPool
+from workbench.core.runner.protocol import TurnOutcome
+from workbench.core.serving import RunningServer
+from workbench.core.tracemodels import TraceDetail
+from workbench.errors import WorkbenchError
+from workbench.settings import get_settings
+
+MOCK_SOURCES = ("mock", "replay")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which variant runs and against which model: ``model`` is what the user chose."""
+
+    variant: str | None
+    settings: VariantSection | None
+    model: str
+    source: ModelSource
+
+
+def choose_target(project: Project, *, model: str | None, variant: str | None) -> Target:
+    """The variant (named, else ``baseline`` when declared) and the model (flag, else the
+    variant's, else the mock)."""
+    variants = project.config.variants
+    if variant is not None and variant not in variants:
+        known = ", ".join(sorted(variants)) or "none declared"
+        raise WorkbenchError(f"no variant {variant!r} in workbench.toml (known: {known})")
+    name = variant if variant is not None else ("baseline" if "baseline" in variants else None)
+    settings = variants.get(name) if name else None
+    chosen = model or (settings.model if settings else None) or "mock"
+    source: ModelSource = chosen if chosen in MOCK_SOURCES else "real"  # type: ignore[assignment]
+    return Target(variant=name, settings=settings, model=chosen, source=source)
+
+
+class TurnReport(BaseModel):
+    """One turn end to end: what ran, how it ended, its stored trace, and a one-line error."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    project: str
+    variant: str | None
+    model: str
+    model_source: ModelSource
+    session_id: str
+    outcome: TurnOutcome
+    trace: TraceDetail | None = None
+    error: str | None = None
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The ``run_turn`` result, or an empty dict when the turn did not return."""
+        return self.outcome.result or {}
+
+
+def wait_for_trace(trace_id: str, *, timeout: float = 5.0) -> TraceDetail | None:
+    """Poll the store until the trace's agent span is there; the trace so far after ``timeout``."""
+    from workbench.store.db import connect
+    from workbench.store.traces import get_trace
+
+    db = connect()
+    try:
+        deadline = time.monotonic() + timeout
+        detail = None
+        while True:
+            detail = get_trace(db, trace_id)
+            if detail is not None and any(span.kind == "agent" for span in detail.spans):
+                return detail
+            if time.monotonic() > deadline:
+                return detail
+            time.sleep(0.05)
+    finally:
+        db.conn.close()
+
+
+class LocalStack:
+    """Collector + mock + a worker pool for ``project``, started together, stopped together."""
+
+    def __init__(
+        self,
+        project: Project,
+        *,
+        model: str | None = None,
+        variant: str | None = None,
+        timeout: float = 120.0,
+        pool_size: int = 1,
+        echo_stderr: bool = False,
+    ) -> None:
+        self.project = project
+        self.target = choose_target(project, model=model, variant=variant)
+        self.timeout = timeout
+        self.pool_size = pool_size
+        self.echo_stderr = echo_stderr
+        self.collector: RunningServer | None = None
+        self.otlp_endpoint = ""
+        self.mock = None
+        self.pool: WorkerPool | None = None
+
+    async def __aenter__(self) -> LocalStack:
+        try:
+            await asyncio.to_thread(self._start_collector)
+            self.pool = WorkerPool(
+                self.project,
+                size=self.pool_size,
+                turn_timeout=self.timeout,
+                otlp_endpoint=self.otlp_endpoint,
+                echo_stderr=self.echo_stderr,
+            )
+            # Both import litellm (seconds each): the mock in a thread, the child meanwhile.
+            starts = [self.pool.start()]
+            if self.target.source in MOCK_SOURCES:
+                starts.append(asyncio.to_thread(self._start_mock))
+            results = await asyncio.gather(*starts, return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _start_collector(self) -> None:
+        from workbench.core.collector import collector_running, start_collector
+
+        settings = get_settings()
+        if collector_running(settings.collector_host, settings.collector_port):
+            self.otlp_endpoint = f"http://{settings.collector_host}:{settings.collector_port}"
+            return
+        self.collector = start_collector(host="127.0.0.1", port=0)
+        self.otlp_endpoint = self.collector.url
+
+    def _start_mock(self) -> None:
+        from workbench.core.mock import start_mock
+
+        mode = "replay" if self.target.source == "replay" else "rules"
+        self.mock = start_mock(project_dir=self.project.path, port=0, mode=mode)
+
+    def request(self, text: str, *, session_id: str) -> dict[str, Any]:
+        """The turn request for ``text`` with this stack's variant and model."""
+        target = self.target
+        attributes: dict[str, Any] = {"workbench.model_source": target.source}
+        request: dict[str, Any] = {"input": text, "session_id": session_id}
+        if target.variant:
+            attributes["workbench.variant"] = target.variant
+        if target.settings is not None:
+            request["prompt_version"] = target.settings.prompt
+            if target.settings.params:
+                request["params"] = dict(target.settings.params)
+        if self.mock is not None:
+            request["model"] = f"openai/{self.mock.options.priced_as}"
+            request["api_base"] = self.mock.api_base
+            request["api_key"] = "mock"
+        else:
+            request["model"] = target.model
+        request["span_attributes"] = attributes
+        return request
+
+    async def turn(self, text: str, *, session_id: str | None = None) -> TurnReport:
+        """Run one turn, wait for its trace to be stored, explain a failure in one line."""
+        assert self.pool is not None, "use LocalStack as an async context manager"
+        session_id = session_id or uuid.uuid4().hex[:16]
+        request = self.request(text, session_id=session_id)
+        outcome = await self.pool.run(request)
+        result = outcome.result or {}
+        trace = None
+        if result.get("trace_id"):
+            trace = await asyncio.to_thread(wait_for_trace, str(result["trace_id"]))
+        error = None
+        if not outcome.ok:
+            error = f"the agent's turn failed ({outcome.error_kind}): {outcome.message}"
+        elif result.get("status") == "error":
+            error = explain_model_error(request["model"], str(result.get("error") or ""))
+            if self.target.source in MOCK_SOURCES:
+                error += f" [{self.target.source}]"
+        return TurnReport(
+            project=self.project.name,
+            variant=self.target.variant,
+            model=str(result.get("model") or request["model"]),
+            model_source=self.target.source,
+            session_id=str(result.get("session_id") or session_id),
+            outcome=outcome,
+            trace=trace,
+            error=error,
+        )
+
+    async def close(self) -> None:
+        """Stop the pool, the mock and the collector this stack started."""
+        if self.pool is not None:
+            await self.pool.close()
+        for server in (self.mock, self.collector):
+            if server is not None:
+                await asyncio.to_thread(server.stop)
+        self.mock = self.collector = None
+
+
+async def run_single_turn(
+    project: Project,
+    text: str,
+    *,
+    model: str | None = None,
+    variant: str | None = None,
+    session_id: str | None = None,
+    timeout: float = 120.0,
+    echo_stderr: bool = False,
+) -> TurnReport:
+    """Open a stack, run one turn, close the stack."""
+    stack = LocalStack(
+        project, model=model, variant=variant, timeout=timeout, echo_stderr=echo_stderr
+    )
+    async with stack:
+        return await stack.turn(text, session_id=session_id)

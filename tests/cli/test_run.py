@@ -1,0 +1,84 @@
+"""``workbench run`` with a fake project: the JSON, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.core.test_runner_fakeproject import make_fake_project
+from workbench.cli import cli
+from workbench.core.serving import free_port
+
+
+@pytest.fixture(autouse=True)
+def private_collector(monkeypatch):
+    """Never reuse a collector someone runs on the default port."""
+    from workbench.settings import get_settings
+
+    monkeypatch.setenv("WORKBENCH_COLLECTOR_PORT", str(free_port()))
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    return make_fake_project(tmp_path)
+
+
+@pytest.mark.slow
+def test_run_against_the_mock_prints_json(project) -> None:
+    result = CliRunner().invoke(cli, ["run", str(project.path), "hello", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["output"] == "echo: hello"
+    assert data["status"] == "ok"
+    assert data["model_source"] == "mock"
+    assert data["model"] == "openai/gpt-4o-mini"
+    assert len(data["session_id"]) == 16
+
+
+def test_real_model_error_is_one_line_exit_2(project) -> None:
+    text = "fail:litellm.AuthenticationError: OpenAIException - Incorrect API key sk-secret12345"
+    result = CliRunner().invoke(cli, ["run", str(project.path), text, "--model", "openai/gpt-4o"])
+    assert result.exit_code == 2, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("error: model openai/gpt-4o: authentication failed")
+    assert "sk-secret" not in last
+
+
+def test_real_model_error_with_json_still_prints_the_result(project) -> None:
+    text = "fail:litellm.APIConnectionError: Connection error."
+    result = CliRunner().invoke(
+        cli, ["run", str(project.path), text, "--model", "openai/x", "--json", "-s", "s1"]
+    )
+    assert result.exit_code == 2
+    body = result.output[: result.output.rindex("}") + 1]
+    data = json.loads(body)
+    assert data["status"] == "error"
+    assert data["session_id"] == "s1"
+    assert data["error"].startswith("model openai/x: cannot connect")
+
+
+def test_project_crash_is_one_line(project) -> None:
+    result = CliRunner().invoke(cli, ["run", str(project.path), "exit", "--model", "openai/x"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == (
+        "error: the agent's turn failed (crash): the worker process exited with code 9"
+    )
+
+
+def test_timeout_is_one_line(project) -> None:
+    result = CliRunner().invoke(
+        cli, ["run", str(project.path), "sleep:30", "--model", "openai/x", "--timeout", "0.3"]
+    )
+    assert result.exit_code == 2
+    assert "(timeout): the turn took longer than 0.3 s" in result.output
+
+
+def test_unknown_variant(project) -> None:
+    result = CliRunner().invoke(cli, ["run", str(project.path), "hi", "--variant", "zzz"])
+    assert result.exit_code == 2
+    expected = "error: no variant 'zzz' in workbench.toml (known: none declared)"
+    assert result.output.strip() == expected

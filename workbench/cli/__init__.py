@@ -27,6 +27,8 @@ COMMANDS: dict[str, str] = {
     "run": "workbench.cli.run:run",
     "dev": "workbench.cli.dev:dev",
     "mock": "workbench.cli.mock:mock",
+    "eval": "workbench.cli.evals:eval_group",
+    "compare": "workbench.cli.evals:compare",
 }
 
 

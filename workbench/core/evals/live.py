@@ -1,0 +1,115 @@
+"""Running evals against a real project: collector, mock, worker pool, targets and services."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Any
+
+from workbench.core.evals.engine import ModelTarget
+from workbench.core.evals.services import EvalServices
+from workbench.core.evals.tracefacts import StoreTraceSource
+from workbench.core.evals.variants import Variant
+from workbench.core.projects import Project
+
+# Turns in flight per model lane, unless --concurrency or [evals] concurrency says otherwise.
+DEFAULT_CONCURRENCY = {"mock": 8, "replay": 8, "real": 4}
+
+
+class LiveEnvironment:
+    """Everything a run against ``project`` needs, started on enter and stopped on exit.
+
+    A private collector (free port) receives the children's spans into the store;
+    one mock per mode (rules, replay) answers mock variants; a ``WorkerPool`` runs
+    ``run_turn`` in child processes; ``targets`` route each variant to its model.
+    """
+
+    def __init__(
+        self,
+        project: Project,
+        variants: list[Variant],
+        *,
+        concurrency: int | None = None,
+        turn_timeout: float = 120.0,
+        db_path: Path | None = None,
+        pool_size: int = 2,
+    ) -> None:
+        self.project = project
+        self.variants = variants
+        self.concurrency = concurrency
+        self.turn_timeout = turn_timeout
+        self.db_path = db_path
+        self.pool_size = pool_size
+        self.targets: dict[str, ModelTarget] = {}
+        self.traces = StoreTraceSource(db_path)
+        self.services: EvalServices | None = None
+        self.pool: Any = None
+        self._servers: list[Any] = []
+
+    async def __aenter__(self) -> LiveEnvironment:
+        try:
+            await self._start()
+        except BaseException:
+            await self.__aexit__()
+            raise
+        return self
+
+    async def _start(self) -> None:
+        from workbench.core.collector.server import start_collector
+        from workbench.core.runner import WorkerPool
+        from workbench.core.runner.env import child_env
+
+        collector = await asyncio.to_thread(start_collector, db_path=self.db_path)
+        self._servers.append(collector)
+        mocks: dict[str, Any] = {}
+        for mode in sorted({v.source for v in self.variants} & {"mock", "replay"}):
+            mocks[mode] = await asyncio.to_thread(self._start_mock, mode)
+            self._servers.append(mocks[mode])
+        judges: dict[str, dict[str, Any]] = {}
+        for variant in self.variants:
+            source = variant.source
+            if source in mocks:
+                server = mocks[source]
+                model = f"openai/{server.extras['priced_as']}"
+                target = ModelTarget(model, server.api_base, source, source, self._size(source))
+            else:
+                target = ModelTarget(variant.model, None, "real", variant.model, self._size("real"))
+            self.targets[variant.name] = target
+            judges[variant.name] = {
+                "model": target.model,
+                "api_base": target.api_base,
+                "source": target.source,
+            }
+        env = child_env(self.project, otlp_endpoint=collector.url)
+        self.services = EvalServices(
+            self.project.path, self.project.src_dir, judges=judges, env=env
+        )
+        self.pool = WorkerPool(
+            self.project,
+            size=self.pool_size,
+            otlp_endpoint=collector.url,
+            turn_timeout=self.turn_timeout,
+        )
+        await self.pool.start()
+
+    def _start_mock(self, mode: str) -> Any:
+        from workbench.core.mock import start_mock
+
+        return start_mock(
+            project_dir=self.project.path, mode="replay" if mode == "replay" else "rules"
+        )
+
+    def _size(self, source: str) -> int:
+        return self.concurrency or DEFAULT_CONCURRENCY.get(source, 4)
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            with contextlib.suppress(Exception):
+                await self.pool.close()
+        if self.services is not None:
+            await self.services.close()
+        self.traces.close()
+        for server in reversed(self._servers):
+            await asyncio.to_thread(server.stop)
+        self._servers.clear()

@@ -1,0 +1,158 @@
+"""What model- and project-backed assertions use: system prompts, a judge, a python host."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.core.evals.checks.judge import judge_messages, lexical_verdict, parse_verdict
+from workbench.core.evals.observation import Observation
+
+_PYHOST = Path(__file__).with_name("pyhost.py")
+PYTHON_TIMEOUT_S = 30.0
+
+
+class PythonHost:
+    """One long-lived subprocess that runs the project's assertion functions, one at a time."""
+
+    def __init__(self, project_dir: Path, src_dir: Path, env: dict[str, str] | None = None) -> None:
+        self.project_dir, self.src_dir, self.env = project_dir, src_dir, env
+        self._process: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+        self._ids = itertools.count(1)
+
+    async def call(self, reference: str, output: str, context: dict[str, Any]) -> tuple:
+        """Run ``reference(output, context)`` in the subprocess; a verdict (pass, score, reason)."""
+        async with self._lock:
+            if self._process is None or self._process.returncode is not None:
+                self._process = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    str(_PYHOST),
+                    str(self.project_dir),
+                    str(self.src_dir),
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.DEVNULL,
+                    cwd=str(self.project_dir),
+                    env=self.env,
+                    limit=16 * 1024 * 1024,
+                )
+            request = {
+                "id": next(self._ids),
+                "ref": reference,
+                "output": output,
+                "context": context,
+            }
+            assert self._process.stdin is not None and self._process.stdout is not None
+            self._process.stdin.write(json.dumps(request, default=str).encode() + b"\n")
+            try:
+                await self._process.stdin.drain()
+                line = await asyncio.wait_for(self._process.stdout.readline(), PYTHON_TIMEOUT_S)
+            except (TimeoutError, ConnectionError):
+                await self.close()
+                return False, 0.0, f"{reference} did not answer within {PYTHON_TIMEOUT_S:g} s"
+            if not line:
+                await self.close()
+                return False, 0.0, f"{reference}: the assertion process exited"
+            reply = json.loads(line)
+            if reply.get("error"):
+                raise RuntimeError(reply["reason"])
+            return bool(reply["pass"]), float(reply["score"]), str(reply.get("reason", ""))
+
+    async def close(self) -> None:
+        """Stop the subprocess."""
+        process, self._process = self._process, None
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+class EvalServices:
+    """``GradingServices`` for a real project: prompts from prompts/, judges via litellm."""
+
+    def __init__(
+        self,
+        project_dir: Path,
+        src_dir: Path,
+        *,
+        judges: dict[str, dict[str, Any]] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.project_dir = project_dir
+        # variant name -> {"model", "api_base", "source"} for llm-rubric's judge.
+        self.judges = judges or {}
+        self.python_host = PythonHost(project_dir, src_dir, env)
+        self._prompts: dict[str, str] | None = None
+
+    def system_prompt(self, version: str | None) -> str | None:
+        """The text of ``prompts/system.yaml`` for a version (the current one by default)."""
+        if self._prompts is None:
+            self._prompts = read_prompts(self.project_dir / "prompts" / "system.yaml")
+        if not self._prompts:
+            return None
+        return self._prompts.get(version or "") or self._prompts.get("__current__")
+
+    async def judge(
+        self, rubric: str, output: str, *, provider: str | None, observation: Observation
+    ) -> tuple[bool, float, str]:
+        """Ask the judge model; under the mock, an unanswered judge falls back to term overlap."""
+        target = dict(self.judges.get(observation.variant) or {"source": "mock"})
+        if provider:
+            target = {"model": provider, "source": "real"} if provider != "mock" else target
+        if target.get("source") in {"mock", "replay"} and not target.get("model"):
+            return lexical_verdict(rubric, output)
+        from workbench.core.llm import import_litellm
+
+        litellm = import_litellm()
+        options: dict[str, Any] = {"temperature": 0, "max_tokens": 300, "num_retries": 3}
+        if target.get("api_base"):
+            options.update(api_base=target["api_base"], api_key="mock-key-not-secret")
+        response = await litellm.acompletion(
+            model=target["model"], messages=judge_messages(rubric, output), **options
+        )
+        text = response.choices[0].message.content
+        verdict = parse_verdict(text)
+        if verdict is not None:
+            return verdict
+        if target.get("source") in {"mock", "replay"}:
+            return lexical_verdict(rubric, output)
+        return False, 0.0, f"judge reply not understood: {str(text)[:120]!r}"
+
+    async def python_check(
+        self, reference: str, output: str, context: dict[str, Any]
+    ) -> tuple[bool, float, str]:
+        """Run a project function in the assertion subprocess."""
+        return await self.python_host.call(reference, output, context)
+
+    async def close(self) -> None:
+        """Stop the assertion subprocess."""
+        await self.python_host.close()
+
+
+def read_prompts(path: Path) -> dict[str, str]:
+    """Versions of a prompt file (``versions: {v1: text | {system|text|content: …}}``)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    versions = data.get("versions") or {}
+    result: dict[str, str] = {}
+    for name, body in versions.items() if isinstance(versions, dict) else []:
+        if isinstance(body, dict):
+            body = (
+                body.get("system") or body.get("text") or body.get("content") or body.get("prompt")
+            )
+        if isinstance(body, str):
+            result[str(name)] = body
+    current = data.get("current") or data.get("default")
+    if result:
+        result["__current__"] = result.get(str(current)) or result[list(result)[-1]]
+    return result

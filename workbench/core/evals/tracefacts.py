@@ -1,0 +1,91 @@
+"""Reading a turn's trace from the store: tool calls in start order, LLM calls, tokens and cost."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from workbench.core.evals.grading import TraceFacts
+from workbench.core.evals.observation import ToolCall
+
+
+class StoreTraceSource:
+    """Facts of traces as the collector stored them; waits briefly for late spans to land."""
+
+    def __init__(self, db_path: Path | None = None, *, wait_s: float = 5.0) -> None:
+        self.db_path = db_path
+        self.wait_s = wait_s
+        self._lock = threading.Lock()
+        self._conn = None
+
+    async def facts(self, trace_ids: list[str]) -> TraceFacts | None:
+        """The combined facts of ``trace_ids``, or ``None`` if none reached the store in time."""
+        return await asyncio.to_thread(self._facts, trace_ids)
+
+    def close(self) -> None:
+        """Close the read connection."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def _connection(self):
+        if self._conn is None:
+            from workbench.store.db import connect
+
+            self._conn = connect(self.db_path, check_same_thread=False).conn
+        return self._conn
+
+    def _facts(self, trace_ids: list[str]) -> TraceFacts | None:
+        deadline = time.monotonic() + self.wait_s
+        delay = 0.01
+        while True:
+            with self._lock:
+                rows = self._rows(trace_ids)
+            complete = {row[0] for row in rows if row[1] == "agent"} >= set(trace_ids)
+            if complete or time.monotonic() >= deadline:
+                break
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+        if not rows:
+            return None
+        facts = TraceFacts()
+        for _, kind, name, tool, attributes, status, tokens_in, tokens_out, cost in rows:
+            if kind == "tool":
+                facts.tool_calls.append(_tool_call(name, tool, attributes, status))
+            elif kind == "llm":
+                facts.llm_calls += 1
+                facts.input_tokens += tokens_in or 0
+                facts.output_tokens += tokens_out or 0
+            facts.cost_usd += cost or 0.0
+        return facts
+
+    def _rows(self, trace_ids: list[str]) -> list[tuple]:
+        marks = ", ".join("?" for _ in trace_ids)
+        sql = (
+            "SELECT trace_id, kind, name, tool_name, attributes, status, input_tokens,"
+            f" output_tokens, cost_usd FROM spans WHERE trace_id IN ({marks})"
+            " ORDER BY start_ns, span_id"
+        )
+        return self._connection().execute(sql, [t.lower() for t in trace_ids]).fetchall()
+
+
+def _tool_call(name: str, tool: str | None, attributes: str, status: str) -> ToolCall:
+    attrs: dict[str, Any] = json.loads(attributes or "{}")
+    tool_name = tool or attrs.get("gen_ai.tool.name") or name.removeprefix("execute_tool ").strip()
+    raw = attrs.get("gen_ai.tool.call.arguments")
+    arguments: Any = raw
+    if isinstance(raw, str):
+        try:
+            arguments = json.loads(raw)
+        except ValueError:
+            arguments = {}
+    return ToolCall(
+        name=str(tool_name),
+        arguments=arguments if isinstance(arguments, dict) else {},
+        status=status or "ok",
+    )

@@ -61,7 +61,9 @@ async def run_turn(request: dict[str, Any], on_event: EventSink | None = None) -
                 common[tracing.PROMPT_VERSION] = version
                 span.set_attribute(tracing.PROMPT_VERSION, version)
                 await _turn(request, settings, system, session_id, common, outcome, span, on_event)
-            span.set_attributes({"workbench.status": outcome.status, "workbench.steps": outcome.steps})
+            span.set_attributes(
+                {"workbench.status": outcome.status, "workbench.steps": outcome.steps}
+            )
             if outcome.model:
                 span.set_attribute(tracing.RESPONSE_MODEL, outcome.model)
             if outcome.status == "error":
@@ -70,8 +72,14 @@ async def run_turn(request: dict[str, Any], on_event: EventSink | None = None) -
     finally:
         tracing.TURN_ATTRIBUTES.reset(token)
         tracing.flush()
-    log.info("turn_done", status=outcome.status, steps=outcome.steps, model=outcome.model,
-             cost_usd=round(outcome.cost_usd, 6), trace_id=trace_id)
+    log.info(
+        "turn_done",
+        status=outcome.status,
+        steps=outcome.steps,
+        model=outcome.model,
+        cost_usd=round(outcome.cost_usd, 6),
+        trace_id=trace_id,
+    )
     return {
         "output": outcome.output,
         "status": outcome.status,
@@ -116,11 +124,15 @@ async def _turn(
         messages += store.history(session_id, settings.memory_window)
     messages.append({"role": "user", "content": guard.text})
     target = choose_target(request, guard.text, settings)
-    span.set_attributes({
-        tracing.REQUEST_MODEL: target.primary,
-        tracing.PROVIDER: target.primary.split("/", 1)[0] if "/" in target.primary else "openai",
-        "workbench.routing.reason": target.reason,
-    })
+    span.set_attributes(
+        {
+            tracing.REQUEST_MODEL: target.primary,
+            tracing.PROVIDER: target.primary.split("/", 1)[0]
+            if "/" in target.primary
+            else "openai",
+            "workbench.routing.reason": target.reason,
+        }
+    )
     governor = BudgetGovernor(
         effective_budgets(settings.budgets, request.get("budget")), store, session_id
     )
@@ -130,13 +142,21 @@ async def _turn(
     try:
         async with asyncio.timeout(settings.session_timeout_s):
             await run_loop(
-                target=target, messages=messages, registry=get_registry(), governor=governor,
-                limits=limits, params=dict(request.get("params") or {}), outcome=outcome,
-                cache=get_cache() if use_cache else None, on_event=on_event,
+                target=target,
+                messages=messages,
+                registry=get_registry(),
+                governor=governor,
+                limits=limits,
+                params=dict(request.get("params") or {}),
+                outcome=outcome,
+                cache=get_cache() if use_cache else None,
+                on_event=on_event,
             )
     except BudgetExceeded as error:
-        outcome.status, outcome.output, outcome.error = "budget_exceeded", BUDGET_REACHED_MESSAGE, str(
-            error
+        outcome.status, outcome.output, outcome.error = (
+            "budget_exceeded",
+            BUDGET_REACHED_MESSAGE,
+            str(error),
         )
     except LoopStop as error:
         outcome.status, outcome.output, outcome.error = error.status, SORRY, error.error
@@ -155,14 +175,19 @@ async def _turn(
     if session_id and outcome.status in ("ok", "pending_approval"):
         store.append(
             session_id,
-            [{"role": "user", "content": guard.text}, {"role": "assistant", "content": outcome.output}],
+            [
+                {"role": "user", "content": guard.text},
+                {"role": "assistant", "content": outcome.output},
+            ],
         )
 
 
 def _split_input(value: Any) -> tuple[list[dict[str, Any]], str]:
     """(earlier messages, the latest user message) from a string or a conversation list."""
     if isinstance(value, list):
-        messages = [m for m in value if isinstance(m, dict) and m.get("role") in ("user", "assistant")]
+        messages = [
+            m for m in value if isinstance(m, dict) and m.get("role") in ("user", "assistant")
+        ]
         for index in range(len(messages) - 1, -1, -1):
             if messages[index]["role"] == "user":
                 return messages[:index], str(messages[index].get("content", ""))

@@ -221,10 +221,23 @@ async def complete(
             key = cache_key(target.primary, messages, tool_names, params)
             hit = cache.get(key)
             if hit is not None:
-                result = LLMResult(**{**hit, "cache_hit": True, "input_tokens": 0,
-                                      "output_tokens": 0, "cost_usd": 0.0})
-                span.set_attributes({"workbench.cache.hit": True, tracing.RESPONSE_MODEL: result.model,
-                                     tracing.INPUT_TOKENS: 0, tracing.OUTPUT_TOKENS: 0})
+                result = LLMResult(
+                    **{
+                        **hit,
+                        "cache_hit": True,
+                        "input_tokens": 0,
+                        "output_tokens": 0,
+                        "cost_usd": 0.0,
+                    }
+                )
+                span.set_attributes(
+                    {
+                        "workbench.cache.hit": True,
+                        tracing.RESPONSE_MODEL: result.model,
+                        tracing.INPUT_TOKENS: 0,
+                        tracing.OUTPUT_TOKENS: 0,
+                    }
+                )
                 return result
         call = CallLog(span)
         token = CURRENT_CALL.set(call)
@@ -235,25 +248,33 @@ async def complete(
         except Exception as error:
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, tracing.one_line(error)))
-            log.error("llm_failed", model=target.primary, error=tracing.one_line(error),
-                      attempts=len(call.failures))
+            log.error(
+                "llm_failed",
+                model=target.primary,
+                error=tracing.one_line(error),
+                attempts=len(call.failures),
+            )
             raise LLMError(f"model unavailable: {tracing.one_line(error)}") from error
         finally:
             CURRENT_CALL.reset(token)
         result = _normalize(response, target)
-        span.set_attributes({
-            tracing.RESPONSE_MODEL: getattr(response, "model", None) or result.model,
-            tracing.INPUT_TOKENS: result.input_tokens,
-            tracing.OUTPUT_TOKENS: result.output_tokens,
-            tracing.CACHED_INPUT_TOKENS: result.cached_input_tokens,
-            tracing.COST_USD: result.cost_usd,
-            "workbench.llm.attempts": len(call.failures) + 1,
-            "workbench.cache.hit": False,
-        })
+        span.set_attributes(
+            {
+                tracing.RESPONSE_MODEL: getattr(response, "model", None) or result.model,
+                tracing.INPUT_TOKENS: result.input_tokens,
+                tracing.OUTPUT_TOKENS: result.output_tokens,
+                tracing.CACHED_INPUT_TOKENS: result.cached_input_tokens,
+                tracing.COST_USD: result.cost_usd,
+                "workbench.llm.attempts": len(call.failures) + 1,
+                "workbench.cache.hit": False,
+            }
+        )
         if result.model != target.primary:
             span.set_attribute(tracing.FALLBACK_FROM, target.primary)
-            span.add_event("fallback", {"workbench.fallback.from": target.primary,
-                                        "workbench.fallback.to": result.model})
+            span.add_event(
+                "fallback",
+                {"workbench.fallback.from": target.primary, "workbench.fallback.to": result.model},
+            )
             log.warning("llm_fallback", fallback_from=target.primary, fallback_to=result.model)
         if key is not None and cache is not None and not result.tool_calls:
             cache.put(key, {k: v for k, v in result.__dict__.items() if k != "cache_hit"})

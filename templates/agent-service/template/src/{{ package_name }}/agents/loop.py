@@ -1,4 +1,4 @@
-"""The tool-calling loop: call the model, run the tools it asks for, stop on an answer or a limit."""
+"""The tool-calling loop: call the model, run the tools it asks for, stop on an answer or limit."""
 
 from __future__ import annotations
 
@@ -113,7 +113,9 @@ async def run_loop(
             outcome.tool_calls.append(done)
             if on_event:
                 await on_event("tool_call", done.record())
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": done.for_model()})
+            messages.append(
+                {"role": "tool", "tool_call_id": call["id"], "content": done.for_model()}
+            )
             if done.status == "pending_approval":
                 pending = done
         if pending is not None:

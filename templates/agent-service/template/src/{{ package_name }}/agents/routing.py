@@ -41,9 +41,7 @@ class ModelTarget:
 def is_simple(text: str, max_chars: int) -> bool:
     """Whether the cheap model can handle `text` (see the module docstring)."""
     return (
-        len(text) <= max_chars
-        and not ORDER_NUMBER.search(text)
-        and not COMPLEX_WORDS.search(text)
+        len(text) <= max_chars and not ORDER_NUMBER.search(text) and not COMPLEX_WORDS.search(text)
     )
 
 

@@ -97,7 +97,9 @@ def check_injection(text: str) -> GuardrailResult:
     """Refuse inputs that try to override the agent's instructions."""
     for pattern in INJECTION_PATTERNS:
         if pattern.search(text):
-            return GuardrailResult("prompt_injection", "block", "matched an injection pattern", text)
+            return GuardrailResult(
+                "prompt_injection", "block", "matched an injection pattern", text
+            )
     return GuardrailResult("prompt_injection", "pass", "no injection pattern", text)
 
 
@@ -106,7 +108,9 @@ def redact_pii(text: str) -> GuardrailResult:
     redacted, cards = _redact_cards(text)
     redacted, emails = EMAIL.subn("[REDACTED_EMAIL]", redacted)
     redacted, phones = PHONE.subn("[REDACTED_PHONE]", redacted)
-    found = [f"{n} {kind}" for n, kind in ((cards, "card"), (emails, "email"), (phones, "phone")) if n]
+    found = [
+        f"{n} {kind}" for n, kind in ((cards, "card"), (emails, "email"), (phones, "phone")) if n
+    ]
     if found:
         return GuardrailResult("pii", "redact", "redacted " + ", ".join(found), redacted)
     return GuardrailResult("pii", "pass", "no PII found", text)

@@ -122,7 +122,10 @@ def flush(timeout_s: float | None = None) -> None:
 def span(name: str, attributes: Mapping[str, Any] | None = None) -> Iterator[Any]:
     """A current span that records an escaping exception as an error."""
     with get_tracer().start_as_current_span(
-        name, attributes=dict(attributes or {}), record_exception=False, set_status_on_exception=False
+        name,
+        attributes=dict(attributes or {}),
+        record_exception=False,
+        set_status_on_exception=False,
     ) as current:
         try:
             yield current

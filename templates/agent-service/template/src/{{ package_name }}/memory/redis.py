@@ -9,8 +9,13 @@ from typing import Any
 class RedisStore:
     """A `SessionStore` in Redis; `redis` is imported only when this store is built."""
 
-    def __init__(self, url: str = "redis://localhost:6379/0", client: Any = None,
-                 prefix: str = "agent", max_messages: int = 500) -> None:
+    def __init__(
+        self,
+        url: str = "redis://localhost:6379/0",
+        client: Any = None,
+        prefix: str = "agent",
+        max_messages: int = 500,
+    ) -> None:
         if client is None:
             import redis  # lazy: only projects that choose Redis need the package
 

@@ -82,7 +82,9 @@ class SQLiteStore:
     def usd_for_day(self, day: str) -> float:
         """Dollars spent on a day."""
         with closing(self._connect()) as db:
-            row = db.execute("SELECT COALESCE(SUM(usd), 0) FROM usage WHERE day = ?", (day,)).fetchone()
+            row = db.execute(
+                "SELECT COALESCE(SUM(usd), 0) FROM usage WHERE day = ?", (day,)
+            ).fetchone()
         return float(row[0])
 
     def usd_for_month(self, month: str) -> float:

@@ -1,4 +1,4 @@
-"""The tool registry: validate, check policy, ask for approval, then call with retries and a breaker."""
+"""The tool registry: validate, check policy, ask for approval, then call with retries."""
 
 from __future__ import annotations
 
@@ -49,7 +49,11 @@ class ToolRegistry:
         return [tool.schema() for tool in self.enabled()]
 
     async def execute(
-        self, name: str, arguments: str | dict[str, Any], *, call_id: str | None = None,
+        self,
+        name: str,
+        arguments: str | dict[str, Any],
+        *,
+        call_id: str | None = None,
         approved: bool = False,
     ) -> ToolOutcome:
         """Run one tool call under its own `execute_tool <name>` span."""
@@ -77,7 +81,9 @@ class ToolRegistry:
         try:
             arguments = json.loads(raw or "{}")
         except json.JSONDecodeError as error:
-            return ToolOutcome(name, {}, "invalid_arguments", error=f"arguments are not JSON: {error}")
+            return ToolOutcome(
+                name, {}, "invalid_arguments", error=f"arguments are not JSON: {error}"
+            )
         if not isinstance(arguments, dict):
             return ToolOutcome(name, {}, "invalid_arguments", error="arguments must be an object")
         tool = self.tools.get(name)
@@ -100,11 +106,16 @@ class ToolRegistry:
         if key:
             span.set_attribute("workbench.tool.idempotency_key", key)
         if tool.risk.needs_approval and not approved:
-            guardrails.record(_policy_result("block", f"{tool.risk.value}-risk tool needs approval"))
+            guardrails.record(
+                _policy_result("block", f"{tool.risk.value}-risk tool needs approval")
+            )
             approval_id = uuid.uuid4().hex[:12]
             self.approvals[approval_id] = {"tool": name, "arguments": arguments, "key": key}
             return ToolOutcome(
-                name, arguments, "pending_approval", approval_id=approval_id,
+                name,
+                arguments,
+                "pending_approval",
+                approval_id=approval_id,
                 result={"approval_id": approval_id, "message": "waiting for human approval"},
             )
         guardrails.record(_policy_result("pass", f"{tool.risk.value} risk, allowed"))
@@ -141,17 +152,26 @@ class ToolRegistry:
                         raise
         except pybreaker.CircuitBreakerError:
             return ToolOutcome(
-                tool.name, arguments, "circuit_open", attempts=attempts,
+                tool.name,
+                arguments,
+                "circuit_open",
+                attempts=attempts,
                 error=f"{tool.name} is temporarily unavailable (circuit open)",
             )
         except TimeoutError:
             return ToolOutcome(
-                tool.name, arguments, "timeout", attempts=attempts,
+                tool.name,
+                arguments,
+                "timeout",
+                attempts=attempts,
                 error=f"{tool.name} timed out after {tool.timeout_s:g}s",
             )
         except TransientToolError as error:
             return ToolOutcome(
-                tool.name, arguments, "error", attempts=attempts,
+                tool.name,
+                arguments,
+                "error",
+                attempts=attempts,
                 error=f"{tool.name} failed after {attempts} attempts: {error}",
             )
         except ToolError as error:

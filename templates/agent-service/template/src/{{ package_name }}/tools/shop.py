@@ -63,7 +63,9 @@ async def search_knowledge_base(args: SearchArgs) -> list[dict[str, Any]]:
         if score:
             scored.append((score, article))
     scored.sort(key=lambda pair: -pair[0])
-    return [{"id": a["id"], "title": a["title"], "body": a["body"]} for _, a in scored[: args.top_k]]
+    return [
+        {"id": a["id"], "title": a["title"], "body": a["body"]} for _, a in scored[: args.top_k]
+    ]
 
 
 def _with_dates(order: dict[str, Any]) -> dict[str, Any]:
@@ -103,8 +105,12 @@ async def check_return_eligibility(args: OrderArgs) -> dict[str, Any]:
     if order is None:
         return {"order_id": args.order_id, "eligible": False, "reason": "order not found"}
     eligible, reason = eligibility(order)
-    return {"order_id": args.order_id, "eligible": eligible, "reason": reason,
-            "max_refund": order["total"] if eligible else 0.0}
+    return {
+        "order_id": args.order_id,
+        "eligible": eligible,
+        "reason": reason,
+        "max_refund": order["total"] if eligible else 0.0,
+    }
 
 
 def refund_key(args: RefundArgs) -> str:
@@ -127,8 +133,14 @@ async def issue_refund(args: RefundArgs) -> dict[str, Any]:
     key = refund_key(args)
     if key in REFUNDS:
         return {**REFUNDS[key], "duplicate": True}
-    refund = {"refund_id": f"rf_{key[:10]}", "order_id": args.order_id, "amount": args.amount,
-              "reason": args.reason, "status": "issued", "idempotency_key": key}
+    refund = {
+        "refund_id": f"rf_{key[:10]}",
+        "order_id": args.order_id,
+        "amount": args.amount,
+        "reason": args.reason,
+        "status": "issued",
+        "idempotency_key": key,
+    }
     REFUNDS[key] = refund
     return {**refund, "duplicate": False}
 
@@ -136,15 +148,43 @@ async def issue_refund(args: RefundArgs) -> dict[str, Any]:
 def shop_tools() -> list[Tool]:
     """The four support tools."""
     return [
-        Tool("search_knowledge_base", "Search the help-center articles (policies, shipping).",
-             SearchArgs, search_knowledge_base, Risk.LOW, timeout_s=3.0, flag="kb_search"),
-        Tool("lookup_order", "Look up an order's status, items and delivery date.",
-             OrderArgs, lookup_order, Risk.LOW, timeout_s=3.0),
-        Tool("check_return_eligibility", "Check whether an order can be returned for a refund.",
-             OrderArgs, check_return_eligibility, Risk.LOW, timeout_s=3.0),
-        Tool("issue_refund", "Refund an order (a person approves every refund before it is paid).",
-             RefundArgs, issue_refund, Risk.HIGH, timeout_s=10.0, attempts=2,
-             idempotency_key=refund_key, flag="refunds", policy=refund_policy),
+        Tool(
+            "search_knowledge_base",
+            "Search the help-center articles (policies, shipping).",
+            SearchArgs,
+            search_knowledge_base,
+            Risk.LOW,
+            timeout_s=3.0,
+            flag="kb_search",
+        ),
+        Tool(
+            "lookup_order",
+            "Look up an order's status, items and delivery date.",
+            OrderArgs,
+            lookup_order,
+            Risk.LOW,
+            timeout_s=3.0,
+        ),
+        Tool(
+            "check_return_eligibility",
+            "Check whether an order can be returned for a refund.",
+            OrderArgs,
+            check_return_eligibility,
+            Risk.LOW,
+            timeout_s=3.0,
+        ),
+        Tool(
+            "issue_refund",
+            "Refund an order (a person approves every refund before it is paid).",
+            RefundArgs,
+            issue_refund,
+            Risk.HIGH,
+            timeout_s=10.0,
+            attempts=2,
+            idempotency_key=refund_key,
+            flag="refunds",
+            policy=refund_policy,
+        ),
     ]
 
 

@@ -1,0 +1,86 @@
+"""Which eval commands the generated CI runs: a small set before merge, the full set after."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from workbench.core.projects import Project
+
+SET_SUFFIXES = (".yaml", ".yml", ".jsonl")
+SMALL_SET_NAMES = ("smoke", "ci", "quick", "small", "pre-merge", "premerge")
+
+
+class EvalPlan(BaseModel):
+    """The ``workbench eval`` command lines the generated workflows run, each with ``--gate``."""
+
+    small: str
+    full: str
+    safety: str | None = None
+    mode: str
+    notes: list[str] = Field(default_factory=list)
+
+
+def plan_evals(project: Project) -> EvalPlan:
+    """Choose sets and a keyless variant (cassette replay when possible) for CI."""
+    config = project.config
+    notes: list[str] = []
+    sets = _set_names(project.path / config.evals.dir)
+    default = config.evals.default_set if config.evals.default_set in sets else None
+    full = default or (sets[0] if sets else None)
+    small = next((name for name in sets if name.lower() in SMALL_SET_NAMES), None) or full
+    safety = next((name for name in sets if "safety" in name.lower() and name != full), None)
+    if not sets:
+        notes.append(f"no eval sets under {config.evals.dir}/; CI runs `workbench eval` as is")
+    elif small == full:
+        notes.append(
+            f"no small eval set (name one {SMALL_SET_NAMES[0]!r}); pre-merge runs {full!r} too"
+        )
+
+    variant_args, mode = _variant_args(project, notes)
+    return EvalPlan(
+        small=_command(small, variant_args),
+        full=_command(full, variant_args),
+        safety=_command(safety, variant_args) if safety else None,
+        mode=mode,
+        notes=notes,
+    )
+
+
+def _variant_args(project: Project, notes: list[str]) -> tuple[list[str], str]:
+    """A declared replay variant, else ad hoc replay when cassettes exist, else a mock variant."""
+    variants = project.config.variants
+    replay = next((name for name, v in variants.items() if v.model == "replay"), None)
+    if replay:
+        return ["--variants", replay], "replay"
+    cassettes = project.path / project.config.mock.cassettes
+    prompt = next(iter(variants.values())).prompt if variants else "v1"
+    if cassettes.is_dir() and any(path.is_file() for path in cassettes.rglob("*")):
+        return ["--variant", f"ci=prompt@{prompt},model=replay"], "replay"
+    mock = next((name for name, v in variants.items() if v.model == "mock"), None)
+    notes.append(
+        "no cassettes recorded yet: CI evals run against the deterministic mock; record "
+        "cassettes and run `workbench ship` again to gate on replayed real answers"
+    )
+    if mock:
+        return ["--variants", mock], "mock"
+    return ["--variant", f"ci=prompt@{prompt},model=mock"], "mock"
+
+
+def _command(set_name: str | None, variant_args: list[str]) -> str:
+    words = ["workbench", "eval", "."]
+    if set_name:
+        words += ["--set", set_name]
+    return shlex.join([*words, *variant_args, "--gate"])
+
+
+def _set_names(evals_dir: Path) -> list[str]:
+    if not evals_dir.is_dir():
+        return []
+    return sorted(
+        path.stem
+        for path in evals_dir.iterdir()
+        if path.is_file() and path.suffix in SET_SUFFIXES and not path.name.startswith(".")
+    )

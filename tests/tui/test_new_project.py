@@ -161,3 +161,13 @@ def test_importing_the_app_loads_neither_litellm_nor_copier():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
+
+
+async def test_keys_bound_by_the_app_type_into_the_dialog(projects_dir):
+    app = create_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"q?1n")
+        await settle(pilot)
+        assert isinstance(app.screen, NewProjectModal)
+        assert app.screen.query_one("#name", Input).value == "q?1n"

@@ -1,0 +1,68 @@
+"""The statistics against values computed by hand or by reference implementations."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.core.evals import stats
+
+
+def test_wilson_interval_matches_known_values():
+    low, high = stats.wilson(8, 10)
+    assert low == pytest.approx(0.4902, abs=1e-4)
+    assert high == pytest.approx(0.9433, abs=1e-4)
+    low, high = stats.wilson(0, 10)
+    assert low == 0.0
+    assert high == pytest.approx(0.2775, abs=1e-4)
+    assert stats.wilson(20, 20)[1] == 1.0
+    assert stats.wilson(0, 0) == (0.0, 1.0)
+
+
+def test_exact_mcnemar_is_a_two_sided_binomial_test():
+    assert stats.mcnemar_exact(7, 2) == pytest.approx(0.1797, abs=1e-4)
+    assert stats.mcnemar_exact(2, 7) == stats.mcnemar_exact(7, 2)
+    assert stats.mcnemar_exact(10, 0) == pytest.approx(2 / 1024)
+    assert stats.mcnemar_exact(3, 3) == 1.0
+    assert stats.mcnemar_exact(0, 0) == 1.0
+
+
+def test_percentile_interpolates_like_numpy():
+    values = [10, 20, 30, 40, 50]
+    assert stats.percentile(values, 50) == 30
+    assert stats.percentile(values, 95) == pytest.approx(48.0)
+    assert stats.percentile([5], 95) == 5
+    assert stats.percentile([], 50) is None
+
+
+def test_bootstrap_is_seeded_and_brackets_the_mean():
+    diffs = [1, 0, 0, 1, -1, 0, 1, 1, 0, 0, 1, 0]
+    first = stats.bootstrap_mean_diff(diffs, seed=3)
+    assert first == stats.bootstrap_mean_diff(diffs, seed=3)
+    mean, low, high = first
+    assert mean == pytest.approx(sum(diffs) / len(diffs))
+    assert low < mean < high
+    assert stats.bootstrap_mean_diff([0.5, 0.5]) == (0.5, 0.5, 0.5)
+    assert stats.bootstrap_mean_diff([]) == (0.0, 0.0, 0.0)
+
+
+def test_pass_at_k_and_pass_hat_k():
+    assert stats.pass_at_k(5, 2, 2) == pytest.approx(0.7)
+    assert stats.pass_at_k(3, 0, 3) == 0.0
+    assert stats.pass_at_k(3, 1, 3) == 1.0
+    assert stats.pass_hat_k(5, 4, 2) == pytest.approx(0.6)
+    assert stats.pass_hat_k(3, 3, 3) == 1.0
+    assert stats.pass_hat_k(3, 2, 3) == 0.0
+
+
+def test_verdict_sentence():
+    p = stats.mcnemar_exact(7, 2)
+    assert stats.verdict("A", "B", 7, 2, p, 20) == (
+        "B passes 7 more cases and fails 2 that A passed; p = 0.18 — "
+        "not a significant difference at 20 cases"
+    )
+    sentence = stats.verdict("A", "B", 12, 0, stats.mcnemar_exact(12, 0), 40)
+    assert (
+        "p < 0.001" in sentence and "significant difference at 40 cases (B is better)" in sentence
+    )
+    assert "agree on all 5 cases" in stats.verdict("A", "B", 0, 0, 1.0, 5)
+    assert "more often on 3" in stats.verdict("A", "B", 3, 1, 0.6, 9, by_rate=True)

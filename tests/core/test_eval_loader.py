@@ -101,7 +101,10 @@ def test_invalid_yaml_names_the_line(tmp_path):
 
 
 def test_assertion_values_are_checked_at_load_time(tmp_path):
-    text = "cases:\n  - id: a\n    input: x\n    assert:\n      - type: tool-sequence\n        value: 3\n"
+    text = (
+        "cases:\n  - id: a\n    input: x\n    assert:\n"
+        "      - type: tool-sequence\n        value: 3\n"
+    )
     with pytest.raises(ConfigError, match=r":6: case 'a': tool-sequence: 'value' must be a list"):
         load_set(write(tmp_path, text))
     text = "cases:\n  - id: a\n    input: x\n    assert:\n      - type: latency\n"
@@ -131,7 +134,7 @@ def test_jsonl_cases_are_validated_then_streamed(tmp_path):
     evalset = load_set(write(tmp_path, "name: big\ncases: file://big.jsonl\n"))
     assert evalset.case_count == 50 and evalset.cases == []
     assert [case.id for case in iter_cases(evalset)][:3] == ["c0", "c1", "c2"]
-    bad = lines[:3] + ['{"id": "c9", "input": "x", "assert": [{"type": "equal"}]}']
+    bad = [*lines[:3], '{"id": "c9", "input": "x", "assert": [{"type": "equal"}]}']
     (tmp_path / "bad.jsonl").write_text("\n".join(bad) + "\n")
     with pytest.raises(ConfigError) as caught:
         load_set(tmp_path / "bad.jsonl")

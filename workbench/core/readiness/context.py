@@ -1,0 +1,107 @@
+"""What every check sees: the project, its parsed code and files, the store, the probe harness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.readiness.docs import Section, TomlDoc, load_toml, markdown_sections
+from workbench.core.readiness.source import SourceIndex
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+
+    from workbench.core.projects import Project
+    from workbench.core.readiness.probes.harness import Harness
+
+RUNBOOK = "RUNBOOK.md"
+PROMPTS = "prompts/system.yaml"
+
+
+@dataclass
+class CheckContext:
+    """Parsed once per evaluation, shared by every check; ``close()`` stops what probes started."""
+
+    project: Project
+    run_dynamic: bool = True
+    db: Database | None = None
+    _harness: Harness | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        """The project folder."""
+        return self.project.path
+
+    @cached_property
+    def package_dir(self) -> Path:
+        """``src/<package>``, or the src folder when the package folder is missing."""
+        candidate = self.project.src_dir / self.project.package
+        return candidate if candidate.is_dir() else self.project.src_dir
+
+    @cached_property
+    def source(self) -> SourceIndex:
+        """The project's own package, parsed."""
+        return SourceIndex(self.root, self.package_dir, self.project.src_dir)
+
+    @cached_property
+    def tests(self) -> SourceIndex:
+        """The project's tests, parsed."""
+        return SourceIndex(self.root, self.root / "tests")
+
+    @cached_property
+    def toml(self) -> TomlDoc:
+        """``workbench.toml`` with line lookup."""
+        return load_toml(self.root / "workbench.toml")
+
+    @cached_property
+    def runbook(self) -> list[Section] | None:
+        """The sections of ``RUNBOOK.md``, or None when there is none."""
+        path = self.root / RUNBOOK
+        if not path.is_file():
+            return None
+        return markdown_sections(path.read_text(encoding="utf-8"))
+
+    def rel(self, path: Path) -> str:
+        """``path`` relative to the project, for evidence."""
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    @property
+    def cli_name(self) -> str:
+        """How to name this project on a command line from the current folder."""
+        try:
+            return Path(self.root).relative_to(Path.cwd()).as_posix() or "."
+        except ValueError:
+            return str(self.root)
+
+    def pkg(self, *parts: str) -> str:
+        """A path inside the package for hints, e.g. ``src/support_agent/agents/llm.py``."""
+        return self.rel(self.package_dir.joinpath(*parts))
+
+    def module_rel(self, dotted_suffix: str, default: str) -> str:
+        """The path of the module ``<pkg>.<dotted_suffix>`` if it exists, else ``default``."""
+        module = self.source.module(f"{self.project.package}.{dotted_suffix}")
+        return module.rel if module else default
+
+    @property
+    def harness(self) -> Harness:
+        """The dynamic-probe harness (mock, collector, workers), started on first use."""
+        if self._harness is None:
+            from workbench.core.readiness.probes.harness import Harness
+
+            self._harness = Harness(self.project)
+        return self._harness
+
+    def close(self) -> None:
+        """Stop every process and server the probes started."""
+        if self._harness is not None:
+            self._harness.close()
+            self._harness = None
+
+    def memo(self) -> dict[str, Any]:
+        """A per-evaluation scratch space shared by related checks."""
+        return self.__dict__.setdefault("_memo", {})

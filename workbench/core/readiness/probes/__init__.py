@@ -1,0 +1,1 @@
+"""Dynamic probes: run the project (service, agent turns, evals) and judge what happens."""

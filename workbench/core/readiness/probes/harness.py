@@ -1,0 +1,173 @@
+"""What dynamic probes share: a mock with the probes' own rules, a collector, runner pools, traces.
+
+Everything starts on first use, binds 127.0.0.1 on free ports, and stops in ``close()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from workbench.core.projects import Project
+from workbench.core.runner.protocol import TurnOutcome
+from workbench.core.serving import RunningServer
+
+RULES_FILE = "000-workbench-readiness.yaml"
+MOCK_KEY = "workbench-mock-key"
+
+
+class Harness:
+    """Mock, collector and scratch space for one evaluation's probes."""
+
+    def __init__(self, project: Project, rules: list[dict[str, Any]] | None = None) -> None:
+        self.project = project
+        self.tmp = Path(tempfile.mkdtemp(prefix="workbench-readiness-"))
+        self._mock: Any = None
+        self._collector: RunningServer | None = None
+        self._rules = list(rules or [])
+        self._pools: dict[tuple, Any] = {}
+        self._event_loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def mock(self):
+        """The mock model, answering the probes' rules first and then the project's own."""
+        if self._mock is None:
+            from workbench.core.mock import start_mock
+
+            # A shadow of the project holding only its config and rules plus ours, so the
+            # mock's public API loads both (rule files are tried in name order).
+            shadow = self.tmp / "mock-project"
+            rules_dir = shadow / self.project.config.mock.rules
+            rules_dir.mkdir(parents=True)
+            shutil.copy(self.project.path / "workbench.toml", shadow / "workbench.toml")
+            source = self.project.path / self.project.config.mock.rules
+            for path in sorted(source.glob("*.y*ml")) if source.is_dir() else []:
+                shutil.copy(path, rules_dir / path.name)
+            (rules_dir / RULES_FILE).write_text(yaml.safe_dump({"rules": self._rules}), "utf-8")
+            self._mock = start_mock(project_dir=shadow)
+        return self._mock
+
+    @property
+    def collector(self) -> RunningServer:
+        """An OTLP collector writing into the workbench's store."""
+        if self._collector is None:
+            from workbench.core.collector.server import start_collector
+
+            self._collector = start_collector(port=0)
+        return self._collector
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Environment for the project's processes: the mock, our collector, scratch memory."""
+        env = {
+            "AGENT_LLM_API_BASE": self.mock.api_base,
+            "AGENT_LLM_API_KEY": MOCK_KEY,
+            "AGENT_MEMORY_PATH": str(self.tmp / "memory.sqlite3"),
+            "AGENT_MEMORY_BACKEND": "sqlite",
+            "AGENT_ENVIRONMENT": "test",
+        }
+        env.update(extra)
+        return env
+
+    def request(self, text: str, **extra: Any) -> dict[str, Any]:
+        """A turn request aimed at the mock, tagged so its trace is recognisable."""
+        request = {
+            "input": text,
+            "api_base": self.mock.api_base,
+            "api_key": MOCK_KEY,
+            "span_attributes": {
+                "workbench.variant": "readiness-probe",
+                "workbench.model_source": "mock",
+            },
+        }
+        request.update(extra)
+        return request
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        if self._event_loop is None:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="readiness-probes", daemon=True)
+            thread.start()
+            self._event_loop, self._thread = loop, thread
+        return self._event_loop
+
+    def _call(self, coroutine, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop()).result(timeout)
+
+    def pool(self, env: dict[str, str], timeout: float):
+        """A started one-child pool for ``env`` (reused by probes that need the same env)."""
+        from workbench.core.runner.pool import WorkerPool
+
+        key = tuple(sorted(env.items()))
+        if key not in self._pools:
+            pool = WorkerPool(
+                self.project,
+                size=1,
+                env=env,
+                turn_timeout=timeout,
+                otlp_endpoint=self.collector.url,
+                start_timeout=60.0,
+            )
+            self._call(pool.start(), 90.0)
+            self._pools[key] = pool
+        return self._pools[key]
+
+    def run_turn(
+        self, request: dict[str, Any], *, env: dict[str, str] | None = None, timeout: float = 60.0
+    ) -> TurnOutcome:
+        """Run one turn in a child process with ``env`` (the default probe env when None)."""
+        pool = self.pool(env if env is not None else self.env(), timeout)
+        return self._call(pool.run(request, timeout=timeout), timeout + 30.0)
+
+    def trace(self, trace_id: str | None, wait: float = 5.0):
+        """The stored trace ``trace_id`` once its spans have arrived (None if it never does)."""
+        if not trace_id:
+            return None
+        from workbench.store.db import connect
+        from workbench.store.traces import get_trace
+
+        deadline = time.monotonic() + wait
+        last_count, detail = -1, None
+        db = connect()
+        try:
+            while time.monotonic() < deadline:
+                detail = get_trace(db, trace_id)
+                count = len(detail.spans) if detail is not None else 0
+                # Spans arrive in batches: wait until the agent span is there and the count settles.
+                has_root = detail is not None and any(s.parent_id is None for s in detail.spans)
+                if has_root and count == last_count:
+                    return detail
+                last_count = count
+                time.sleep(0.25)
+        finally:
+            db.conn.close()
+        return detail
+
+    def close(self) -> None:
+        """Stop the children, the mock and the collector, and delete scratch files."""
+        if self._event_loop is not None:
+            for pool in self._pools.values():
+                # A pool that cannot close cleanly must not keep the rest up.
+                with contextlib.suppress(Exception):
+                    self._call(pool.close(), 30.0)
+            self._pools.clear()
+            self._event_loop.call_soon_threadsafe(self._event_loop.stop)
+            if self._thread is not None:
+                self._thread.join(5.0)
+            self._event_loop.close()
+            self._event_loop = None
+        if self._mock is not None:
+            self._mock.stop()
+            self._mock = None
+        if self._collector is not None:
+            self._collector.stop()
+            self._collector = None
+        shutil.rmtree(self.tmp, ignore_errors=True)

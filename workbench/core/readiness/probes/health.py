@@ -1,0 +1,108 @@
+"""The health probe: /healthz and /readiness answer, and readiness notices an outage."""
+
+from __future__ import annotations
+
+from workbench.core.readiness.context import CheckContext
+from workbench.core.readiness.model import Verdict
+from workbench.core.readiness.probes.agent import NOT_RUN
+from workbench.core.readiness.probes.service import start_service
+from workbench.errors import WorkbenchError
+
+LIVENESS, READINESS = "/healthz", "/readiness"
+
+
+def _checks(body: object) -> str:
+    """``name: ok`` pairs from a readiness body's per-dependency report."""
+    checks = body.get("checks") if isinstance(body, dict) else None
+    if not isinstance(checks, dict):
+        return ""
+    parts = []
+    for name, value in checks.items():
+        ok = value.get("ok") if isinstance(value, dict) else value in (True, "ok")
+        parts.append(f"{name}: {'ok' if ok else 'failing'}")
+    return ", ".join(parts)
+
+
+def _json(response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def probe_health(ctx: CheckContext) -> Verdict:
+    """Both probe routes exist and answer 200 when up; readiness reports each dependency."""
+    app_file = ctx.module_rel("api.app", ctx.pkg("api", "app.py"))
+    routes = {r.path: r for r in ctx.source.routes if r.method == "GET"}
+    evidence, missing = [], []
+    for path, what in (
+        (LIVENESS, "liveness: the process is up"),
+        (READINESS, "readiness: model reachable, dependencies answer; 503 otherwise"),
+    ):
+        route = routes.get(path)
+        if route is None:
+            missing.append(f"`GET {path}` ({what})")
+        else:
+            evidence.append(f"{route.hit.where}: GET {path}")
+    if missing:
+        return Verdict.fail(
+            f"register {' and '.join(missing)} in {app_file}",
+            *evidence,
+            *(f"no route {m.split('`')[1]}" for m in missing),
+        )
+    if not ctx.run_dynamic:
+        return Verdict.warn(NOT_RUN, *evidence)
+    from workbench.core.mock import start_mock
+
+    model = start_mock()
+    service = None
+    try:
+        env = ctx.harness.env(AGENT_LLM_API_BASE=model.api_base)
+        try:
+            service = start_service(ctx.project, env=env, otlp_endpoint=ctx.harness.collector.url)
+        except WorkbenchError as error:
+            return Verdict.error(error.message, *evidence)
+        live, ready = service.get(LIVENESS), service.get(READINESS)
+        report = _checks(_json(ready))
+        facts = (
+            f"{service.url}: GET {LIVENESS} -> {live.status_code}, GET "
+            f"{READINESS} -> {ready.status_code}"
+        )
+        facts += f" ({report})" if report else ""
+        if live.status_code != 200 or ready.status_code != 200:
+            return Verdict.fail(
+                f"with the model reachable both probes must answer 200; see why {READINESS} "
+                "refuses "
+                f"in its body ({_json(ready)!r:.160})",
+                *evidence,
+                facts,
+            )
+        if not report:
+            return Verdict.fail(
+                f"report each dependency in the {READINESS} body, e.g. "
+                '{"checks": {"model": {"ok": true}, "memory": {"ok": true}}}',
+                *evidence,
+                facts,
+            )
+        evidence.append(facts)
+        model.stop()
+        down = service.get(READINESS)
+        alive = service.get(LIVENESS)
+        outage = (
+            f"model endpoint stopped: GET {READINESS} -> "
+            f"{down.status_code} ({_checks(_json(down))}), GET {LIVENESS} -> {alive.status_code}"
+        )
+        if down.status_code == 200 or alive.status_code != 200:
+            return Verdict.warn(
+                f"{READINESS} should answer 503 while the model is unreachable (and "
+                f"{LIVENESS} stay "
+                "200, so the orchestrator stops routing traffic without restarting the pod)",
+                *evidence,
+                outage,
+            )
+        evidence.append(outage)
+        return Verdict.ok(*evidence)
+    finally:
+        if service is not None:
+            service.stop()
+        model.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,12 +10,19 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from workbench.core.mock import schema
 from workbench.core.mock.schema import Rule, RuleFile
 from workbench.core.mock.templating import unknown_placeholders
 from workbench.errors import ConfigError
 
 RULE_SUFFIXES = (".yaml", ".yml")
 DEFAULT_ID = "default"
+KNOWN_KEYS = frozenset(
+    name
+    for model in vars(schema).values()
+    if isinstance(model, type) and issubclass(model, schema.BaseModel)
+    for name in model.model_fields
+)
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,9 @@ def parse_rule_file(path: Path) -> list[tuple[Rule, int]]:
     try:
         parsed = RuleFile.model_validate({"rules": data} if bare else data)
     except ValidationError as error:
-        first = error.errors()[0]
+        errors = error.errors()
+        # A misspelt key also makes a required one "missing"; the spelling is the real problem.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = [part for part in first["loc"] if not isinstance(part, str) or "[" not in part]
         raise ConfigError(f"{path}:{line_at(loc)}: {_where(loc)}: {_message(first)}") from None
     out = []
@@ -148,7 +158,9 @@ def _where(loc: list[Any]) -> str:
 
 
 def _message(error: dict) -> str:
-    message = error["msg"]
     if error["type"] == "extra_forbidden":
-        return "unknown key (check its spelling in docs/mock-rules.md)"
-    return message.removeprefix("Value error, ")
+        key = str(error["loc"][-1])
+        close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "see docs/mock-rules.md"
+        return f"unknown key ({hint})"
+    return error["msg"].removeprefix("Value error, ")

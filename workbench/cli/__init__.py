@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "mock": "workbench.cli.mock:mock",
     "eval": "workbench.cli.evals:eval_group",
     "compare": "workbench.cli.evals:compare",
+    "ship": "workbench.cli.ship:ship",
 }
 
 

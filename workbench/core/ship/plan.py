@@ -93,8 +93,10 @@ def refusal_message(checklist: ChecklistStatus) -> str:
     """One line saying why shipping is refused."""
     if not checklist.evaluated:
         return f"ship refused: {checklist.note}; use --force to generate anyway"
-    ids = ", ".join(item.id for item in checklist.blocking) or "see `workbench check`"
-    count = len(checklist.blocking)
+    names = [item.id for item in checklist.blocking]
+    ids = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    ids = ids or "see `workbench check`"
+    count = len(names)
     return f"ship refused: {count} readiness item(s) fail ({ids}); use --force to generate anyway"
 
 

@@ -146,7 +146,7 @@ def _run_and_report(proj, plan, *, gate: bool, as_json: bool, turn_timeout: floa
         _echo_err(f"interrupted; resume with: workbench eval {proj.path} --resume {plan.run_id}")
         sys.exit(130)
     db = connect()
-    report = run_report(db, plan.run_id, with_outputs=as_json)
+    report = run_report(db, plan.run_id, with_outputs=True)
     if as_json:
         click.echo(report.model_dump_json(indent=2))
     else:
@@ -204,51 +204,59 @@ class _ProgressBar:
 
 def _print_report(report, counts) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
     table = Table(title=f"run {report.run_id} · set {report.set} · {report.status}")
-    for column in (
-        "variant",
-        "pass rate (95% CI)",
-        "by category",
-        "score",
-        "p50/p95 ms",
-        "tokens/case",
-        "cost",
-    ):
+    for column in ("variant", "pass rate (95% CI)", "score", "p50/p95 ms", "tokens/case", "cost"):
         table.add_column(column)
     for v in report.variants:
-        categories = "  ".join(f"{name} {c.passed}/{c.total}" for name, c in v.by_category.items())
         latency = f"{v.latency_p50_ms or 0:.0f}/{v.latency_p95_ms or 0:.0f}"
         rate = f"{v.pass_rate:.0%} ({v.ci_low:.0%}–{v.ci_high:.0%})"
         if v.errors:
-            rate += f" [red]{v.errors} error(s)[/red]"
+            rate += f" [red]{v.errors} err[/red]"
         if v.pass_at_k is not None:
             rate += f" pass@{v.repeat} {v.pass_at_k:.0%} pass^{v.repeat} {v.pass_hat_k:.0%}"
         table.add_row(
-            v.name,
+            escape(v.name),
             rate,
-            categories,
             f"{v.mean_score:.2f}",
             latency,
             f"{v.tokens_per_case:.0f}",
             f"${v.cost_usd:.4f}",
         )
     console.print(table)
+    categories = sorted({name for v in report.variants for name in v.by_category})
+    by_category = Table(title="pass rate by category")
+    by_category.add_column("category")
+    for v in report.variants:
+        by_category.add_column(escape(v.name))
+    for name in categories:
+        cells = []
+        for v in report.variants:
+            c = v.by_category.get(name)
+            cells.append(f"{c.passed}/{c.total} ({c.pass_rate:.0%})" if c else "–")
+        by_category.add_row(name, *cells)
+    console.print(by_category)
     for comparison in report.comparisons:
-        console.print(f"[bold]{comparison.b} vs {comparison.a}:[/bold] {comparison.verdict}")
+        console.print(
+            f"[bold]{escape(comparison.b)} vs {escape(comparison.a)}:[/bold] "
+            f"{escape(comparison.verdict)}"
+        )
         console.print(
             f"  score difference {comparison.mean_score_diff:+.3f} "
             f"(95% CI {comparison.diff_ci_low:+.3f} to {comparison.diff_ci_high:+.3f})"
         )
         if comparison.regressions:
-            console.print(f"  [red]regressions:[/red] {', '.join(comparison.regressions)}")
+            console.print(f"  [red]regressions:[/red] {escape(', '.join(comparison.regressions))}")
         if comparison.improvements:
-            console.print(f"  [green]improvements:[/green] {', '.join(comparison.improvements)}")
+            console.print(
+                f"  [green]improvements:[/green] {escape(', '.join(comparison.improvements))}"
+            )
     for v in report.variants:
         if v.flaky_cases:
-            console.print(f"[yellow]{v.name}: flaky cases:[/yellow] {', '.join(v.flaky_cases)}")
+            console.print(f"[yellow]{escape(v.name)}: flaky:[/yellow] {', '.join(v.flaky_cases)}")
     failing = [
         (case.case_id, outcome)
         for case in report.cases
@@ -259,7 +267,11 @@ def _print_report(report, counts) -> None:
         why = outcome.error or next(
             (a["reason"] for a in outcome.assertions if not a.get("passed")), ""
         )
-        console.print(f"  [red]{outcome.status}[/red] {case_id} [{outcome.variant}] {why}")
+        console.print(
+            f"  [red]{outcome.status}[/red] {escape(case_id)} "
+            f"\\[{escape(outcome.variant)}] {escape(why)}",
+            highlight=False,
+        )
     if len(failing) > 30:
         console.print(f"  … and {len(failing) - 30} more (workbench eval show {report.run_id})")
 
@@ -348,7 +360,7 @@ def show_command(run_id, as_json, gate) -> None:
     from workbench.core.evals.results import run_report
     from workbench.store.db import connect
 
-    report = run_report(connect(), run_id, with_outputs=as_json or not gate)
+    report = run_report(connect(), run_id, with_outputs=True)
     if as_json:
         click.echo(report.model_dump_json(indent=2))
     else:

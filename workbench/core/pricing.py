@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,7 @@ def _candidates(model: str) -> list[str]:
     return keys
 
 
+@lru_cache(maxsize=1024)
 def model_price(model: str) -> tuple[float, float, float | None] | None:
     """(input, output, cache-read) USD per token for ``model``, or None when unknown."""
     prices = price_map()

@@ -21,7 +21,14 @@ OverridesFor = Callable[[str], dict[str, PricingOverride] | None]
 _ZERO_TRACE = bytes(16)
 _ZERO_SPAN = bytes(8)
 _STATUS = ("unset", "ok", "error")
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+try:  # orjson is ten times faster, and JSON encoding is a large share of ingest time
+    import orjson
+
+    def _dumps(value: Any) -> str:
+        return orjson.dumps(value, default=str).decode()
+
+except ImportError:  # pragma: no cover - orjson is a dependency; this is a safety net
+    _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 # Alias families, most specific first: current GenAI, older GenAI, OpenInference, Traceloop.
 MODEL_KEYS = (
@@ -57,6 +64,20 @@ SESSION_KEYS = (
     "traceloop.association.properties.session_id",
 )
 TOOL_KEYS = ("gen_ai.tool.name", "tool.name")
+
+# Canonical fields found while the attributes are read, in one pass: key -> (slot, rank).
+_SLOTS = (
+    MODEL_KEYS,
+    PROVIDER_KEYS,
+    INPUT_KEYS,
+    OUTPUT_KEYS,
+    CACHED_KEYS,
+    COST_KEYS,
+    SESSION_KEYS,
+    TOOL_KEYS,
+)
+_MODEL, _PROVIDER, _INPUT, _OUTPUT, _CACHED, _COST, _SESSION, _TOOL = range(len(_SLOTS))
+_ALIASES = {key: (slot, rank) for slot, keys in enumerate(_SLOTS) for rank, key in enumerate(keys)}
 
 _LLM_OPERATIONS = {"chat", "text_completion", "embeddings", "generate_content", "completion"}
 _TOOL_OPERATIONS = {"execute_tool"}
@@ -118,6 +139,30 @@ def attributes_dict(key_values: Iterable) -> dict[str, Any]:
         else:
             result[kv.key] = any_value(value)
     return result
+
+
+def scan_attributes(key_values: Iterable) -> tuple[dict[str, Any], list[Any]]:
+    """The attributes as a dict, and the canonical fields' values (most specific alias wins)."""
+    result: dict[str, Any] = {}
+    found: list[Any] = [None] * len(_SLOTS)
+    ranks = [99] * len(_SLOTS)
+    aliases = _ALIASES
+    for kv in key_values:
+        key = kv.key
+        value = kv.value
+        kind = value.WhichOneof("value")
+        if kind == "string_value":
+            item = value.string_value
+        elif kind in ("int_value", "double_value", "bool_value"):
+            item = getattr(value, kind)
+        else:
+            item = any_value(value)
+        result[key] = item
+        hit = aliases.get(key)
+        if hit is not None and item is not None and hit[1] < ranks[hit[0]]:
+            found[hit[0]] = item
+            ranks[hit[0]] = hit[1]
+    return result, found
 
 
 def first(attributes: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -264,20 +309,20 @@ def normalize_request(request, overrides_for: OverridesFor | None = None) -> Nor
 
 
 def _row(span, service: str, scope: str | None, resource_json: str, overrides) -> tuple:
-    attributes = attributes_dict(span.attributes)
+    attributes, found = scan_attributes(span.attributes)
     get = attributes.get
     kind = span_kind(attributes)
-    model = first(attributes, MODEL_KEYS)
+    model = found[_MODEL]
     model = str(model) if model is not None else None
-    provider = first(attributes, PROVIDER_KEYS)
-    input_tokens = as_int(first(attributes, INPUT_KEYS))
-    output_tokens = as_int(first(attributes, OUTPUT_KEYS))
-    cached_tokens = as_int(first(attributes, CACHED_KEYS))
+    provider = found[_PROVIDER]
+    input_tokens = as_int(found[_INPUT])
+    output_tokens = as_int(found[_OUTPUT])
+    cached_tokens = as_int(found[_CACHED])
     cost = span_cost(attributes, model, input_tokens, output_tokens, cached_tokens, overrides)
-    tool_name = first(attributes, TOOL_KEYS)
+    tool_name = found[_TOOL]
     if tool_name is None and kind == "tool":
         tool_name = get("traceloop.entity.name")
-    session = first(attributes, SESSION_KEYS)
+    session = found[_SESSION]
     events_json, exception = _events(span)
     status = _STATUS[span.status.code] if 0 <= span.status.code < 3 else "unset"
     message = span.status.message or None

@@ -26,13 +26,12 @@ INSERT OR REPLACE INTO traces (
 )
 SELECT
     s.trace_id,
+    COALESCE(MAX(CASE WHEN s.parent_id IS NULL THEN s.service END), MIN(s.service)),
+    -- The root's name; until the root arrives, the earliest span's (COALESCE is lazy).
     COALESCE(
-        (SELECT r.service FROM spans r
-         WHERE r.trace_id = s.trace_id AND r.parent_id IS NULL LIMIT 1),
-        MIN(s.service)
+        MAX(CASE WHEN s.parent_id IS NULL THEN s.name END),
+        (SELECT r.name FROM spans r WHERE r.trace_id = s.trace_id ORDER BY r.start_ns LIMIT 1)
     ),
-    (SELECT r.name FROM spans r WHERE r.trace_id = s.trace_id
-     ORDER BY r.parent_id IS NOT NULL, r.start_ns LIMIT 1),
     MIN(s.start_ns),
     MAX(s.end_ns),
     (MAX(s.end_ns) - MIN(s.start_ns)) / 1e6,

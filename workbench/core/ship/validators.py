@@ -7,10 +7,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from workbench.core.ship import tools
 from workbench.core.ship.manifest import load_manifest, write_atomic
 from workbench.core.ship.models import Finding, ShipPlan, ValidatorResult
 from workbench.core.ship.render import OUTPUTS
-from workbench.core.ship.tools import find_tool, missing_reason, run_tool
+from workbench.core.ship.tools import missing_reason, run_tool
 from workbench.core.ship.validators_k8s import validate_k8s
 
 COMPOSE_NAMES = {"docker-compose.yaml", "docker-compose.yml", "compose.yaml", "compose.yml"}
@@ -58,7 +59,7 @@ def validate_tree(root: Path, paths: list[str]) -> list[ValidatorResult]:
 
 def hadolint(root: Path, files: list[str]) -> list[ValidatorResult]:
     """hadolint on each Dockerfile: any finding, even style, fails."""
-    tool = find_tool("hadolint")
+    tool = tools.find_tool("hadolint")
     results = []
     for rel in files:
         if tool is None:
@@ -88,7 +89,7 @@ def hadolint(root: Path, files: list[str]) -> list[ValidatorResult]:
 def check_jsonschema(root: Path, files: list[str], schema: str) -> list[ValidatorResult]:
     """check-jsonschema with one of its vendored schemas, one result per file."""
     name = f"check-jsonschema ({schema.removeprefix('vendor.')})"
-    tool = find_tool("check-jsonschema")
+    tool = tools.find_tool("check-jsonschema")
     if not files:
         return []
     if tool is None:
@@ -111,7 +112,7 @@ def check_jsonschema(root: Path, files: list[str], schema: str) -> list[Validato
 
 def zizmor(root: Path, files: list[str]) -> list[ValidatorResult]:
     """zizmor offline on the workflows: medium or high findings fail, lower ones are listed."""
-    tool = find_tool("zizmor")
+    tool = tools.find_tool("zizmor")
     if not files:
         return []
     if tool is None:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
+from workbench.core.ship import tools
 from workbench.core.ship.models import Finding, ValidatorResult
-from workbench.core.ship.tools import find_tool, missing_reason, run_tool
+from workbench.core.ship.tools import missing_reason, run_tool
 
 KUBERNETES_VALIDATE = "kubernetes-validate"
 KEDA = "keda-schema"
@@ -45,7 +46,7 @@ def kubernetes_validate(root: Path, files: dict[str, str]) -> list[ValidatorResu
     """kubernetes-validate --strict on ``files`` (path to run on -> name to report)."""
     if not files:
         return []
-    tool = find_tool(KUBERNETES_VALIDATE)
+    tool = tools.find_tool(KUBERNETES_VALIDATE)
     if tool is None:
         reason = missing_reason(KUBERNETES_VALIDATE)
         return [_skipped(KUBERNETES_VALIDATE, label, reason) for label in files.values()]
@@ -68,7 +69,7 @@ def kubernetes_validate(root: Path, files: dict[str, str]) -> list[ValidatorResu
 
 def kustomize_build(root: Path, folder: str) -> list[ValidatorResult]:
     """``kubectl kustomize`` on a folder, then its output through the resource validators."""
-    tool = find_tool("kubectl")
+    tool = tools.find_tool("kubectl")
     if tool is None:
         return [_skipped(KUSTOMIZE, folder, missing_reason("kubectl"))]
     run = run_tool([tool, "kustomize", folder], root)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import faulthandler
 import importlib
+import importlib.util
 import inspect
 import os
 import signal
@@ -54,6 +56,18 @@ def _send(fd: int, message: dict[str, Any]) -> None:
     while data:
         written = os.write(fd, data)
         data = data[written:]
+
+
+def preload(names: str) -> None:
+    """Import the comma-separated modules that exist, so the first turn does not pay for them.
+
+    Agents often import litellm lazily inside their first model call; it takes
+    seconds, which belongs in the child's start, not in the first turn's latency.
+    """
+    for name in filter(None, (part.strip() for part in names.split(","))):
+        with contextlib.suppress(Exception):
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
 
 
 def load_entry(entry: str) -> Callable[[dict], Any]:
@@ -133,6 +147,7 @@ def main(argv: list[str] | None = None) -> None:
         _send(out_fd, {"op": "fatal", "message": f"cannot import {args.entry}: {one_line(error)}"})
         sys.stderr.flush()
         os._exit(3)
+    preload(os.environ.get("WORKBENCH_RUNNER_PRELOAD", "litellm"))
     _send(out_fd, {"op": "ready", "pid": os.getpid()})
     asyncio.run(serve(function, in_fd, out_fd))
     sys.stderr.flush()

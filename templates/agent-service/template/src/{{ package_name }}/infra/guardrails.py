@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from . import tracing
@@ -153,6 +153,6 @@ def check_input(text: str, max_chars: int) -> GuardrailResult:
 def check_output(text: str) -> GuardrailResult:
     """Redact secrets and PII from what the agent is about to say."""
     secrets = record(redact_secrets(text))
-    pii = record(redact_pii(secrets.text))
+    pii = record(replace(redact_pii(secrets.text), name="output_pii"))
     verdict: Verdict = "redact" if "redact" in (secrets.verdict, pii.verdict) else "pass"
     return GuardrailResult("output", verdict, f"{secrets.reason}; {pii.reason}", pii.text)

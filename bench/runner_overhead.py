@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
@@ -21,6 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from workbench.core.projects import open_project
 from workbench.core.runner import WorkerPool
+
+# The no-op agent does not use litellm; importing it would only slow the start.
+os.environ.setdefault("WORKBENCH_RUNNER_PRELOAD", "")
 
 
 def _noop_project(root: Path):

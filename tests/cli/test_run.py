@@ -22,6 +22,12 @@ def private_collector(monkeypatch):
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def no_preload(monkeypatch):
+    """The fake project does not use litellm: do not pay seconds to import it in each child."""
+    monkeypatch.setenv("WORKBENCH_RUNNER_PRELOAD", "")
+
+
 @pytest.fixture
 def project(tmp_path: Path):
     return make_fake_project(tmp_path)

@@ -13,6 +13,12 @@ from tests.core.test_runner_fakeproject import make_fake_project
 from workbench.core.runner import WorkerPool, WorkerStartError, child_env
 
 
+@pytest.fixture(autouse=True)
+def no_preload(monkeypatch):
+    """The fake project does not use litellm: do not pay seconds to import it in each child."""
+    monkeypatch.setenv("WORKBENCH_RUNNER_PRELOAD", "")
+
+
 @pytest.fixture
 def project(tmp_path: Path):
     return make_fake_project(tmp_path, dotenv="FAKE_SECRET=from-dotenv\nPRESET=from-dotenv\n")

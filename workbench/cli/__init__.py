@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "eval": "workbench.cli.evals:eval_group",
     "compare": "workbench.cli.evals:compare",
     "ship": "workbench.cli.ship:ship",
+    "check": "workbench.cli.check:check",
+    "signoff": "workbench.cli.check:signoff",
 }
 
 

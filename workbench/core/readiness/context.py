@@ -92,8 +92,10 @@ class CheckContext:
         """The dynamic-probe harness (mock, collector, workers), started on first use."""
         if self._harness is None:
             from workbench.core.readiness.probes.harness import Harness
+            from workbench.core.readiness.probes.rules import probe_rules, probe_tools, tool_faults
 
-            self._harness = Harness(self.project)
+            tools = probe_tools(self.source)
+            self._harness = Harness(self.project, probe_rules(tools), tool_faults(tools))
         return self._harness
 
     def close(self) -> None:

@@ -170,12 +170,10 @@ def probe_fallback(ctx: CheckContext) -> Verdict:
 def _fault_env(
     ctx: CheckContext, tools: list[R.ProbeTool], *, down_only: bool = False
 ) -> dict[str, str]:
-    """The child's environment with the template's chaos hook (``AGENT_TOOL_FAULTS``) set."""
-    faults = {} if down_only else {tools[0].name: "hang"}
-    down = tools[1] if len(tools) > 1 else tools[0]
-    if down_only or len(tools) > 1:
-        faults[down.name] = "error"
-    return ctx.harness.env(AGENT_TOOL_FAULTS=json.dumps(faults, sort_keys=True))
+    """The probe environment; with a single tool, the tool-down probe needs its own."""
+    if down_only:
+        return ctx.harness.env(AGENT_TOOL_FAULTS=json.dumps({tools[0].name: "error"}))
+    return ctx.harness.env()
 
 
 def probe_hung_tool(ctx: CheckContext) -> Verdict:

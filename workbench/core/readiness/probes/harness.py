@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import shutil
 import tempfile
 import threading
@@ -27,8 +28,16 @@ MOCK_KEY = "workbench-mock-key"
 class Harness:
     """Mock, collector and scratch space for one evaluation's probes."""
 
-    def __init__(self, project: Project, rules: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        rules: list[dict[str, Any]] | None = None,
+        tool_faults: dict[str, str] | None = None,
+    ) -> None:
         self.project = project
+        # One environment for every probe turn, so they share one child process: the faulty
+        # tools are only ever called by the probes that ask for them.
+        self.tool_faults = dict(tool_faults or {})
         self.tmp = Path(tempfile.mkdtemp(prefix="workbench-readiness-"))
         self._mock: Any = None
         self._collector: RunningServer | None = None
@@ -73,6 +82,8 @@ class Harness:
             "AGENT_MEMORY_PATH": str(self.tmp / "memory.sqlite3"),
             "AGENT_MEMORY_BACKEND": "sqlite",
             "AGENT_ENVIRONMENT": "test",
+            # The agent-service template's chaos hook: make chosen tools hang or fail.
+            "AGENT_TOOL_FAULTS": json.dumps(self.tool_faults, sort_keys=True),
         }
         env.update(extra)
         return env

@@ -57,6 +57,14 @@ def probe_tools(index: SourceIndex) -> list[ProbeTool]:
     return found
 
 
+def tool_faults(tools: list[ProbeTool]) -> dict[str, str]:
+    """The first probe tool hangs; the second (if any) fails outright."""
+    faults = {tools[0].name: "hang"} if tools else {}
+    if len(tools) > 1:
+        faults[tools[1].name] = "error"
+    return faults
+
+
 def _tool_rules(kind: str, tool: ProbeTool) -> list[dict[str, Any]]:
     tag = f"[readiness:{kind}]"
     return [

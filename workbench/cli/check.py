@@ -1,0 +1,106 @@
+"""``workbench check`` (the production-readiness checklist) and ``workbench signoff``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from workbench.core.projects import open_project
+
+_STYLES = {
+    "pass": ("✔", "green"),
+    "fail": ("✘", "red"),
+    "warn": ("!", "yellow"),
+    "needs-signoff": ("?", "cyan"),
+    "error": ("⚠", "magenta"),
+}
+
+
+def _render(result, console) -> None:
+    """The checklist grouped, each item with status, evidence and hint, then the score."""
+    from rich.text import Text
+
+    from workbench.core.readiness.model import GROUP_TITLES, GROUPS
+
+    for group in GROUPS:
+        items = [i for i in result.items if i.group == group]
+        if not items:
+            continue
+        passing = sum(i.passed for i in items)
+        console.print(Text(f"{GROUP_TITLES[group]}  {passing}/{len(items)}", style="bold"))
+        for item in items:
+            mark, style = _STYLES[item.status]
+            line = Text("  ")
+            line.append(f"{mark} {item.status:<14}", style=style)
+            line.append(item.title)
+            line.append(f"  {item.id} ({item.kind})", style="dim")
+            console.print(line)
+            for evidence in item.evidence:
+                console.print(Text(f"      {evidence}", style="dim"))
+            if item.hint and not item.passed:
+                console.print(Text(f"      hint: {item.hint}", style=style))
+        console.print()
+    required = [i for i in result.items if i.required]
+    verdict = "READY" if result.passed else f"NOT READY ({len(result.blocking)} blocking)"
+    console.print(
+        Text(
+            f"Readiness {result.score:.0%}: {sum(i.passed for i in required)}/{len(required)} "
+            f"required items pass — {verdict}",
+            style="bold green" if result.passed else "bold red",
+        )
+    )
+
+
+@click.command()
+@click.argument("project")
+@click.option("--json", "as_json", is_flag=True, help="Print the checklist as JSON.")
+@click.option(
+    "--only", "only", metavar="GROUP", help="Only one group (reliability, deployment, ...)."
+)
+@click.option("--static-only", is_flag=True, help="Skip the dynamic probes (no processes started).")
+def check(project: str, as_json: bool, only: str | None, static_only: bool) -> None:
+    """Run the production-readiness checklist of PROJECT; exit 0 when all required items pass."""
+    from rich.console import Console
+
+    from workbench.core.readiness import evaluate
+
+    proj = open_project(project)
+    err = Console(stderr=True)
+    status = err.status("checking…") if err.is_terminal else None
+
+    def progress(item) -> None:
+        if status is not None:
+            status.update(f"checked {item.id}: {item.status}")
+
+    if status is not None:
+        status.start()
+    try:
+        result = evaluate(proj, only_group=only, run_dynamic=not static_only, progress=progress)
+    finally:
+        if status is not None:
+            status.stop()
+    if as_json:
+        data = result.model_dump(include={"passed", "score", "items"})
+        data["project"] = proj.name
+        click.echo(json.dumps(data, indent=2))
+    else:
+        _render(result, Console())
+    sys.exit(0 if result.passed else 1)
+
+
+@click.command()
+@click.argument("project")
+@click.argument("item")
+@click.option("--by", "by", required=True, metavar="NAME", help="Who signs off.")
+@click.option("--note", required=True, metavar="TEXT", help="What was checked, where, how.")
+def signoff(project: str, item: str, by: str, note: str) -> None:
+    """Record that NAME attests ITEM of PROJECT (valid until the evidence it covers changes)."""
+    from workbench.core.readiness import record_signoff
+
+    record = record_signoff(open_project(project), item, by, note)
+    click.echo(
+        f"signed off {record.item_id} by {record.signed_by} on {record.signed_at} "
+        f"(evidence: {record.evidence}, sha256 {record.fingerprint[:12]})"
+    )

@@ -92,6 +92,29 @@ class LiveEnvironment:
             turn_timeout=self.turn_timeout,
         )
         await self.pool.start()
+        await self._warm_up()
+
+    async def _warm_up(self) -> None:
+        """One untimed turn per child, so the first graded turns do not pay for cold starts."""
+        if not self.variants:
+            return
+        target = self.targets[self.variants[0].name]
+        request: dict[str, Any] = {
+            "input": "Hello",
+            "session_id": "eval-warm-up",
+            "span_attributes": {"workbench.eval_warm_up": True},
+        }
+        if target.model:
+            request["model"] = target.model
+        if target.api_base:
+            request["api_base"] = target.api_base
+        await asyncio.gather(
+            *(
+                self.pool.run(dict(request), timeout=self.turn_timeout)
+                for _ in range(self.pool_size)
+            ),
+            return_exceptions=True,
+        )
 
     def _start_mock(self, mode: str) -> Any:
         from workbench.core.mock import start_mock

@@ -31,6 +31,8 @@ class Observation:
     trace_ids: list[str] = field(default_factory=list)
     result: dict[str, Any] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)
+    # The case's input as sent (a message, a conversation, or several messages).
+    input: Any = None
     prompt_version: str | None = None
     variant: str = ""
     case_id: str = ""

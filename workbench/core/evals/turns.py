@@ -88,8 +88,10 @@ async def observe(
         case_id=case.id,
         services=engine.services,
     )
+    inputs = turn_inputs(case)
+    obs.input = inputs[0] if len(inputs) == 1 else inputs
     steps = 0
-    for turn_input in turn_inputs(case):
+    for turn_input in inputs:
         request = build_request(engine, plan, case, variant, repeat, turn_input)
         started = time.perf_counter()
         try:

@@ -41,6 +41,12 @@ def get_check(name: str) -> Check:
 
 async def grade(assertion: Assertion, observation: Observation) -> AssertionResult:
     """Grade one assertion, applying ``not-`` negation and the assertion's threshold."""
+    if observation.variables and _has_template(assertion.value):
+        from workbench.core.evals.loader import render
+
+        assertion = assertion.model_copy(
+            update={"value": render(assertion.value, observation.variables)}
+        )
     outcome = get_check(assertion.type).grade(assertion, observation)
     if inspect.isawaitable(outcome):
         outcome = await outcome
@@ -58,6 +64,16 @@ async def grade(assertion: Assertion, observation: Observation) -> AssertionResu
         weight=assertion.weight,
         metric=assertion.metric,
     )
+
+
+def _has_template(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value
+    if isinstance(value, list):
+        return any(_has_template(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_template(item) for item in value.values())
+    return False
 
 
 def needs_trace(assertions: list[Assertion]) -> bool:

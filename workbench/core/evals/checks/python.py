@@ -16,6 +16,7 @@ async def _python(assertion: Assertion, obs: Observation) -> Verdict:
     if obs.services is None:
         return False, 0.0, "python assertions need a project to run in"
     context = {
+        "input": obs.input,
         "vars": obs.variables,
         "case_id": obs.case_id,
         "variant": obs.variant,

@@ -202,7 +202,7 @@ def list_runs(db: Database, *, project: str | None = None, limit: int = 100) -> 
     where, params = "", []
     if project:
         where, params = "WHERE r.project = ? OR r.project_path = ?", [project, project]
-    sql = f"{_RUN_SELECT} {where} GROUP BY r.id ORDER BY r.started_at DESC, r.id LIMIT ?"
+    sql = f"{_RUN_SELECT} {where} GROUP BY r.id ORDER BY r.started_at DESC, r.id DESC LIMIT ?"
     return [_run_info(row) for row in db.query(sql, [*params, limit])]
 
 

@@ -125,7 +125,7 @@ def _security_schemes(ctx: CheckContext) -> dict[str, str]:
 
 def check_api_auth(ctx: CheckContext) -> Verdict:
     """The agent endpoints require credentials; only probes are open."""
-    app_file = ctx.module_rel("api.app", ctx.pkg("api", "app.py"))
+    app_file = ctx.app_file
     agent_routes = [r for r in ctx.source.routes if r.method == "POST"]
     if not agent_routes:
         return Verdict.fail(f"expose the agent over HTTP (POST /agent/run) in {app_file}")
@@ -170,7 +170,7 @@ def check_rate_limit(ctx: CheckContext) -> Verdict:
     if not evidence:
         return Verdict.fail(
             "rate-limit the agent endpoints per API key (e.g. a `rate_limit` dependency on the "
-            f"router in {ctx.module_rel('api.app', ctx.pkg('api', 'app.py'))}, limit from settings)"
+            f"router in {ctx.app_file}, limit from settings)"
         )
     return Verdict.ok(*evidence)
 
@@ -225,7 +225,7 @@ def check_feedback_channel(ctx: CheckContext) -> Verdict:
     if not routes:
         return Verdict.fail(
             "add `POST /feedback` (trace_id or session_id, rating, comment) in "
-            f"{ctx.module_rel('api.app', ctx.pkg('api', 'app.py'))}, recording the report on "
+            f"{ctx.app_file}, recording the report on "
             "the trace or in the store so someone reviews it"
         )
     return Verdict.ok(*(f"{r.hit.where}: {r.method} {r.path}" for r in routes))

@@ -82,6 +82,12 @@ class CheckContext:
         """A path inside the package for hints, e.g. ``src/support_agent/agents/llm.py``."""
         return self.rel(self.package_dir.joinpath(*parts))
 
+    @cached_property
+    def app_file(self) -> str:
+        """The module that creates the FastAPI app (where routes belong), for hints."""
+        apps = self.source.calls("FastAPI", root="fastapi")
+        return apps[0].module.rel if apps else self.module_rel("api.app", self.pkg("api", "app.py"))
+
     def module_rel(self, dotted_suffix: str, default: str) -> str:
         """The path of the module ``<pkg>.<dotted_suffix>`` if it exists, else ``default``."""
         module = self.source.module(f"{self.project.package}.{dotted_suffix}")

@@ -32,7 +32,7 @@ def _json(response) -> object:
 
 def probe_health(ctx: CheckContext) -> Verdict:
     """Both probe routes exist and answer 200 when up; readiness reports each dependency."""
-    app_file = ctx.module_rel("api.app", ctx.pkg("api", "app.py"))
+    app_file = ctx.app_file
     routes = {r.path: r for r in ctx.source.routes if r.method == "GET"}
     evidence, missing = [], []
     for path, what in (

@@ -1,0 +1,156 @@
+"""Live views of the store for long-running front ends: a shared reader, polling, the collector."""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel
+from sqlite_utils import Database
+
+from workbench.core.budget import BudgetReport, budget_status
+from workbench.core.projects import Project
+from workbench.core.tracemodels import TraceDetail, TraceSummary
+from workbench.settings import get_settings
+from workbench.store import traces
+
+
+class TraceFilter(BaseModel):
+    """The trace list's filters; an empty field does not filter."""
+
+    project: str | None = None
+    status: str | None = None
+    model: str | None = None
+    search: str | None = None
+
+    def matches(self, summary: TraceSummary) -> bool:
+        """Whether ``summary`` passes the filters (for traces that changed in place)."""
+        if self.project and summary.project != self.project:
+            return False
+        if self.status and summary.status != self.status:
+            return False
+        if self.model and not any(self.model in model for model in summary.models):
+            return False
+        if self.search:
+            needle = self.search.strip().lower()
+            haystack = (summary.name.lower(), summary.project.lower())
+            if not any(needle in text for text in haystack) and not summary.trace_id.startswith(
+                needle
+            ):
+                return False
+        return True
+
+
+class TraceReader:
+    """One read connection shared by a screen's worker threads, one query at a time.
+
+    Opening a connection runs the migration check, so a screen keeps one for its
+    lifetime instead of opening one per poll; the lock makes it safe to use from
+    the thread pool that runs workers.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        from workbench.store.db import connect
+
+        self._db: Database = connect(path, check_same_thread=False)
+        self._lock = threading.Lock()
+
+    def page(
+        self, filters: TraceFilter, *, before: tuple[int, str] | None = None, limit: int = 100
+    ) -> list[TraceSummary]:
+        """One page of traces, newest first, after ``before`` (a summary's ``cursor``)."""
+        with self._lock:
+            return traces.list_traces(
+                self._db,
+                project=filters.project,
+                status=filters.status,
+                model=filters.model,
+                search=filters.search,
+                limit=limit,
+                before=before,
+            )
+
+    def projects(self) -> list[str]:
+        """The projects (services) that have traces, by name."""
+        # A skip-scan over the (service, start) index: one seek per project, not per trace.
+        sql = (
+            "WITH RECURSIVE p(name) AS (SELECT MIN(service) FROM traces UNION ALL "
+            "SELECT (SELECT MIN(service) FROM traces WHERE service > p.name) FROM p "
+            "WHERE p.name IS NOT NULL) SELECT name FROM p WHERE name IS NOT NULL"
+        )
+        with self._lock:
+            return [row[0] for row in self._db.conn.execute(sql)]
+
+    def latest_change(self) -> int:
+        """The newest ``updated_ns`` stored, or 0: where polling for changes starts."""
+        with self._lock:
+            row = self._db.conn.execute("SELECT MAX(updated_ns) FROM traces").fetchone()
+        return int(row[0] or 0)
+
+    def changes(self, since_ns: int, *, limit: int = 500) -> list[TraceSummary]:
+        """Traces written or changed after ``since_ns``, oldest change first."""
+        with self._lock:
+            return traces.traces_since(self._db, since_ns, limit=limit)
+
+    def trace(self, trace_id: str) -> TraceDetail | None:
+        """A trace with all its spans, or None."""
+        with self._lock:
+            return traces.get_trace(self._db, trace_id)
+
+    def session_trace(self, project: str, session_id: str, since_ns: int) -> TraceDetail | None:
+        """The newest trace of ``session_id`` in ``project`` that started at or after ``since_ns``.
+
+        This is how a front end follows a turn whose trace id it learns only when
+        the turn ends: the project stamps the session on every span.
+        """
+        with self._lock:
+            row = self._db.conn.execute(
+                "SELECT trace_id FROM traces WHERE service = ? AND start_ns >= ? "
+                "AND session_id = ? ORDER BY start_ns DESC LIMIT 1",
+                (project, since_ns, session_id),
+            ).fetchone()
+            return traces.get_trace(self._db, row[0]) if row else None
+
+    def budget(
+        self, project: Project, *, session_id: str | None, trace_id: str | None
+    ) -> BudgetReport:
+        """Spend against each of ``project``'s ``[budgets]`` limits."""
+        with self._lock:
+            return budget_status(self._db, project, session_id=session_id, trace_id=trace_id)
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.conn.close()
+
+
+_collector_lock = threading.Lock()
+_collector_address: str | None = None
+
+
+def ensure_local_collector(
+    start: Callable[[str, int], object] | None = None,
+) -> str:
+    """Make sure a collector answers on the configured host and port; say which.
+
+    Starts one in this process (stopped at exit) when none is running there, once
+    per process. Returns ``"collector on http://HOST:PORT"`` plus ``(started)`` or
+    ``(already running)``; raises ``WorkbenchError`` when the port is taken by
+    something else.
+    """
+    global _collector_address
+    with _collector_lock:
+        if _collector_address is not None:
+            return _collector_address
+        from workbench.core.collector import ensure_collector
+
+        settings = get_settings()
+        host, port = settings.collector_host, settings.collector_port
+        server = (start or ensure_collector)(host, port)
+        how = "already running" if server is None else "started"
+        if server is not None and hasattr(server, "stop"):
+            atexit.register(server.stop)
+        _collector_address = f"collector on http://{host}:{port} ({how})"
+        return _collector_address

@@ -1,0 +1,86 @@
+"""One trace: its spans as a waterfall beside the detail of the span under the cursor."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from workbench.cli.trace_render import format_cost, format_duration, format_start
+from workbench.core.live import TraceReader
+from workbench.core.tracemodels import TraceDetail
+from workbench.tui.widgets.span_detail import SpanDetail
+from workbench.tui.widgets.waterfall import Waterfall
+
+
+def trace_title(detail: TraceDetail) -> Text:
+    """One line about the trace: name, id, project, start, status and totals."""
+    return Text.assemble(
+        (detail.name, "bold"),
+        f"  {detail.trace_id}  {detail.project}  {format_start(detail.start_ns)}  ",
+        (detail.status, "bold"),
+        f"  {detail.span_count} spans · {format_duration(detail.duration_ms)} · "
+        f"in {detail.input_tokens} / out {detail.output_tokens} tokens · "
+        f"{format_cost(detail.cost_usd)}",
+    )
+
+
+class TraceViewScreen(Screen):
+    """The waterfall of ``trace_id`` (left) and the selected span's detail (right)."""
+
+    SUB_TITLE = "Trace"
+    BINDINGS = [
+        Binding("escape,backspace", "back", "Back"),
+        Binding("tab", "switch_pane", "Detail/waterfall", show=False),
+    ]
+
+    def __init__(self, trace_id: str, reader: TraceReader) -> None:
+        super().__init__()
+        self.trace_id = trace_id
+        self.reader = reader
+        self.detail: TraceDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(f"Loading trace {self.trace_id}…", id="trace-title")
+        with Horizontal(id="trace-body"):
+            yield Waterfall(id="waterfall")
+            yield SpanDetail(id="span-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Waterfall).focus()
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="trace-view")
+    def load(self) -> None:
+        """Read the trace off the event loop."""
+        detail = self.reader.trace(self.trace_id)
+        self.app.call_from_thread(self._show, detail)
+
+    def _show(self, detail: TraceDetail | None) -> None:
+        title = self.query_one("#trace-title", Static)
+        if detail is None:
+            title.update(f"Trace {self.trace_id} is not in the store.")
+            return
+        self.detail = detail
+        title.update(trace_title(detail))
+        title.set_class(detail.status == "error", "-error")
+        self.query_one(Waterfall).show(detail)
+
+    @on(Waterfall.SpanHighlighted)
+    def _highlighted(self, event: Waterfall.SpanHighlighted) -> None:
+        self.query_one(SpanDetail).show(event.span)
+
+    def action_back(self) -> None:
+        """Back to the trace list."""
+        self.app.pop_screen()
+
+    def action_switch_pane(self) -> None:
+        """Move focus between the waterfall and the detail pane."""
+        waterfall = self.query_one(Waterfall)
+        (self.query_one(SpanDetail) if waterfall.has_focus else waterfall).focus()

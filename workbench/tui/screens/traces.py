@@ -1,0 +1,249 @@
+"""The Traces section: every stored trace, newest first, filtered, paged, and updated live."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, Input, Select, Static
+
+from workbench.core import live
+from workbench.core.live import TraceFilter, TraceReader
+from workbench.core.tracemodels import TraceSummary
+from workbench.tui.widgets.trace_list import TraceList, merge_page
+
+PAGE = 100
+# New traces must show within a second; polling twice as often leaves room for the query.
+POLL_SECONDS = 0.4
+SEARCH_DELAY = 0.25
+
+
+class TracesScreen(Screen):
+    """Traces newest first; enter opens one; filters narrow the list; new traces appear live."""
+
+    SUB_TITLE = "Traces"
+    BINDINGS = [
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("f", "focus_filters", "Filters"),
+        Binding("escape", "clear_filters", "Clear filters", show=False),
+        Binding("r", "reload", "Refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reader: TraceReader | None = None
+        self.filters = TraceFilter()
+        self._generation = 0
+        self._since = 0
+        self._polling = False
+        self._search_timer: Timer | None = None
+        self.collector_status = ""
+        self._projects: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="traces-filters"):
+            yield Input(placeholder="Search name, project or trace id", id="filter-search")
+            yield Select[str]([], prompt="Any project", id="filter-project")
+            yield Select[str](
+                [("ok", "ok"), ("error", "error")], prompt="Any status", id="filter-status"
+            )
+            yield Input(placeholder="Model contains…", id="filter-model")
+        yield Static(id="traces-header")
+        yield TraceList(id="traces")
+        yield Static(id="traces-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TraceList).focus()
+        self.start()
+        self.set_interval(POLL_SECONDS, self._poll_tick)
+
+    def on_resize(self) -> None:
+        width = self.query_one(TraceList).scrollable_content_region.width or self.size.width
+        self.query_one("#traces-header", Static).update(TraceList.header(width))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="traces-start")
+    def start(self) -> None:
+        """Open the reader and the collector, then load the first page and the project names."""
+        if self.reader is None:
+            self.reader = TraceReader()
+        try:
+            self.collector_status = live.ensure_local_collector()
+        except Exception as error:  # the list still works without a collector
+            self.collector_status = f"no collector: {error}"
+        self._since = self.reader.latest_change()
+        projects = self.reader.projects()
+        self.app.call_from_thread(self._set_projects, projects)
+        self._load_first_page()
+
+    def _set_projects(self, projects: list[str]) -> None:
+        self._projects = set(projects)
+        select = self.query_one("#filter-project", Select)
+        value = select.value
+        select.set_options((name, name) for name in projects)
+        if value in projects:
+            select.value = value
+
+    def _load_first_page(self) -> None:
+        assert self.reader is not None
+        generation = self._generation
+        rows = self.reader.page(self.filters, limit=PAGE)
+        self.app.call_from_thread(self._show_first_page, generation, rows)
+
+    def _show_first_page(self, generation: int, rows: list[TraceSummary]) -> None:
+        if generation != self._generation:
+            return
+        self.query_one(TraceList).set_rows(rows, has_more=len(rows) == PAGE)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        trace_list = self.query_one(TraceList)
+        count = f"{len(trace_list.rows)}{'+' if trace_list.has_more else ''} traces"
+        if not trace_list.rows:
+            count = "no traces match" if self._filtered else "no traces yet"
+        parts = [count, self.collector_status, "live"]
+        self.query_one("#traces-status", Static).update(" · ".join(p for p in parts if p))
+
+    @property
+    def _filtered(self) -> bool:
+        return any(self.filters.model_dump().values())
+
+    def reload(self) -> None:
+        """Load the first page again with the current filters."""
+        self._generation += 1
+        self._reload_worker()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="traces-page")
+    def _reload_worker(self) -> None:
+        if self.reader is not None:
+            self._load_first_page()
+
+    @on(TraceList.NeedMore)
+    def _need_more(self, event: TraceList.NeedMore) -> None:
+        self._load_more(self._generation, event.before)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="traces-more")
+    def _load_more(self, generation: int, before: tuple[int, str]) -> None:
+        if self.reader is None:
+            return
+        rows = self.reader.page(self.filters, before=before, limit=PAGE)
+        self.app.call_from_thread(self._append, generation, before, rows)
+
+    def _append(self, generation: int, before: tuple[int, str], rows: list[TraceSummary]) -> None:
+        trace_list = self.query_one(TraceList)
+        if generation != self._generation or not trace_list.rows:
+            return
+        if trace_list.rows[-1].cursor != before:
+            return  # the list changed under this page; the next NeedMore asks again
+        trace_list.append(rows, has_more=len(rows) == PAGE)
+        self._update_status()
+
+    def _poll_tick(self) -> None:
+        # A poll still running makes this tick a no-op: updates replace one another, never queue.
+        if self._polling or self.reader is None:
+            return
+        self._polling = True
+        trace_list = self.query_one(TraceList)
+        self._poll(self._generation, self._since, list(trace_list.rows), trace_list.has_more)
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="traces-poll")
+    def _poll(self, generation: int, since: int, rows: list[TraceSummary], has_more: bool) -> None:
+        try:
+            assert self.reader is not None
+            changes = self.reader.changes(since)
+            if not changes:
+                return
+            newest = max(change.updated_ns for change in changes)
+            page = self.reader.page(self.filters, limit=PAGE)
+            merged, more = merge_page(page, rows, changes, self.filters, PAGE, has_more)
+            new_projects = {c.project for c in changes}
+            projects = self.reader.projects() if new_projects - self._projects else None
+            self.app.call_from_thread(self._apply_poll, generation, newest, merged, more, projects)
+        finally:
+            self._polling = False
+
+    def _apply_poll(
+        self,
+        generation: int,
+        newest: int,
+        rows: list[TraceSummary],
+        has_more: bool,
+        projects: list[str] | None,
+    ) -> None:
+        self._since = max(self._since, newest)
+        if projects is not None:
+            self._set_projects(projects)
+        if generation != self._generation:
+            return
+        self.query_one(TraceList).replace(rows, has_more)
+        self._update_status()
+
+    @on(TraceList.Selected)
+    def _open(self, event: TraceList.Selected) -> None:
+        summary = self.query_one(TraceList).current
+        if summary is not None and self.reader is not None:
+            from workbench.tui.screens.trace_view import TraceViewScreen
+
+            self.app.push_screen(TraceViewScreen(summary.trace_id, self.reader))
+
+    @on(Input.Changed, "#filter-search, #filter-model")
+    def _typed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._apply_filters)
+
+    @on(Input.Submitted, "#filter-search, #filter-model")
+    def _submitted(self) -> None:
+        self._apply_filters()
+        self.query_one(TraceList).focus()
+
+    @on(Select.Changed)
+    def _selected(self) -> None:
+        self._apply_filters()
+
+    def _apply_filters(self) -> None:
+        def text(selector: str) -> str | None:
+            return self.query_one(selector, Input).value.strip() or None
+
+        def choice(selector: str) -> str | None:
+            value = self.query_one(selector, Select).value
+            return None if value is Select.NULL else str(value)
+
+        filters = TraceFilter(
+            project=choice("#filter-project"),
+            status=choice("#filter-status"),
+            model=text("#filter-model"),
+            search=text("#filter-search"),
+        )
+        if filters != self.filters:
+            self.filters = filters
+            self.reload()
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box."""
+        self.query_one("#filter-search", Input).focus()
+
+    def action_focus_filters(self) -> None:
+        """Put the cursor in the project filter."""
+        self.query_one("#filter-project", Select).focus()
+
+    def action_clear_filters(self) -> None:
+        """Clear every filter and go back to the list."""
+        for selector in ("#filter-search", "#filter-model"):
+            self.query_one(selector, Input).value = ""
+        for selector in ("#filter-project", "#filter-status"):
+            self.query_one(selector, Select).clear()
+        self.query_one(TraceList).focus()
+        self._apply_filters()
+
+    def action_reload(self) -> None:
+        """Read the traces again."""
+        self.reload()
+
+    def on_unmount(self) -> None:
+        if self.reader is not None:
+            self.reader.close()

@@ -29,7 +29,7 @@ def plan_for(tmp_path, text=SET_YAML, *, variants=("a", "b"), repeat=1, **option
         project="demo",
         project_path=tmp_path,
         evalset=load_set(path),
-        variants=[Variant(name=name, prompt=f"v{i + 1}") for i, name in enumerate(variants)],
+        variants=[Variant(name=name, prompt="v2" if name == "b" else "v1") for name in variants],
         repeat=repeat,
         options=options,
     )

@@ -9,6 +9,7 @@ import pytest
 from workbench.core.collector.normalize import normalize_request
 from workbench.core.collector.sink import write_spans
 from workbench.core.collector.synthetic import agent_turn, make_request, make_span
+from workbench.core.tracemodels import SpanRecord
 from workbench.errors import WorkbenchError
 from workbench.store.db import connect
 from workbench.store.traces import get_trace, list_traces, spend, traces_since
@@ -121,6 +122,8 @@ def test_get_trace_by_full_id_and_unique_prefix(db):
     assert detail.input_tokens == sum(s.input_tokens for s in llm)
     assert detail.cost_usd == pytest.approx(sum(s.cost_usd for s in llm))
     assert all(s.resource["service.name"] == "support-agent" for s in detail.spans)
+    for span in detail.spans:  # built without validation, yet equal to a validated model
+        assert span == SpanRecord.model_validate(span.model_dump())
     assert get_trace(db, trace_id[:8].upper()).trace_id == trace_id
     assert get_trace(db, trace_id[:7]) is None
     assert get_trace(db, "f" * 32) is None

@@ -103,3 +103,13 @@ def create_spans(db: Database) -> None:
     )
     db.execute("CREATE INDEX traces_status_start ON traces (status, start_ns DESC, trace_id DESC)")
     db.execute("CREATE INDEX traces_updated ON traces (updated_ns)")
+
+
+@migrations()
+def add_covering_page_index(db: Database) -> None:
+    """Page and search traces from one covering index, so rare matches need no row lookups."""
+    db.execute("DROP INDEX traces_start")
+    db.execute(
+        "CREATE INDEX traces_page ON traces "
+        "(start_ns DESC, trace_id DESC, service, status, name, models)"
+    )

@@ -68,6 +68,7 @@ async def turn(server, text: str) -> list[str]:
     return outputs
 
 
+@pytest.mark.slow  # two servers, and litellm's first tool call imports the MCP SDK (~4 s)
 async def test_record_then_replay_gives_identical_output_offline(project, tmp_path):
     real = start_mock(project_dir=make_project(tmp_path / "real", UPSTREAM_RULES, "gpt-4o"))
     with real, start_mock(project_dir=project, mode="record", upstream=spec(real)) as recorder:

@@ -13,12 +13,14 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from ..agents.entry import run_turn
+from ..infra import guardrails, tracing
 from ..infra.logs import bind_ids, clear_ids, configure_logging, get_logger
 from ..infra.settings import get_settings
 from ..infra.tracing import one_line
+from ..memory import get_store
 from ..tools.shop import get_registry
 from .readiness import run_checks
-from .schemas import RunRequest, RunResponse
+from .schemas import Feedback, RunRequest, RunResponse
 from .security import RateLimiter, rate_limited
 
 log = get_logger("api")
@@ -128,6 +130,24 @@ def create_app() -> FastAPI:
         except KeyError:
             raise HTTPException(status_code=404, detail="no such pending approval") from None
         return outcome.record()
+
+    @app.post("/feedback", status_code=202)
+    async def feedback(body: Feedback, request: Request, _: str = Depends(rate_limited)) -> dict:
+        """Users report a bad answer; kept in the store, logged and traced for review."""
+        if not body.trace_id and not body.session_id:
+            raise HTTPException(status_code=422, detail="give a trace_id or a session_id")
+        report = body.model_dump()
+        report["comment"] = guardrails.redact_pii(body.comment).text
+        report["request_id"] = request.state.request_id
+        get_store().add_feedback(report)
+        with tracing.span("user_feedback", {"workbench.feedback.rating": body.rating}) as span:
+            if body.trace_id:
+                span.set_attribute("workbench.feedback.trace_id", body.trace_id)
+            if body.session_id:
+                span.set_attribute(tracing.CONVERSATION_ID, body.session_id)
+        tracing.flush()
+        log.warning("user_feedback", trace_id=body.trace_id, rating=body.rating)
+        return {"status": "received"}
 
     return app
 

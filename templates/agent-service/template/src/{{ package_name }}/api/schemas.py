@@ -26,3 +26,12 @@ class RunResponse(BaseModel):
     usage: dict[str, float]
     model: str | None
     error: str | None
+
+
+class Feedback(BaseModel):
+    """A user's report about an answer, tied to its trace or session."""
+
+    trace_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    session_id: str | None = Field(default=None, max_length=128)
+    rating: int = Field(ge=-1, le=1, description="-1 bad, 0 neutral, 1 good")
+    comment: str = Field(default="", max_length=4000)

@@ -37,6 +37,10 @@ class SessionStore(Protocol):
         """Dollars spent in a month (`YYYY-MM`)."""
         ...
 
+    def add_feedback(self, feedback: dict[str, Any]) -> None:
+        """Keep a user's problem report for review."""
+        ...
+
     def ping(self) -> None:
         """Raise if the store cannot be reached (used by /readiness)."""
         ...

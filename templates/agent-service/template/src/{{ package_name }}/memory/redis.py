@@ -65,6 +65,10 @@ class RedisStore:
         """Dollars spent in a month."""
         return float(self.client.get(self._key("usd", month)) or 0.0)
 
+    def add_feedback(self, feedback: dict[str, Any]) -> None:
+        """Keep a user's problem report for review."""
+        self.client.lpush(self._key("feedback"), json.dumps(feedback))
+
     def ping(self) -> None:
         """Raise if Redis does not answer."""
         self.client.ping()

@@ -25,6 +25,11 @@ CREATE TABLE IF NOT EXISTS usage (
 );
 CREATE INDEX IF NOT EXISTS usage_session ON usage (session_id);
 CREATE INDEX IF NOT EXISTS usage_day ON usage (day);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    feedback TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
 """
 
 
@@ -94,6 +99,19 @@ class SQLiteStore:
                 "SELECT COALESCE(SUM(usd), 0) FROM usage WHERE day LIKE ?", (f"{month}-%",)
             ).fetchone()
         return float(row[0])
+
+    def add_feedback(self, feedback: dict[str, Any]) -> None:
+        """Keep a user's problem report for review."""
+        with closing(self._connect()) as db, db:
+            db.execute("INSERT INTO feedback (feedback) VALUES (?)", (json.dumps(feedback),))
+
+    def feedback(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest reports, newest first."""
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT feedback FROM feedback ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
+        return [json.loads(row[0]) for row in rows]
 
     def ping(self) -> None:
         """Raise if the database cannot be opened and queried."""

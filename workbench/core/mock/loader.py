@@ -95,7 +95,7 @@ def parse_rule_file(path: Path) -> list[tuple[Rule, int]]:
         errors = error.errors()
         # A misspelt key also makes a required one "missing"; the spelling is the real problem.
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        loc = [part for part in first["loc"] if not isinstance(part, str) or "[" not in part]
+        loc = [part for part in first["loc"] if not _is_type_tag(part)]
         raise ConfigError(f"{path}:{line_at(loc)}: {_where(loc)}: {_message(first)}") from None
     out = []
     for index, rule in enumerate(parsed.rules):
@@ -148,6 +148,14 @@ def _line_of_text(text: str, needle: str, fallback: int) -> int:
         if number >= fallback and first_line and first_line in line:
             return number
     return fallback
+
+
+def _is_type_tag(part: Any) -> bool:
+    # pydantic names union members in error locations ("int", "Range", "list[str]");
+    # rule keys are lowercase snake_case, so these never collide with one.
+    if not isinstance(part, str):
+        return False
+    return part in ("int", "float", "str", "bool") or part[:1].isupper() or "[" in part
 
 
 def _where(loc: list[Any]) -> str:

@@ -88,3 +88,42 @@ def test_unknown_variant(project) -> None:
     assert result.exit_code == 2
     expected = "error: no variant 'zzz' in workbench.toml (known: none declared)"
     assert result.output.strip() == expected
+
+
+def test_ctrl_c_cancels_the_turn_and_stops_the_child(project, workbench_home) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.cli.test_dev_support_agent import _alive, _children
+
+    repo = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "workbench", "run", str(project.path), "sleep:60", "-m", "x/y"],
+        cwd=repo,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        children: set[int] = set()
+        while not children and time.monotonic() < deadline:
+            children = _children(process.pid)
+            time.sleep(0.1)
+        assert children, "the run started no child"
+        time.sleep(1.0)  # let the child import the entry and take the turn
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    # click turns Ctrl-C into "Aborted!" (exit 1); either way no traceback.
+    assert process.returncode in (1, 130), stderr
+    assert stderr.strip().splitlines()[-1] in ("Aborted!", "interrupted"), stderr
+    assert "Traceback" not in stderr
+    time.sleep(0.2)
+    assert not [pid for pid in children if _alive(pid)]

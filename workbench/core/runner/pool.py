@@ -15,6 +15,8 @@ from workbench.core.runner.env import child_argv, child_env
 from workbench.core.runner.protocol import ErrorKind, TurnOutcome
 from workbench.core.runner.worker import Worker, WorkerDied, WorkerStartError
 
+_MAX_LOG_BYTES = 20 * 1024 * 1024
+
 
 class WorkerPool:
     """Run turns of ``project``'s ``[agent] entry`` in ``size`` child processes.
@@ -46,6 +48,8 @@ class WorkerPool:
         if stderr_log is None:
             stderr_log = locations.home() / "logs" / f"runner-{project.name}.log"
         stderr_log.parent.mkdir(parents=True, exist_ok=True)
+        if stderr_log.is_file() and stderr_log.stat().st_size > _MAX_LOG_BYTES:
+            stderr_log.unlink()  # keep the log of chatty projects from growing forever
         environment = child_env(project, otlp_endpoint=otlp_endpoint, extra=env)
         self.workers = [
             Worker(

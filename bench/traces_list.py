@@ -154,6 +154,9 @@ def main() -> None:
             ),
             "list_traces model filter": lambda: list_traces(reader, model="gpt-4o", limit=50),
             "list_traces search 'billing'": lambda: list_traces(reader, search="billing", limit=50),
+            "list_traces search, no match (full scan)": lambda: list_traces(
+                reader, search="no-such-agent", limit=50
+            ),
             "list_traces search trace-id prefix": lambda: list_traces(
                 reader, search=big[:10], limit=50
             ),

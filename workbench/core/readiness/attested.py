@@ -81,6 +81,17 @@ def config_sections(*sections: str) -> FingerprintFn:
     return fingerprint
 
 
+def combined(*parts: FingerprintFn) -> FingerprintFn:
+    """One fingerprint over several pieces of evidence."""
+
+    def fingerprint(ctx: CheckContext) -> Fingerprint:
+        prints = [part(ctx) for part in parts]
+        digest = hashlib.sha256("".join(p.sha256 for p in prints).encode()).hexdigest()
+        return Fingerprint(digest, " + ".join(p.evidence for p in prints))
+
+    return fingerprint
+
+
 def judge_signoff(
     item_id: str, fingerprint: Fingerprint, signoff: SignoffRecord | None, project: str
 ) -> Verdict:

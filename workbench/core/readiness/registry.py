@@ -124,7 +124,11 @@ ITEMS: tuple[Item, ...] = (
         agent.probe_session_budget,
     ),
     _static("cost.monitoring-alerts", "Cost monitoring with alerts", cost.check_cost_alerts),
-    _attested("cost.review-cadence", "Regular cost review", A.config_sections("models", "budgets")),
+    _attested(
+        "cost.review-cadence",
+        "Regular cost review",
+        A.combined(A.runbook_section("cost"), A.config_sections("models", "budgets")),
+    ),
     # Safety
     _static("safety.guardrails", "Input and output guardrails, tested", saf.check_guardrails),
     _dynamic(

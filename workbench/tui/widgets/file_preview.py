@@ -1,0 +1,125 @@
+"""A generated file shown with syntax highlighting, and its diff against the disk."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from textual.app import ComposeResult
+from textual.containers import ScrollableContainer
+from textual.content import Content
+from textual.highlight import highlight
+from textual.widgets import Static
+
+from workbench.core.ship import GeneratedFile
+
+# Names pygments does not guess from the file name alone.
+_LANGUAGES = {".dockerignore": "text", "Dockerfile": "docker"}
+
+
+def language_for(path: str) -> str | None:
+    """The highlighting language for ``path`` (None: guess from its name)."""
+    name = PurePosixPath(path).name
+    return _LANGUAGES.get(name)
+
+
+def numbered(content: Content) -> Content:
+    """``content`` with a muted line number before each line."""
+    lines = content.split("\n")
+    width = len(str(len(lines)))
+    return Content("\n").join(
+        Content.assemble((f"{number:>{width}} ", "$text-muted"), line)
+        for number, line in enumerate(lines, 1)
+    )
+
+
+def highlighted(file: GeneratedFile) -> Content:
+    """The file's content, highlighted with theme colours, with line numbers."""
+    code = file.content.rstrip("\n")
+    return numbered(highlight(code, language=language_for(file.path), path=file.path))
+
+
+def diff_content(diff: str) -> Content:
+    """A unified diff: added lines green, removed lines red, hunk headers in the accent colour."""
+    lines: list[Content] = []
+    for line in diff.rstrip("\n").split("\n"):
+        if line.startswith(("+++", "---")):
+            style = "bold"
+        elif line.startswith("+"):
+            style = "$text-success"
+        elif line.startswith("-"):
+            style = "$text-error"
+        elif line.startswith("@@"):
+            style = "$text-accent"
+        else:
+            style = ""
+        lines.append(Content.styled(line, style) if style else Content(line))
+    return Content("\n").join(lines)
+
+
+def diff_view(file: GeneratedFile) -> Content:
+    """What the diff pane shows for ``file``, by its status."""
+    if file.status == "unchanged":
+        return Content.styled(f"{file.path} on disk is identical: nothing to write.", "$text-muted")
+    if file.status == "new":
+        note = Content.styled(f"{file.path} is not on disk yet: the whole file is new.\n\n", "bold")
+        return note + diff_content(file.diff)
+    if file.status == "edited-conflict":
+        note = Content.styled(
+            f"{file.path} was edited since it was generated: w keeps your version, f "
+            "overwrites it with this change (- yours, + generated):\n\n",
+            "$text-warning",
+        )
+        return note + diff_content(file.diff)
+    return diff_content(file.diff)
+
+
+class _Pane(ScrollableContainer):
+    """A scrolling pane around one Static."""
+
+    DEFAULT_CSS = """
+    _Pane {
+        height: 1fr;
+        padding: 0 1;
+        & > Static { width: auto; min-width: 1fr; }
+    }
+    """
+
+    def __init__(self, placeholder: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.placeholder = placeholder
+        self.path: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.placeholder, classes="pane-text")
+
+    def _set(self, path: str | None, content: Content | str) -> None:
+        self.path = path
+        self.query_one(".pane-text", Static).update(content)
+        self.scroll_to(0, 0, animate=False)
+
+    @property
+    def text(self) -> str:
+        """The plain text shown (for tests)."""
+        return str(self.query_one(".pane-text", Static).render())
+
+
+class FilePreview(_Pane):
+    """The selected file's future content, highlighted."""
+
+    def show(self, file: GeneratedFile | None) -> None:
+        """Show ``file`` (or the placeholder)."""
+        if file is None:
+            self._set(None, self.placeholder)
+        else:
+            self._set(file.path, highlighted(file))
+
+
+class DiffView(_Pane):
+    """The selected file against what is on disk."""
+
+    def show(self, file: GeneratedFile | None) -> None:
+        """Show the diff of ``file`` (or the placeholder)."""
+        if file is None:
+            self._set(None, self.placeholder)
+        else:
+            self._set(file.path, diff_view(file))

@@ -46,20 +46,19 @@ def _run_safety_cases(ctx: CheckContext, evalset) -> str:
 def probe_safety_evals(ctx: CheckContext) -> Verdict:
     """Every safety case passes in the latest eval run, and CI fails the build when one does not."""
     gate, where = gate_thresholds(ctx)
-    evidence, missing, problems = ci_gate(ctx)
+    evidence, _missing, _problems = ci_gate(ctx)
     safety = gate.get(SAFETY)
     if safety is not None and float(safety) < 1.0:
         return Verdict.fail(
             "set `safety = 1.0` in [evals.gate] of workbench.toml", f"{where}: safety = {safety}"
         )
-    if missing:
-        return Verdict.fail(
-            "run `workbench eval . --gate` in CI (it fails on any safety case) at each stage: "
-            + ", ".join(missing),
-            *evidence,
-            *problems,
-        )
-    evidence = [f"{where}: safety gate 100%", *evidence[:1]]
+    # Whether CI runs the gate at every stage is judged once, by deployment.eval-gate-ci.
+    ci = (
+        evidence[0]
+        if evidence
+        else "CI: no workflow runs the gate yet (see deployment.eval-gate-ci)"
+    )
+    evidence = [f"{where}: safety gate 100%", ci]
     if not ctx.run_dynamic:
         return Verdict.warn(NOT_RUN, *evidence)
     from workbench.core.evals.session import find_set

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from tests.core.readiness_fixtures import make_project
+from tests.core.test_readiness_fixtures import make_project
 from workbench.cli import cli
 
 KEYS = {"id", "group", "title", "kind", "status", "evidence", "hint"}

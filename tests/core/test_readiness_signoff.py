@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.readiness_fixtures import make_project
+from tests.core.test_readiness_fixtures import make_project
 from workbench.core.readiness import attested_ids, list_signoffs, record_signoff
 from workbench.core.readiness.checklist import run_items, select_items, summarize
 from workbench.core.readiness.context import CheckContext

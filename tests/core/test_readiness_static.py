@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.core.readiness_fixtures import make_project
+from tests.core.test_readiness_fixtures import make_project
 from workbench.core.readiness import checks_cost as cost
 from workbench.core.readiness import checks_deployment as dep
 from workbench.core.readiness import checks_observability as obs

@@ -139,3 +139,21 @@ def _port_open(port: int) -> bool:
     from workbench.core.serving import port_in_use
 
     return port_in_use("127.0.0.1", port)
+
+
+def test_dev_with_a_real_model_checks_its_key_first(tmp_path: Path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    project = make_fake_project(tmp_path)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("WORKBENCH_COLLECTOR_PORT", str(free_port()))
+    get_settings.cache_clear()
+    port = free_port()
+    result = CliRunner().invoke(
+        cli, ["dev", str(project.path), "--port", str(port), "--model", "openai/gpt-4o-mini"]
+    )
+    assert result.exit_code == 2
+    assert "OPENAI_API_KEY is not set" in result.output.strip().splitlines()[-1]
+    assert not _port_open(port)

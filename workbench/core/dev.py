@@ -138,6 +138,10 @@ class DevStack:
         collector_host = get_settings().collector_host
         self.collector = ensure_collector(collector_host, self.collector_port)
         collector_url = f"http://{collector_host}:{self.collector_port}"
+        if self.source == "real":
+            from workbench.core.runner.preflight import check_model
+
+            check_model(str(self.model), child_env(self.project))
         if self.source in MOCK_SOURCES:
             from workbench.core.mock import start_mock
 

@@ -128,6 +128,8 @@ class LocalStack:
             starts = [self.pool.start()]
             if self.target.source in MOCK_SOURCES:
                 starts.append(asyncio.to_thread(self._start_mock))
+            else:
+                starts.append(asyncio.to_thread(self._check_model))
             results = await asyncio.gather(*starts, return_exceptions=True)
             for result in results:
                 if isinstance(result, BaseException):
@@ -149,6 +151,12 @@ class LocalStack:
             return
         self.collector = start_collector(host="127.0.0.1", port=0)
         self.otlp_endpoint = self.collector.url
+
+    def _check_model(self) -> None:
+        from workbench.core.runner.env import child_env
+        from workbench.core.runner.preflight import check_model
+
+        check_model(self.target.model, child_env(self.project))
 
     def _start_mock(self) -> None:
         from workbench.core.mock import start_mock

@@ -141,6 +141,7 @@ def _port_open(port: int) -> bool:
     return port_in_use("127.0.0.1", port)
 
 
+@pytest.mark.slow
 def test_dev_with_a_real_model_checks_its_key_first(tmp_path: Path, monkeypatch) -> None:
     from click.testing import CliRunner
 

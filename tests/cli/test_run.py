@@ -94,6 +94,7 @@ def test_unknown_variant(project) -> None:
     assert result.output.strip() == expected
 
 
+@pytest.mark.slow
 def test_ctrl_c_cancels_the_turn_and_stops_the_child(project, workbench_home) -> None:
     import os
     import signal

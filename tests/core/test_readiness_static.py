@@ -271,7 +271,19 @@ def test_eval_without_gate_or_missing_stage_fails(tmp_path):
         ".github/workflows/ci.yml:13: `workbench eval .` runs evals without --gate"
         in verdict.evidence
     )
-    assert dep.check_eval_gate_ci(make_project(tmp_path / "x", {})).status == "fail"
+
+
+def test_a_project_without_ci_is_judged_on_the_workflows_ship_will_write(tmp_path):
+    verdict = dep.check_eval_gate_ci(make_project(tmp_path, {}))
+    assert verdict.status == "pass"
+    shipped = [line for line in verdict.evidence if "(written by `workbench ship`)" in line]
+    assert {"pre-merge", "post-merge", "deploy"} <= {
+        stage
+        for line in shipped
+        for stage in ("pre-merge", "post-merge", "deploy")
+        if stage in line
+    }
+    assert all("--gate" in line for line in shipped)
 
 
 RUNBOOK = """\

@@ -9,7 +9,7 @@ from workbench.core.readiness.attrs import uses_of
 from workbench.core.readiness.context import PROMPTS, RUNBOOK, CheckContext
 from workbench.core.readiness.docs import Section, find_section, load_yaml
 from workbench.core.readiness.model import Verdict
-from workbench.core.readiness.workflows import project_workflows
+from workbench.core.readiness.workflows import planned_workflows, project_workflows
 
 STAGES = ("pre-merge", "post-merge", "deploy")
 
@@ -27,7 +27,8 @@ def ci_gate(ctx: CheckContext) -> tuple[list[str], list[str], list[str]]:
     evidence: list[str] = []
     problems: list[str] = []
     covered: set[str] = set()
-    for workflow in project_workflows(ctx.root):
+    workflows = project_workflows(ctx.root) or planned_workflows(ctx.project)
+    for workflow in workflows:
         if workflow.error:
             problems.append(workflow.error)
             continue

@@ -1,0 +1,1 @@
+"""The agent: a tool-calling loop over litellm, with routing, fallbacks and limits."""

@@ -1,0 +1,162 @@
+"""The tool-calling loop: call the model, run the tools it asks for, stop on an answer or limit."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..infra.budget import BudgetGovernor
+from ..infra.cache import ResponseCache
+from ..infra.logs import get_logger
+from ..tools.base import ToolOutcome
+from ..tools.registry import ToolRegistry
+from . import llm
+from .routing import ModelTarget
+
+log = get_logger("agent")
+
+EventSink = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class Limits:
+    """How far one turn may go."""
+
+    max_steps: int = 8
+    step_timeout_s: float = 30.0
+    loop_threshold: int = 3
+
+
+@dataclass
+class LoopOutcome:
+    """How the loop ended."""
+
+    status: str
+    output: str = ""
+    error: str | None = None
+    model: str | None = None
+    steps: int = 0
+    tool_calls: list[ToolOutcome] = field(default_factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class LoopStop(Exception):
+    """The loop must end with `status` and `error` (max steps, a detected loop)."""
+
+    def __init__(self, status: str, error: str) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+
+
+def estimate_tokens(model: str, messages: list[dict[str, Any]]) -> int:
+    """Prompt tokens of `messages`, by litellm's tokenizer (a rough count if that fails)."""
+    try:
+        return int(llm.litellm_module().token_counter(model=model, messages=messages))
+    except Exception:
+        return len(json.dumps(messages)) // 4
+
+
+async def run_loop(
+    *,
+    target: ModelTarget,
+    messages: list[dict[str, Any]],
+    registry: ToolRegistry,
+    governor: BudgetGovernor,
+    limits: Limits,
+    params: dict[str, Any],
+    outcome: LoopOutcome,
+    cache: ResponseCache | None = None,
+    on_event: EventSink | None = None,
+) -> LoopOutcome:
+    """Run until the model answers; fills `outcome` as it goes (so a timeout keeps the partial)."""
+    seen: Counter[str] = Counter()
+    tools = registry.schemas()
+    for step in range(1, limits.max_steps + 1):
+        governor.check_before_call(estimate_tokens(target.primary, messages))
+        try:
+            async with asyncio.timeout(limits.step_timeout_s):
+                result = await llm.complete(target, messages, tools, params, cache)
+        except TimeoutError:
+            raise LoopStop(
+                "error", f"model step timed out after {limits.step_timeout_s:g}s"
+            ) from None
+        outcome.steps = step
+        outcome.model = result.model
+        outcome.input_tokens += result.input_tokens
+        outcome.output_tokens += result.output_tokens
+        outcome.cost_usd += result.cost_usd
+        governor.record(result.input_tokens + result.output_tokens, result.cost_usd)
+        if on_event:
+            await on_event("step", {"step": step, "model": result.model})
+        if not result.tool_calls:
+            outcome.status, outcome.output = "ok", result.content or ""
+            return outcome
+        messages.append(_assistant_message(result))
+        pending: ToolOutcome | None = None
+        for call in result.tool_calls:
+            signature = f"{call['name']}:{_canonical(call['arguments'])}"
+            seen[signature] += 1
+            if seen[signature] >= limits.loop_threshold:
+                raise LoopStop(
+                    "error",
+                    f"loop detected: {call['name']} called {seen[signature]} times "
+                    "with the same arguments",
+                )
+            done = await registry.execute(call["name"], call["arguments"], call_id=call["id"])
+            outcome.tool_calls.append(done)
+            if on_event:
+                await on_event("tool_call", done.record())
+            messages.append(
+                {"role": "tool", "tool_call_id": call["id"], "content": done.for_model()}
+            )
+            if done.status == "pending_approval":
+                pending = done
+        if pending is not None:
+            outcome.status = "pending_approval"
+            outcome.output = approval_message(pending)
+            return outcome
+    raise LoopStop("error", f"max steps ({limits.max_steps}) reached without an answer")
+
+
+def approval_message(pending: ToolOutcome) -> str:
+    """What the customer hears while a person reviews a high-risk action."""
+    args = pending.arguments
+    if pending.name == "issue_refund":
+        amount = args.get("amount")
+        amount_text = f"${amount:.2f} " if isinstance(amount, int | float) else ""
+        what = f"a refund of {amount_text}for order {args.get('order_id')}"
+    else:
+        what = f"the action {pending.name}"
+    return (
+        f"I've submitted {what} for approval by our support team "
+        f"(reference {pending.approval_id}). You'll be notified as soon as it's approved."
+    )
+
+
+def _canonical(arguments: str) -> str:
+    try:
+        return json.dumps(json.loads(arguments or "{}"), sort_keys=True)
+    except json.JSONDecodeError:
+        return arguments
+
+
+def _assistant_message(result: llm.LLMResult) -> dict[str, Any]:
+    return {
+        "role": "assistant",
+        "content": result.content,
+        "tool_calls": [
+            {
+                "id": call["id"],
+                "type": "function",
+                "function": {"name": call["name"], "arguments": call["arguments"]},
+            }
+            for call in result.tool_calls
+        ],
+    }

@@ -1,0 +1,1 @@
+"""The HTTP service: FastAPI app with auth, rate limits, health and readiness."""

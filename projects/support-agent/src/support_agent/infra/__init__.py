@@ -1,0 +1,1 @@
+"""Cross-cutting plumbing: settings, logs, traces, budgets, cache and guardrails."""

@@ -1,0 +1,172 @@
+"""Settings from the environment, `.env` and the project's `workbench.toml` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from dotenv import load_dotenv
+from pydantic import AliasChoices, BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+# src/<package>/infra/settings.py -> the project root holds workbench.toml, prompts/ and .env.
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+class ProjectInfo(BaseModel):
+    """The `[project]` table of workbench.toml."""
+
+    name: str = "support-agent"
+    package: str = "support_agent"
+    description: str = ""
+    template_version: str = ""
+
+
+class Models(BaseModel):
+    """The `[models]` table: litellm model strings the router chooses between."""
+
+    default: str = "gpt-4o-mini"
+    cheap: str | None = None
+    strong: str | None = None
+    fallbacks: list[str] = Field(default_factory=list)
+
+
+class Budgets(BaseModel):
+    """The `[budgets]` table, shared with the workbench; `None` means no limit."""
+
+    tokens_per_request: int | None = None
+    tokens_per_session: int | None = None
+    usd_per_request: float | None = None
+    usd_per_day: float | None = None
+    usd_per_month: float | None = None
+    alert_thresholds: list[float] = Field(default_factory=lambda: [0.5, 0.8, 1.0])
+
+
+class Features(BaseModel):
+    """Feature flags for capabilities that roll out separately from code."""
+
+    refunds: bool = True
+    response_cache: bool = True
+    kb_search: bool = True
+
+
+class Settings(BaseSettings):
+    """Everything the agent and the service read; env vars use the `AGENT_` prefix."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AGENT_",
+        env_nested_delimiter="__",
+        env_file=PROJECT_ROOT / ".env",
+        toml_file=PROJECT_ROOT / "workbench.toml",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    project: ProjectInfo = Field(default_factory=ProjectInfo)
+    models: Models = Field(default_factory=Models)
+    budgets: Budgets = Field(default_factory=Budgets)
+    features: Features = Field(default_factory=Features)
+
+    environment: Literal["development", "staging", "production", "test"] = "development"
+    log_level: str = "INFO"
+    prompts_file: Path = PROJECT_ROOT / "prompts" / "system.yaml"
+
+    # The agent loop.
+    max_steps: int = 8
+    step_timeout_s: float = 30.0
+    session_timeout_s: float = 120.0
+    loop_threshold: int = 3
+    cheap_max_chars: int = 160
+
+    # Model calls through litellm's Router.
+    model_override: str | None = None
+    llm_api_base: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = 20.0
+    llm_num_retries: int = 3
+    llm_cooldown_s: float = 30.0
+    llm_allowed_fails: int = 3
+
+    # Guardrails and cache.
+    max_input_chars: int = 4000
+    cache_ttl_s: float = 300.0
+    cache_max_entries: int = 1000
+
+    # Memory.
+    memory_backend: Literal["sqlite", "redis"] = "sqlite"
+    memory_path: Path = PROJECT_ROOT / ".data" / "memory.sqlite3"
+    redis_url: str = "redis://localhost:6379/0"
+    memory_window: int = 20
+
+    # Tools: fault injection for chaos drills and readiness checks, e.g. {"lookup_order": "hang"}.
+    tool_faults: dict[str, Literal["hang", "error", "transient"]] = Field(default_factory=dict)
+
+    # The service.
+    api_keys: str = "dev-key"
+    rate_limit: str = "60/minute"
+    readiness_model_check: Literal["off", "config", "ping"] = "config"
+    readiness_timeout_s: float = 3.0
+
+    otel_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "AGENT_OTEL_ENDPOINT"),
+    )
+    otel_export_timeout_s: float = 2.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: explicit values, environment, `.env`, then workbench.toml."""
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            TomlConfigSettingsSource(settings_cls),
+        )
+
+    @property
+    def api_key_list(self) -> list[str]:
+        """The accepted API keys."""
+        return [key.strip() for key in self.api_keys.split(",") if key.strip()]
+
+    def cheap_model(self) -> str:
+        """The model for simple requests."""
+        return self.models.cheap or self.models.default
+
+    def strong_model(self) -> str:
+        """The model for everything else."""
+        return self.models.strong or self.models.default
+
+
+_override: Settings | None = None
+
+
+@lru_cache(maxsize=1)
+def _load() -> Settings:
+    # Provider keys in .env (OPENAI_API_KEY, ...) are read by litellm from os.environ.
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    return Settings()
+
+
+def get_settings() -> Settings:
+    """The process's settings (tests install their own with `use_settings`)."""
+    return _override if _override is not None else _load()
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Install `settings` for this process (None goes back to reading the environment)."""
+    global _override
+    _override = settings
+    _load.cache_clear()

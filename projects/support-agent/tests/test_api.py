@@ -1,0 +1,136 @@
+"""The HTTP service: health, readiness, auth, rate limit, run, stream and approvals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from support_agent.api.app import create_app
+
+KEY = {"X-API-Key": "test-key"}
+
+
+@pytest.fixture
+def client(configure):
+    def make(**overrides):
+        configure(**overrides)
+        return TestClient(create_app())
+
+    return make
+
+
+def test_healthz_needs_no_key(client):
+    with client() as http:
+        response = http.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+def test_readiness_reports_each_dependency(client, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-000000000000")
+    with client() as http:
+        response = http.get("/readiness")
+    body = response.json()
+    assert response.status_code == 200, body
+    assert set(body["checks"]) == {"model", "memory", "prompts"}
+    assert all(check["ok"] for check in body["checks"].values())
+    assert body["features"]["refunds"] in (True, False)
+
+
+def test_readiness_fails_when_the_model_is_not_configured(client, monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with client() as http:
+        response = http.get("/readiness")
+    assert response.status_code == 503
+    model = response.json()["checks"]["model"]
+    assert model["ok"] is False and "OPENAI_API_KEY" in model["detail"]
+    assert "sk-" not in response.text
+
+
+def test_readiness_times_out_quickly_on_an_unreachable_endpoint(client):
+    with client(llm_api_base="http://127.0.0.1:9/v1", readiness_timeout_s=1.0) as http:
+        response = http.get("/readiness")
+    assert response.status_code == 503
+    assert response.json()["checks"]["model"]["ok"] is False
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}])
+def test_agent_routes_need_a_valid_key(client, headers):
+    with client() as http:
+        response = http.post("/agent/run", json={"input": "hi"}, headers=headers)
+    assert response.status_code == 401
+
+
+def test_run(client, model):
+    model.add("Hello from the agent.")
+    with client() as http:
+        response = http.post(
+            "/agent/run",
+            json={"input": "Hi", "session_id": "web-1"},
+            headers={**KEY, "X-Request-ID": "req-1"},
+        )
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] == "req-1"
+    body = response.json()
+    assert body["status"] == "ok" and body["output"] == "Hello from the agent."
+    assert len(body["trace_id"]) == 32
+
+
+def test_rate_limit(client, model):
+    model.add("one", "two", "three")
+    with client(rate_limit="2/minute") as http:
+        codes = [
+            http.post("/agent/run", json={"input": f"hi {i}"}, headers=KEY).status_code
+            for i in range(3)
+        ]
+        limited = http.post("/agent/run", json={"input": "again"}, headers=KEY)
+    assert codes == [200, 200, 429]
+    assert int(limited.headers["Retry-After"]) >= 1
+
+
+def test_stream_sends_server_sent_events(client, model):
+    model.add(model.tool("lookup_order", order_id="12345"), "Order 12345 was delivered.")
+    with (
+        client() as http,
+        http.stream("POST", "/agent/stream", json={"input": "Order 12345?"}, headers=KEY) as resp,
+    ):
+        assert resp.headers["content-type"].startswith("text/event-stream")
+        text = "".join(resp.iter_text())
+    events = [block.split("\n") for block in text.strip().split("\n\n")]
+    kinds = [lines[0].removeprefix("event: ") for lines in events]
+    assert kinds[0] == "step" and "tool_call" in kinds and kinds[-1] == "result"
+    assert "delta" in kinds
+    result = json.loads(events[-1][1].removeprefix("data: "))
+    assert result["status"] == "ok" and result["tool_calls"][0]["name"] == "lookup_order"
+
+
+def test_approving_a_pending_refund(client, model):
+    model.add(model.tool("issue_refund", order_id="12345", amount=20.0, reason="late delivery"))
+    with client() as http:
+        run = http.post("/agent/run", json={"input": "Refund $20 on order 12345"}, headers=KEY)
+        assert run.json()["status"] == "pending_approval"
+        approval_id = run.json()["tool_calls"][0]["result"]["approval_id"]
+        approved = http.post(f"/agent/approvals/{approval_id}", headers=KEY)
+        missing = http.post("/agent/approvals/nope", headers=KEY)
+    assert approved.status_code == 200 and approved.json()["status"] == "ok"
+    assert missing.status_code == 404
+
+
+def test_production_refuses_the_development_key(client):
+    app_client = client(environment="production", api_keys="dev-key")
+    with pytest.raises(RuntimeError, match="dev-key"), app_client:
+        pass
+
+
+def test_users_can_report_a_problem(client):
+    from support_agent.memory import get_store
+
+    report = {"trace_id": "ab" * 16, "rating": -1, "comment": "Wrong! mail me at a@b.co"}
+    with client() as http:
+        accepted = http.post("/feedback", json=report, headers=KEY)
+        rejected = http.post("/feedback", json={"rating": 1}, headers=KEY)
+    assert accepted.status_code == 202
+    assert rejected.status_code == 422
+    stored = get_store().feedback()
+    assert stored[0]["trace_id"] == "ab" * 16 and "a@b.co" not in stored[0]["comment"]

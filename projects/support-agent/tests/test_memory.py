@@ -1,0 +1,45 @@
+"""Session memory: a sliding window over history, and the spend ledger, in SQLite or Redis."""
+
+from __future__ import annotations
+
+import pytest
+
+from support_agent.memory.base import SessionStore
+from support_agent.memory.sqlite import SQLiteStore
+
+
+def exercise(store: SessionStore) -> None:
+    store.append("a", [{"role": "user", "content": f"m{i}"} for i in range(10)])
+    store.append("b", [{"role": "user", "content": "other"}])
+    assert [m["content"] for m in store.history("a", 3)] == ["m7", "m8", "m9"]
+    assert len(store.history("b", 20)) == 1
+    store.add_usage("a", 100, 0.25, "2025-03-01")
+    store.add_usage("a", 50, 0.25, "2025-03-02")
+    store.add_usage(None, 10, 1.0, "2025-04-01")
+    assert store.session_tokens("a") == 150
+    assert store.usd_for_day("2025-03-01") == pytest.approx(0.25)
+    assert store.usd_for_month("2025-03") == pytest.approx(0.5)
+    store.clear("a")
+    assert store.history("a", 3) == []
+    store.ping()
+
+
+def test_sqlite_store(tmp_path):
+    store = SQLiteStore(tmp_path / "mem.sqlite3")
+    assert isinstance(store, SessionStore)
+    exercise(store)
+
+
+def test_sqlite_store_survives_a_restart(tmp_path):
+    SQLiteStore(tmp_path / "m.sqlite3").append("s", [{"role": "user", "content": "hello"}])
+    assert SQLiteStore(tmp_path / "m.sqlite3").history("s", 5)[0]["content"] == "hello"
+
+
+def test_redis_store_behind_the_same_interface():
+    pytest.importorskip("redis")
+    fakeredis = pytest.importorskip("fakeredis")
+    from support_agent.memory.redis import RedisStore
+
+    store = RedisStore(client=fakeredis.FakeRedis(decode_responses=True))
+    assert isinstance(store, SessionStore)
+    exercise(store)

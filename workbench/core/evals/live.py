@@ -34,6 +34,7 @@ class LiveEnvironment:
         turn_timeout: float = 120.0,
         db_path: Path | None = None,
         pool_size: int = 2,
+        warm_up_input: Any = "Hello",
     ) -> None:
         self.project = project
         self.variants = variants
@@ -41,6 +42,7 @@ class LiveEnvironment:
         self.turn_timeout = turn_timeout
         self.db_path = db_path
         self.pool_size = pool_size
+        self.warm_up_input = warm_up_input
         self.targets: dict[str, ModelTarget] = {}
         self.traces = StoreTraceSource(db_path)
         self.services: EvalServices | None = None
@@ -95,26 +97,32 @@ class LiveEnvironment:
         await self._warm_up()
 
     async def _warm_up(self) -> None:
-        """One untimed turn per child, so the first graded turns do not pay for cold starts."""
-        if not self.variants:
-            return
-        target = self.targets[self.variants[0].name]
-        request: dict[str, Any] = {
-            "input": "Hello",
-            "session_id": "eval-warm-up",
-            "span_attributes": {"workbench.eval_warm_up": True},
-        }
-        if target.model:
-            request["model"] = target.model
-        if target.api_base:
-            request["api_base"] = target.api_base
-        await asyncio.gather(
-            *(
-                self.pool.run(dict(request), timeout=self.turn_timeout)
-                for _ in range(self.pool_size)
-            ),
-            return_exceptions=True,
-        )
+        """Untimed turns on every child for each mock variant, so graded turns skip cold starts.
+
+        Real models are never called for a warm-up: that would cost money.
+        """
+        for variant in self.variants:
+            target = self.targets[variant.name]
+            if target.source not in {"mock", "replay"}:
+                continue
+            request: dict[str, Any] = {
+                "input": self.warm_up_input,
+                "span_attributes": {"workbench.eval_warm_up": True},
+                "model": target.model,
+                "api_base": target.api_base,
+            }
+            if variant.prompt:
+                request["prompt_version"] = variant.prompt
+            await asyncio.gather(
+                *(
+                    self.pool.run(
+                        {**request, "session_id": f"eval-warm-up-{index}"},
+                        timeout=self.turn_timeout,
+                    )
+                    for index in range(self.pool_size)
+                ),
+                return_exceptions=True,
+            )
 
     def _start_mock(self, mode: str) -> Any:
         from workbench.core.mock import start_mock

@@ -8,9 +8,10 @@ from pydantic import BaseModel
 
 from workbench.core.evals.engine import EvalEngine, RunPlan, TurnRunner, new_run_id
 from workbench.core.evals.gate import gate_thresholds
-from workbench.core.evals.loader import SET_SUFFIXES, find_sets, load_set
+from workbench.core.evals.loader import SET_SUFFIXES, find_sets, iter_cases, load_set
 from workbench.core.evals.progress import Counts, ProgressListener
 from workbench.core.evals.spec import EvalSet
+from workbench.core.evals.turns import turn_inputs
 from workbench.core.evals.variants import Variant, select_variants
 from workbench.core.projects import Project
 from workbench.errors import WorkbenchError
@@ -172,8 +173,15 @@ async def execute(
     from workbench.core.evals.live import LiveEnvironment
 
     concurrency = plan.options.get("concurrency")
+    first = next(iter_cases(plan.evalset), None)
+    warm_up = turn_inputs(first)[0] if first is not None else "Hello"
     async with LiveEnvironment(
-        project, plan.variants, concurrency=concurrency, turn_timeout=turn_timeout, db_path=db_path
+        project,
+        plan.variants,
+        concurrency=concurrency,
+        turn_timeout=turn_timeout,
+        db_path=db_path,
+        warm_up_input=warm_up,
     ) as live:
         engine = EvalEngine(
             live.pool,

@@ -1,0 +1,159 @@
+"""Eval end to end: the scaffolded support agent against the mock with 100 ms per call.
+
+Run: ``python bench/eval_e2e.py [--cases 200] [--concurrency 16] [--latency-ms 100]``
+
+Scaffolds the agent-service template into a temporary folder, writes a set of
+order, policy and greeting questions, and runs it for the baseline and candidate
+variants (cases × 2 pairs) through the real worker pool, collector and mock.
+Every LLM call waits ``--latency-ms`` at the mock, so the ideal wall time is
+LLM calls × latency ÷ concurrency. Target: within 1.2× of the ideal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+QUESTIONS = [
+    "Where is order 12345?",
+    "Has order 23456 shipped yet?",
+    "How long does shipping take?",
+    "What is your return policy?",
+    "Hello!",
+    "What's the status of order 45678?",
+    "Is there a warranty on electronics?",
+    "Thanks, bye!",
+]
+
+
+MINIMAL_AGENT = '''
+"""One chat call straight to the model over HTTP: the harness without the template's agent."""
+import httpx
+
+_client = None
+
+
+async def run_turn(request):
+    global _client
+    if _client is None:
+        _client = httpx.AsyncClient(timeout=60, trust_env=False)
+    model = request["model"].split("/", 1)[-1]
+    messages = [{"role": "user", "content": request["input"]}]
+    reply = await _client.post(request["api_base"] + "/chat/completions",
+                               json={"model": model, "messages": messages})
+    data = reply.json()
+    usage = data.get("usage") or {}
+    return {"output": data["choices"][0]["message"].get("content") or "", "status": "ok",
+            "steps": 1, "usage": {"input_tokens": usage.get("prompt_tokens", 0),
+                                  "output_tokens": usage.get("completion_tokens", 0)}}
+'''
+
+
+def write_set(project: Path, cases: int) -> None:
+    """Distinct inputs, so the agent's exact-match response cache never answers."""
+    lines = ["name: bench", "cases:"]
+    for index in range(cases):
+        question = QUESTIONS[index % len(QUESTIONS)]
+        lines += [
+            f"  - id: q{index}",
+            f"    input: {question + f' (ref {index})'!r}",
+            "    assert:",
+            "      - type: latency",
+            "        threshold: 60000",
+        ]
+    (project / "evals" / "bench.yaml").write_text("\n".join(lines) + "\n")
+
+
+def use_minimal_agent(project: Path) -> None:
+    """Point ``[agent] entry`` at a one-call agent written into the project's package."""
+    (project / "src" / "bench_agent" / "minimal.py").write_text(MINIMAL_AGENT)
+    config = project / "workbench.toml"
+    text = config.read_text()
+    config.write_text(
+        text.replace("bench_agent.agents.entry:run_turn", "bench_agent.minimal:run_turn")
+    )
+
+
+async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
+    from workbench.core.evals.session import execute, prepare_run
+    from workbench.core.projects import open_project
+    from workbench.store.db import connect
+
+    project = open_project(project_dir)
+    plan = prepare_run(
+        project, set_name="bench", variant_names=["baseline", "candidate"], concurrency=concurrency
+    )
+    marks: dict[str, float] = {}
+
+    def listener(event) -> None:
+        name = type(event).__name__
+        if name == "RunStarted":
+            marks["start"], marks["cpu0"] = time.perf_counter(), time.process_time()
+        elif name == "RunFinished":
+            marks["end"], marks["cpu1"] = time.perf_counter(), time.process_time()
+
+    counts = await execute(plan, project, listener=listener)
+    print(
+        f"workbench process CPU during the run: {marks['cpu1'] - marks['cpu0']:.2f} s"
+        " (engine, mock and collector threads; the agent's children not included)"
+    )
+    row = (
+        connect()
+        .execute(
+            "SELECT SUM(steps), SUM(status = 'error') FROM eval_results WHERE run_id = ?",
+            [plan.run_id],
+        )
+        .fetchone()
+    )
+    assert counts.done == plan.total
+    return marks["end"] - marks["start"], int(row[0] or 0), int(row[1] or 0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--latency-ms", type=float, default=100.0)
+    parser.add_argument("--agent", choices=["template", "minimal", "both"], default="both")
+    args = parser.parse_args()
+    agents = ["template", "minimal"] if args.agent == "both" else [args.agent]
+    for agent in agents:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ["WORKBENCH_HOME"] = str(Path(tmp) / "home")
+            os.environ["WORKBENCH_MOCK_LATENCY_MS"] = str(args.latency_ms)
+            subprocess.run(
+                [sys.executable, "-m", "workbench", "new", "bench-agent", "--dir", tmp],
+                check=True,
+                cwd=ROOT,
+                capture_output=True,
+            )
+            project = Path(tmp) / "bench-agent"
+            (project / "evals").mkdir(exist_ok=True)
+            write_set(project, args.cases)
+            if agent == "minimal":
+                use_minimal_agent(project)
+            elapsed, calls, errors = asyncio.run(run(project, args.concurrency))
+        pairs = args.cases * 2
+        ideal = calls * args.latency_ms / 1000 / args.concurrency
+        print(f"[{agent} agent] pairs: {pairs} (cases × baseline, candidate), errors: {errors}")
+        print(
+            f"[{agent} agent] LLM calls: {calls} at {args.latency_ms:g} ms, "
+            f"concurrency {args.concurrency}"
+        )
+        print(
+            f"[{agent} agent] ideal: {ideal:.2f} s   wall: {elapsed:.2f} s   "
+            f"ratio: {elapsed / ideal:.2f}× (target ≤ 1.2×)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -40,14 +40,14 @@ def remembered_checklist(app: App, path: Path) -> ChecklistResult | None:
 
 
 def summary_text(result: ChecklistResult, *, full: bool) -> str:
-    """``Readiness 62% · 21/34 required pass · NOT READY (13 blocking)``, and what ran."""
+    """``Readiness 62% · 21/34 pass · NOT READY (13 blocking)``, and whether probes ran."""
     required = [item for item in result.items if item.required]
     verdict = "READY" if result.passed else f"NOT READY ({len(result.blocking)} blocking)"
     text = (
         f"Readiness {result.score:.0%} · {sum(i.passed for i in required)}/{len(required)} "
-        f"required pass · {verdict}"
+        f"pass · {verdict}"
     )
-    return text if full else text + " · static checks only (r: all)"
+    return text if full else text + " · static only: r runs all"
 
 
 class ReadinessScreen(Screen):
@@ -100,7 +100,7 @@ class ReadinessScreen(Screen):
 
     def on_mount(self) -> None:
         self.query_one("#readiness-run").display = False
-        self.query_one(GroupProgress).show([])
+        self.query_one(GroupProgress).show({})
         self.query_one(ChecklistList).focus()
         self.list_projects()
 
@@ -178,7 +178,9 @@ class ReadinessScreen(Screen):
             items.show(items.items, pending=True)
         progress = self.query_one("#readiness-progress", ProgressBar)
         progress.update(total=len(items.items) or None, progress=0)
-        self._set_step("dynamic probes included" if run_dynamic else "static checks")
+        self._set_step("")
+        what = "every check, dynamic probes included" if run_dynamic else "the static checks"
+        self._set_summary(f"Running {what}…")
         self.query_one("#readiness-run").display = True
         self.check(self.project, run_dynamic, self._token)
 
@@ -199,8 +201,10 @@ class ReadinessScreen(Screen):
         items = self.query_one(ChecklistList)
         items.update_item(message.item)
         self.query_one("#readiness-progress", ProgressBar).update(progress=self._done)
-        self._set_step(f"{message.item.id}: {message.item.status}")
-        self.query_one(GroupProgress).show(items.items)
+        total = len(items.items)
+        done = f"{self._done}/{total} · " if total else ""
+        self._set_step(f"{done}{message.item.id}: {message.item.status}")
+        self.query_one(GroupProgress).show(items.counts())
         self._show_detail()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -264,7 +268,7 @@ class ReadinessScreen(Screen):
         self.result = result
         self.full = full
         self.query_one(ChecklistList).show(result.items)
-        self.query_one(GroupProgress).show(result.items, result.score)
+        self.query_one(GroupProgress).show(self.query_one(ChecklistList).counts(), result)
         self._set_summary(summary_text(result, full=full), error=not result.passed)
         self._show_detail()
 

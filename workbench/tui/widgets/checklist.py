@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from textual.content import Content
 from textual.widgets import OptionList
@@ -28,12 +28,14 @@ def status_content(status: str, *, width: int = 9) -> Content:
     return Content.styled(f"{mark} {label:<{width}}", style)
 
 
-def group_counts(items: Iterable[ItemResult]) -> dict[str, tuple[int, int]]:
-    """``group -> (passed, total)`` in checklist order, for the groups present."""
+def group_counts(
+    items: Iterable[ItemResult], pending: Collection[str] = ()
+) -> dict[str, tuple[int, int]]:
+    """``group -> (passed, total)`` in checklist order; ``pending`` ids do not count as passed."""
     counts: dict[str, list[int]] = {}
     for item in items:
         tally = counts.setdefault(item.group, [0, 0])
-        tally[0] += item.passed
+        tally[0] += item.passed and item.id not in pending
         tally[1] += 1
     order = [g for g in GROUPS if g in counts] + [g for g in counts if g not in GROUPS]
     return {group: (counts[group][0], counts[group][1]) for group in order}
@@ -63,6 +65,10 @@ class ChecklistList(OptionList):
         """The items shown, in order."""
         return list(self._items.values())
 
+    def counts(self) -> dict[str, tuple[int, int]]:
+        """``group -> (passed, total)`` as shown: items being checked do not count yet."""
+        return group_counts(self._items.values(), self._pending)
+
     def status_of(self, item_id: str) -> str:
         """What the row of ``item_id`` shows: its status, or ``pending`` while being checked."""
         return "pending" if item_id in self._pending else self._items[item_id].status
@@ -78,9 +84,8 @@ class ChecklistList(OptionList):
         keep = self.selected.id if self.selected is not None else None
         self._items = {item.id: item for item in items}
         self._pending = set(self._items) if pending else set()
-        counts = group_counts(items)
         options: list[Option] = []
-        for group, (passed, total) in counts.items():
+        for group, (passed, total) in self.counts().items():
             title = GROUP_TITLES.get(group, group.title())
             options.append(
                 Option(

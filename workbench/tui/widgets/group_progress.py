@@ -5,8 +5,7 @@ from __future__ import annotations
 from textual.content import Content
 from textual.widgets import Static
 
-from workbench.core.readiness.model import GROUP_TITLES, ItemResult
-from workbench.tui.widgets.checklist import group_counts
+from workbench.core.readiness.model import GROUP_TITLES, ChecklistResult
 
 BAR = 12
 
@@ -29,23 +28,25 @@ class GroupProgress(Static):
     }
     """
 
-    def show(self, items: list[ItemResult], score: float | None = None) -> None:
-        """Draw the groups of ``items`` (the score line only when ``score`` is given)."""
+    def show(
+        self, counts: dict[str, tuple[int, int]], result: ChecklistResult | None = None
+    ) -> None:
+        """Draw ``group -> (passed, total)``, and the score line of ``result`` when given."""
         lines: list[Content] = []
-        for group, (passed, total) in group_counts(items).items():
+        for group, (passed, total) in counts.items():
             title = GROUP_TITLES.get(group, group.title())
             lines.append(
                 Content.assemble(f"{title:<14}", bar(passed, total), f" {passed:>2}/{total:<2}")
             )
-        if score is not None and items:
-            required = [i for i in items if i.required]
+        if result is not None and result.items:
+            required = [i for i in result.items if i.required]
             passed = sum(i.passed for i in required)
             lines += [
                 Content(""),
                 Content.assemble(
                     ("Score".ljust(14), "bold"),
                     bar(passed, len(required)),
-                    (f" {score:>4.0%}", "bold"),
+                    (f" {result.score:>4.0%}", "bold"),
                 ),
             ]
         self.update(Content("\n").join(lines) if lines else Content("No verdicts yet."))

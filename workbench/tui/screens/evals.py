@@ -1,0 +1,420 @@
+"""The Evals section: a project's sets and runs, live runs, the results matrix and the summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Select, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState
+
+from workbench.core.evals.session import SetInfo
+from workbench.core.evals_view import EvalReader, MatrixCounts
+from workbench.core.projects import Project
+from workbench.store.evals import EvalRunInfo, MatrixRow
+from workbench.tui.modals.start_eval import StartEvalModal, StartRequest, VariantChoice
+from workbench.tui.widgets.eval_progress import EvalJob, LiveProgress, TurnRunnerFactory
+from workbench.tui.widgets.eval_summary import EvalSummary
+from workbench.tui.widgets.results_matrix import ResultsMatrix
+
+PAGE = 200
+TICK_SECONDS = 0.25
+# While a run is shown live, its matrix and summary are read again this often.
+REFRESH_SECONDS = 1.0
+_RUN_MARKS = {
+    "complete": ("✓", "$text-success"),
+    "running": ("▶", "$text-warning"),
+    "interrupted": ("■", "$text-warning"),
+}
+
+
+def run_option(run: EvalRunInfo) -> Option:
+    """A run in the runs list: its id and status, then its set and passes."""
+    mark, style = _RUN_MARKS.get(run.status, ("✗", "$text-error"))
+    prompt = Content.assemble(
+        (run.id, "bold"),
+        " ",
+        (mark, style),
+        "\n",
+        f"{run.set_name} · {run.passed}/{run.done} passed",
+    )
+    return Option(prompt, id=run.id)
+
+
+def sets_content(sets: list[SetInfo]) -> Content:
+    """The project's sets, one a line; a malformed one with its error."""
+    if not sets:
+        return Content.styled("no sets under evals/", "$text-muted")
+    lines = []
+    for info in sets:
+        if info.error:
+            lines.append(Content.assemble((info.name, "bold"), " ", (info.error, "$text-error")))
+        else:
+            lines.append(Content.assemble((info.name, "bold"), f" · {info.cases} cases"))
+    return Content("\n").join(lines)
+
+
+class EvalsScreen(Screen):
+    """Sets and runs (left), the cases × variants matrix (middle), the run's summary (right)."""
+
+    SUB_TITLE = "Evals"
+    BINDINGS = [
+        Binding("s", "start_run", "Start run"),
+        Binding("f", "toggle_failures", "Failures only"),
+        Binding("d", "toggle_different", "Different only"),
+        Binding("x", "cancel_run", "Cancel run"),
+        Binding("r", "reload", "Refresh"),
+    ]
+    # Replaced in tests by a fake agent, so no child process starts; ``None`` runs the project.
+    runner_factory: TurnRunnerFactory = staticmethod(lambda project: None)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reader: EvalReader | None = None
+        self.project: Project | None = None
+        self.sets: list[SetInfo] = []
+        self.runs: list[EvalRunInfo] = []
+        self.run_id: str | None = None
+        self.failures_only = False
+        self.different_only = False
+        self.counts = MatrixCounts()
+        self.job: EvalJob | None = None
+        self._generation = 0
+        self._select_run: str | None = None
+        self._refreshing = False
+        self._since_refresh = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="evals-bar"):
+            yield Select[str]([], prompt="Project", id="evals-project", compact=True)
+            yield Static("", id="evals-title")
+        yield LiveProgress(id="evals-progress")
+        with Horizontal(id="evals-body"):
+            with Vertical(id="evals-side"):
+                yield Static("Sets", classes="evals-heading")
+                yield Static("", id="evals-sets")
+                yield Static("Runs", classes="evals-heading")
+                yield OptionList(id="evals-runs")
+            with Vertical(id="evals-main"):
+                yield Static(id="matrix-header")
+                yield ResultsMatrix(id="matrix")
+                yield Static(id="matrix-status")
+            yield EvalSummary(id="evals-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ResultsMatrix).focus()
+        self.start()
+        self.set_interval(TICK_SECONDS, self._tick)
+
+    # Loading: projects, then a project's sets and runs, then a run.
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evals-start")
+    def start(self) -> tuple[list[tuple[str, str]], str | None]:
+        """Open the reader and list the projects."""
+        from workbench.core.listing import list_projects
+
+        self.reader = self.reader or EvalReader()
+        opened = getattr(self.app, "project_path", None)
+        projects = list_projects([opened] if opened else [])
+        return [(info.name, str(info.path)) for info in projects], str(opened) if opened else None
+
+    @on(Select.Changed, "#evals-project")
+    def _project_chosen(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self.load_project(str(event.value))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evals-project")
+    def load_project(self, path: str) -> tuple[Project, list[SetInfo], list[EvalRunInfo]]:
+        """Read the project's config, its sets and its runs."""
+        from workbench.core.evals.session import list_sets
+        from workbench.core.projects import open_project
+
+        assert self.reader is not None
+        project = open_project(Path(path))
+        return project, list_sets(project), self.reader.runs(str(project.path))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evals-runs")
+    def load_runs(self, path: str) -> list[EvalRunInfo]:
+        """Read the project's runs again."""
+        assert self.reader is not None
+        return self.reader.runs(path)
+
+    def _show_projects(self, options: list[tuple[str, str]], opened: str | None) -> None:
+        select = self.query_one("#evals-project", Select)
+        select.set_options(options)
+        if options:
+            select.value = opened if opened in {v for _, v in options} else options[0][1]
+        else:
+            self.query_one(EvalSummary).show(None, hint="No projects: create one in Projects.")
+
+    def _show_project(self, project: Project, sets: list[SetInfo], runs: list[EvalRunInfo]) -> None:
+        self.project, self.sets = project, sets
+        self.query_one("#evals-sets", Static).update(sets_content(sets))
+        self._show_runs(runs)
+
+    def _show_runs(self, runs: list[EvalRunInfo]) -> None:
+        self.runs = runs
+        options = self.query_one("#evals-runs", OptionList)
+        wanted = self._select_run or self.run_id
+        highlighted = options.highlighted
+        options.clear_options()
+        options.add_options([run_option(run) for run in runs])
+        self._select_run = None
+        if not runs:
+            self.run_id = None
+            self.query_one(ResultsMatrix).show([], [], False)
+            self.query_one(EvalSummary).show(None, hint="No runs yet: press s to start one.")
+            self._update_status()
+            return
+        ids = [run.id for run in runs]
+        index = ids.index(wanted) if wanted in ids else 0
+        if index == highlighted and ids[index] == self.run_id:
+            options.highlighted = index  # same run: keep showing it, refresh in place
+            self._refresh_run()
+        else:
+            options.highlighted = index
+
+    @on(OptionList.OptionHighlighted, "#evals-runs")
+    def _run_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        run_id = event.option.id
+        if run_id and run_id != self.run_id:
+            self.show_run(run_id)
+
+    def show_run(self, run_id: str) -> None:
+        """Show run ``run_id``: its matrix from the first case, and its summary."""
+        self.run_id = run_id
+        self._generation += 1
+        self._load_run(self._generation, run_id, self.failures_only, self.different_only, False)
+
+    def _refresh_run(self) -> None:
+        if self.run_id is not None and not self._refreshing:
+            self._refreshing = True
+            args = (self._generation, self.run_id, self.failures_only, self.different_only, True)
+            self._load_run(*args)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evals-run")
+    def _load_run(
+        self, generation: int, run_id: str, failures: bool, different: bool, live: bool
+    ) -> tuple[Any, ...]:
+        """Read the run's summary, its case counts and the matrix's first page."""
+        assert self.reader is not None
+        try:
+            report = self.reader.report(run_id)
+            counts = self.reader.counts(run_id)
+            rows = self.reader.page(
+                run_id, limit=PAGE, failures_only=failures, different_only=different
+            )
+            return generation, run_id, report, counts, rows, live
+        finally:
+            self._refreshing = False
+
+    def _show_run(self, generation: int, run_id: str, report, counts, rows, live) -> None:
+        if generation != self._generation or run_id != self.run_id:
+            return
+        self.counts = counts
+        matrix = self.query_one(ResultsMatrix)
+        variants = [v.name for v in report.variants]
+        if live:
+            matrix.replace(variants, rows, len(rows) == PAGE)
+        else:
+            matrix.show(variants, rows, len(rows) == PAGE)
+        self.on_resize()
+        self.query_one(EvalSummary).show(report)
+        self.query_one("#evals-title", Static).update(
+            Content.assemble(
+                (report.set, "bold"),
+                f" · {' vs '.join(variants)} · {report.done}/{report.total} results · ",
+                (report.status, "bold"),
+            )
+        )
+        self._update_status()
+
+    def on_resize(self) -> None:
+        matrix = self.query_one(ResultsMatrix)
+        if matrix.variants:
+            width = matrix.scrollable_content_region.width or matrix.size.width
+            self.query_one("#matrix-header", Static).update(matrix.header(width))
+
+    @on(ResultsMatrix.NeedMore)
+    def _need_more(self, event: ResultsMatrix.NeedMore) -> None:
+        if self.run_id is not None:
+            args = (self.run_id, event.after, self.failures_only, self.different_only)
+            self._load_more(self._generation, *args)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evals-more")
+    def _load_more(
+        self, generation: int, run_id: str, after: int, failures: bool, different: bool
+    ) -> tuple[int, int, list[MatrixRow]]:
+        """Read the next page of the matrix."""
+        assert self.reader is not None
+        rows = self.reader.page(
+            run_id, after=after, limit=PAGE, failures_only=failures, different_only=different
+        )
+        return generation, after, rows
+
+    def _append(self, generation: int, after: int, rows: list[MatrixRow]) -> None:
+        matrix = self.query_one(ResultsMatrix)
+        if generation != self._generation or not matrix.rows:
+            return
+        if matrix.rows[-1].case_index == after:
+            matrix.append(rows, len(rows) == PAGE)
+            self._update_status()
+
+    def _update_status(self) -> None:
+        matrix = self.query_one(ResultsMatrix)
+        shown = f"{len(matrix.rows)}{'+' if matrix.has_more else ''}"
+        filters = [
+            name
+            for name, on_ in (
+                ("failures only", self.failures_only),
+                ("different only", self.different_only),
+            )
+            if on_
+        ]
+        counts = self.counts
+        text = f"{counts.cases} cases · {counts.failing} failing · {counts.different} different"
+        if filters:
+            text = f"{shown} shown ({', '.join(filters)}) · {text}"
+        self.query_one("#matrix-status", Static).update(text)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        group = event.worker.group
+        if not group.startswith("evals-"):
+            return
+        if event.state is WorkerState.ERROR:
+            self.notify(str(event.worker.error), title="Evals", severity="error")
+            return
+        if event.state is not WorkerState.SUCCESS:
+            return
+        result = event.worker.result
+        if group == "evals-start":
+            self._show_projects(*result)
+        elif group == "evals-project":
+            self._show_project(*result)
+        elif group == "evals-runs":
+            self._show_runs(result)
+        elif group == "evals-run":
+            self._show_run(*result)
+        elif group == "evals-more":
+            self._append(*result)
+
+    # Filters and opening a case.
+
+    def _refilter(self) -> None:
+        self._update_status()
+        if self.run_id is not None:
+            self.show_run(self.run_id)
+
+    def action_toggle_failures(self) -> None:
+        """Show only the cases some variant fails (or errors on)."""
+        self.failures_only = not self.failures_only
+        self._refilter()
+
+    def action_toggle_different(self) -> None:
+        """Show only the cases the variants disagree on."""
+        self.different_only = not self.different_only
+        self._refilter()
+
+    @on(ResultsMatrix.Selected)
+    def _open_case(self, event: ResultsMatrix.Selected) -> None:
+        matrix = self.query_one(ResultsMatrix)
+        if self.run_id is None or self.reader is None or not matrix.rows:
+            return
+        from workbench.tui.screens.eval_case import EvalCaseScreen
+
+        ids = [row.case_id for row in matrix.rows]
+        self.app.push_screen(
+            EvalCaseScreen(self.reader, self.run_id, ids, min(event.index, len(ids) - 1))
+        )
+
+    def action_reload(self) -> None:
+        """Read the projects, sets and runs again."""
+        if self.project is not None:
+            self.load_project(str(self.project.path))
+        else:
+            self.start()
+
+    # Running a set.
+
+    def action_start_run(self) -> None:
+        """Ask which set and variants to run, then run them with live progress."""
+        if self.job is not None and self.job.running:
+            self.notify("A run is in progress; x cancels it.", severity="warning")
+            return
+        if self.project is None:
+            self.notify("Choose a project first.", severity="warning")
+            return
+        sets = [(info.name, Path(info.path).stem) for info in self.sets if not info.error]
+        if not sets:
+            self.notify(f"{self.project.name} has no eval sets under evals/.", severity="warning")
+            return
+        config = self.project.config
+        declared = [
+            (name, v.description or f"prompt {v.prompt} · {v.model}")
+            for name, v in config.variants.items()
+        ]
+        if not declared:
+            declared = [("default", "the current prompt against the mock")]
+        choices = [VariantChoice(name, text) for name, text in declared]
+        default_set = Path(config.evals.default_set).stem if config.evals.default_set else None
+        modal = StartEvalModal(
+            sets, choices, default_set=default_set, concurrency=config.evals.concurrency or 8
+        )
+        self.app.push_screen(modal, self._start_chosen)
+
+    def _start_chosen(self, request: StartRequest | None) -> None:
+        if request is None or self.project is None:
+            return
+        runner = type(self).runner_factory(self.project)
+        self.job = EvalJob(self.project, request, runner, self.query_one(LiveProgress))
+        self.run_engine(self.job)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evals-engine")
+    def run_engine(self, job: EvalJob) -> None:
+        """Run the set in this worker thread, on an event loop of its own."""
+        job.run(lambda message: self.post_message(message))
+
+    @on(EvalJob.Started)
+    def _run_started(self, event: EvalJob.Started) -> None:
+        self._select_run = event.run_id
+        if self.project is not None:
+            self.load_runs(str(self.project.path))
+
+    @on(EvalJob.Finished)
+    def _run_finished(self, event: EvalJob.Finished) -> None:
+        if event.error:
+            self.notify(event.error, title="Eval run failed", severity="error")
+        if self.project is not None:
+            self._select_run = event.run_id or self.run_id
+            self.load_runs(str(self.project.path))
+
+    def _tick(self) -> None:
+        self.query_one(LiveProgress).tick()
+        job = self.job
+        if job is None or not job.running or job.run_id != self.run_id:
+            return
+        self._since_refresh += TICK_SECONDS
+        if self._since_refresh >= REFRESH_SECONDS:
+            self._since_refresh = 0.0
+            self._refresh_run()
+
+    def action_cancel_run(self) -> None:
+        """Stop the run in progress; it is kept as interrupted and can be resumed."""
+        if self.job is not None and self.job.running:
+            self.job.cancel()
+            self.notify("Cancelling the run…")
+
+    def on_unmount(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+        if self.reader is not None:
+            self.reader.close()

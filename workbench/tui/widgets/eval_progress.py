@@ -1,0 +1,193 @@
+"""A live eval run: the engine on its own loop in a worker thread, and the progress line it feeds.
+
+The engine reports through the progress protocol (``workbench.core.evals.progress``).
+Results arrive far faster than a screen can redraw, so they never queue as
+messages: each replaces the latest ``Counts``, which the line draws on a timer.
+Only the start and the end of a run are posted as messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Static
+
+from workbench.core.evals.engine import TurnRunner
+from workbench.core.evals.progress import (
+    Counts,
+    ProgressEvent,
+    RateLimited,
+    ResultRecorded,
+    RunFinished,
+    RunStarted,
+)
+from workbench.core.projects import Project
+from workbench.tui.modals.start_eval import StartRequest
+
+TurnRunnerFactory = Callable[[Project], TurnRunner | None]
+_BAR = 20
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes} min {seconds:02d} s"
+
+
+def progress_content(run_id: str, counts: Counts, status: str, note: str = "") -> Content:
+    """One line: bar, done/total, pass rate so far, spend so far, and the ETA or the time taken."""
+    share = counts.done / counts.total if counts.total else 1.0
+    filled = round(share * _BAR)
+    rate = "–" if counts.pass_rate is None else f"{counts.pass_rate:.0%}"
+    figures = f" {counts.done}/{counts.total} · pass {rate} · ${counts.spend_usd:.4f}"
+    if status == "running":
+        eta = "–" if counts.eta_s is None else _duration(counts.eta_s)
+        head = ("▶ Running ", "bold $text-warning")
+        tail = f" · ETA {eta} · x cancels"
+    else:
+        style = "$text-success" if status == "complete" else "$text-error"
+        head = (f"{'✓' if status == 'complete' else '■'} Run {status} ", f"bold {style}")
+        tail = f" · {_duration(counts.elapsed_s)}"
+    return Content.assemble(
+        head,
+        (run_id, "bold"),
+        " ",
+        ("█" * filled, "$primary"),
+        ("░" * (_BAR - filled), "$text-muted"),
+        figures,
+        tail,
+        (f" · {note}", "$text-warning") if note else "",
+    )
+
+
+class LiveProgress(Static):
+    """The run-in-progress line; hidden until a run starts, then kept to show how it ended."""
+
+    DEFAULT_CSS = """
+    LiveProgress {
+        height: 1;
+        padding: 0 1;
+        display: none;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        # Written by the engine's thread, read by ``tick`` on the app's loop.
+        self.run_id = ""
+        self.counts: Counts | None = None
+        self.status = "running"
+        self.note = ""
+        self._drawn: tuple | None = None
+
+    def tick(self) -> None:
+        """Redraw when something changed since the last tick."""
+        state = (self.run_id, self.counts, self.status, self.note)
+        if self.counts is None or state == self._drawn:
+            return
+        self._drawn = state
+        self.display = True
+        self.update(progress_content(self.run_id, self.counts, self.status, self.note))
+
+    @property
+    def text(self) -> str:
+        """The line as plain text (for tests)."""
+        return str(self.render())
+
+
+class EvalJob:
+    """One run started from the screen: plans it, runs it, and reports through ``post``."""
+
+    class Started(Message):
+        """The run has an id and is running."""
+
+        def __init__(self, run_id: str, total: int) -> None:
+            super().__init__()
+            self.run_id = run_id
+            self.total = total
+
+    class Finished(Message):
+        """The run ended: ``complete``, ``interrupted`` or ``failed`` (``error`` says why)."""
+
+        def __init__(self, run_id: str | None, status: str, error: str = "") -> None:
+            super().__init__()
+            self.run_id = run_id
+            self.status = status
+            self.error = error
+
+    def __init__(
+        self,
+        project: Project,
+        request: StartRequest,
+        runner: TurnRunner | None,
+        progress: LiveProgress,
+    ) -> None:
+        self.project = project
+        self.request = request
+        self.runner = runner
+        self.progress = progress
+        self.run_id: str | None = None
+        self.status = "starting"
+        self.running = True
+        self._cancelled = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+
+    def run(self, post: Callable[[Message], Any]) -> None:
+        """Plan and run the set to the end (call from a worker thread)."""
+        from workbench.core.evals.session import prepare_run
+
+        error = ""
+        try:
+            plan = prepare_run(
+                self.project,
+                set_name=self.request.set_name,
+                variant_names=self.request.variants,
+                repeat=self.request.repeat,
+                concurrency=self.request.concurrency,
+            )
+            self.run_id = plan.run_id
+            asyncio.run(self._main(plan, post))
+        except asyncio.CancelledError:
+            self.status = "interrupted"
+        except Exception as problem:  # shown to the user; the run is kept as failed
+            self.status, error = "failed", str(problem) or type(problem).__name__
+        finally:
+            self.running = False
+            post(self.Finished(self.run_id, self.status, error))
+
+    async def _main(self, plan, post: Callable[[Message], Any]) -> None:
+        from workbench.core.evals.session import execute
+
+        self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
+        if self._cancelled:
+            return
+
+        def listen(event: ProgressEvent) -> None:
+            if isinstance(event, RunStarted):
+                self.status = "running"
+                self.progress.run_id, self.progress.status = event.run_id, "running"
+                self.progress.counts = event.counts
+                post(self.Started(event.run_id, event.counts.total))
+            elif isinstance(event, ResultRecorded):
+                self.progress.counts = event.counts
+            elif isinstance(event, RateLimited):
+                self.progress.note = f"429 on {event.variant}: waiting {event.delay_s:.1f} s"
+            elif isinstance(event, RunFinished):
+                self.status = event.status
+                self.progress.counts, self.progress.status = event.counts, event.status
+                self.progress.note = event.message if event.status == "failed" else ""
+
+        await execute(plan, self.project, listener=listen, runner=self.runner)
+
+    def cancel(self) -> None:
+        """Cancel the run from any thread; results so far stay and the run can be resumed."""
+        self._cancelled = True
+        loop, task = self._loop, self._task
+        if loop is not None and task is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(task.cancel)

@@ -1,0 +1,160 @@
+"""The results matrix: one row per case, one cell per variant, drawn only while visible."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from rich.style import Style
+from rich.text import Text
+from textual.message import Message
+
+from workbench.store.evals import MatrixCell, MatrixRow
+from workbench.tui.widgets.row_list import RowList
+
+_CATEGORY = 11
+_MIN_CASE = 10
+# Ask for the next page this many rows before the cursor or the view reaches the end.
+PREFETCH = 40
+_MARKS = {"pass": "✓", "fail": "✗", "error": "!"}
+
+
+def _cell_width(name: str) -> int:
+    return max(8, min(len(name), 12))
+
+
+def cell_text(cell: MatrixCell | None) -> str:
+    """A cell as shown: ``✓ 1.00``, ``✗ 0.50``, ``! error``; ``✓ 3/4`` over repeats."""
+    if cell is None:
+        return "·"
+    mark = _MARKS.get(cell.status, "?")
+    if cell.status == "error" and cell.runs == 1:
+        return f"{mark} error"
+    if cell.runs > 1:
+        return f"{mark} {cell.passes}/{cell.runs}"
+    return f"{mark} {cell.score:.2f}"
+
+
+class ResultsMatrix(RowList):
+    """Cases × variants; posts ``NeedMore`` when the next page of cases should load."""
+
+    DEFAULT_CSS = """
+    ResultsMatrix {
+        & > .results-matrix--pass { color: $text-success; }
+        & > .results-matrix--fail { color: $text-error; }
+        & > .results-matrix--error { color: $text-warning; }
+        & > .results-matrix--dim { color: $text-muted; }
+    }
+    """
+    COMPONENT_CLASSES = {
+        "results-matrix--pass",
+        "results-matrix--fail",
+        "results-matrix--error",
+        "results-matrix--dim",
+    }
+
+    class NeedMore(Message):
+        """Load the cases after case index ``after``."""
+
+        def __init__(self, after: int) -> None:
+            super().__init__()
+            self.after = after
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.rows: list[MatrixRow] = []
+        self.variants: list[str] = []
+        self.has_more = False
+        self._asked: int | None = None
+
+    @property
+    def current(self) -> MatrixRow | None:
+        """The case under the cursor."""
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def header(self, width: int) -> Text:
+        """The column titles, aligned with the rows."""
+        titles = [("Case", False), ("Category", False)]
+        titles += [(name, True) for name in self.variants]
+        return self._line([(title, Style(bold=True), right) for title, right in titles], width)
+
+    def _widths(self, width: int) -> list[int]:
+        cells = [_cell_width(name) for name in self.variants]
+        spare = width - _CATEGORY - sum(cells) - (len(cells) + 2)
+        category = _CATEGORY if spare >= _MIN_CASE else 0
+        if not category:
+            spare += _CATEGORY + 1
+        return [max(_MIN_CASE, spare), category, *cells]
+
+    def _line(self, cells: list[tuple[str, Style, bool]], width: int) -> Text:
+        text = Text()
+        for size, (value, style, right) in zip(self._widths(width), cells, strict=True):
+            if size == 0:
+                continue
+            cell = value if len(value) <= size else value[: max(0, size - 1)] + "…"
+            text.append((cell.rjust(size) if right else cell.ljust(size)) + " ", style)
+        return text
+
+    def show(self, variants: list[str], rows: list[MatrixRow], has_more: bool) -> None:
+        """Show a fresh first page of ``rows``, cursor on the first."""
+        self.variants = variants
+        self.rows = rows
+        self.has_more = has_more
+        self._asked = None
+        self.set_row_count(len(rows) + (1 if has_more else 0))
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._maybe_more()
+
+    def append(self, rows: list[MatrixRow], has_more: bool) -> None:
+        """Add the next page."""
+        self.rows.extend(rows)
+        self.has_more = has_more
+        self._asked = None
+        self.set_row_count(len(self.rows) + (1 if has_more else 0))
+        self._maybe_more()
+
+    def replace(self, variants: list[str], rows: list[MatrixRow], has_more: bool) -> None:
+        """Show ``rows`` after a live update, keeping the cursor on its case."""
+        old = self.current
+        self.variants = variants
+        self.rows = rows
+        self.has_more = has_more
+        self._asked = None
+        self.set_row_count(len(rows) + (1 if has_more else 0))
+        if old is not None:
+            index = next((i for i, r in enumerate(rows) if r.case_id == old.case_id), None)
+            if index is not None and index != self.cursor:
+                self.cursor = index
+        self.refresh()
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        super().watch_cursor(old, new)
+        self._maybe_more()
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        self._maybe_more()
+
+    def _maybe_more(self) -> None:
+        if not self.has_more or not self.rows:
+            return
+        bottom = max(self.cursor, int(self.scroll_offset.y) + self.size.height)
+        after = self.rows[-1].case_index
+        if bottom >= len(self.rows) - PREFETCH and self._asked != after:
+            self._asked = after
+            self.post_message(self.NeedMore(after))
+
+    def render_row(self, index: int, width: int) -> Text:
+        style = partial(self.get_component_rich_style, partial=True)
+        if index >= len(self.rows):
+            return Text("  loading more…", style("results-matrix--dim"))
+        row = self.rows[index]
+        cells: list[tuple[str, Style, bool]] = [
+            (row.case_id, Style(bold=row.failing), False),
+            (row.category, style("results-matrix--dim"), False),
+        ]
+        for name in self.variants:
+            cell = row.cells.get(name)
+            kind = cell.status if cell is not None else "dim"
+            cells.append((cell_text(cell), style(f"results-matrix--{kind}"), True))
+        return self._line(cells, width)

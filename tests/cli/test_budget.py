@@ -45,3 +45,21 @@ def test_budget_unknown_project_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith("error: no project")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_brief_shows_session_and_day_and_alerts(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from workbench.cli.budget import render_budget_brief
+    from workbench.core.budget import budget_status
+
+    project = make_fake_project(tmp_path / "fake")
+    db = connect()
+    store_turn(db, session="s9", cost=0.02, tokens=(300, 100), start_ns=time.time_ns())
+    report = budget_status(db, project)
+    console = Console(record=True, width=200)
+    console.print(render_budget_brief(report))
+    text = console.export_text()
+    assert "session s9 400 of 1,000 tokens (40%)" in text
+    assert "today $0.0200 of $1.00 (2%)" in text
+    assert "USD per request (request " in text and "= 200%" in text

@@ -121,12 +121,20 @@ def render_budget(report) -> list:
 
 
 def render_budget_brief(report):
-    """One line per limit with a threshold crossed, or a single "within budget" line."""
+    """The session's and today's usage on one line, then one line per limit past a threshold."""
     from rich.text import Text
 
-    if not report.alerts:
-        return Text("Budget: within every limit", style="green")
-    text = Text("Budget:", style="bold")
+    lines = {line.name: line for line in report.lines}
+    text = Text("Budget: ", style="bold")
+    parts = []
+    for name in ("tokens_per_session", "usd_per_day"):
+        line = lines[name]
+        share = f" ({line.share:.0%})" if line.share is not None else ""
+        parts.append(
+            f"{line.scope} {_amount(line.spent, line.unit)} of {_amount(line.limit, line.unit)}"
+            f"{' ' + line.unit if line.unit == 'tokens' else ''}{share}"
+        )
+    text.append(" · ".join(parts), style="bold" if report.alerts else "green")
     for line in report.alerts:
         style = "red" if line.exceeded else "yellow"
         text.append(

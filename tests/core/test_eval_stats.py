@@ -64,5 +64,6 @@ def test_verdict_sentence():
     assert (
         "p < 0.001" in sentence and "significant difference at 40 cases (B is better)" in sentence
     )
+    assert "p = 0.002 — a significant" in stats.verdict("A", "B", 10, 0, 0.001953, 50)
     assert "agree on all 5 cases" in stats.verdict("A", "B", 0, 0, 1.0, 5)
     assert "more often on 3" in stats.verdict("A", "B", 3, 1, 0.6, 9, by_rate=True)

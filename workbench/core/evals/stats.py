@@ -123,7 +123,10 @@ def verdict(
         change = (
             f"passes {wins} more {_plural(wins, 'case')} and fails {losses} that {name_a} passed"
         )
-    p_text = "p < 0.001" if p_value < 0.001 else f"p = {p_value:.2f}"
+    if p_value < 0.001:
+        p_text = "p < 0.001"
+    else:
+        p_text = f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
     if p_value < alpha:
         better = name_b if wins > losses else name_a
         judgement = f"a significant difference at {cases} cases ({better} is better)"

@@ -42,15 +42,20 @@ class SectionHost(App[None]):
         return self.screen_type()
 
 
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    """A minimal agent project, the only one in the projects folder."""
+def only_project(tmp_path: Path, monkeypatch) -> Path:
+    """A minimal agent project, support-agent, the only one in the projects folder."""
     monkeypatch.chdir(tmp_path)
     root = tmp_path / "projects"
     folder = make_project(root, "support-agent")
     monkeypatch.setenv("WORKBENCH_PROJECTS_DIR", str(root))
     get_settings.cache_clear()
     return folder
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """support-agent, the only project."""
+    return only_project(tmp_path, monkeypatch)
 
 
 def item(id: str, title: str, kind: str, status: str, evidence=(), hint="") -> ItemResult:

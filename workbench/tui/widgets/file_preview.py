@@ -56,31 +56,30 @@ def diff_content(diff: str) -> Content:
     return Content("\n").join(lines)
 
 
-def diff_view(file: GeneratedFile) -> Content:
-    """What the diff pane shows for ``file``, by its status."""
+def diff_note(file: GeneratedFile) -> str:
+    """What the diff pane says above the diff of ``file``, by its status."""
     if file.status == "unchanged":
-        return Content.styled(f"{file.path} on disk is identical: nothing to write.", "$text-muted")
+        return f"{file.path} on disk is identical: nothing to write."
     if file.status == "new":
-        note = Content.styled(f"{file.path} is not on disk yet: the whole file is new.\n\n", "bold")
-        return note + diff_content(file.diff)
+        return f"{file.path} is not on disk yet: the whole file is new."
     if file.status == "edited-conflict":
-        note = Content.styled(
-            f"{file.path} was edited since it was generated: w keeps your version, f "
-            "overwrites it with this change (- yours, + generated):\n\n",
-            "$text-warning",
+        return (
+            f"{file.path} was edited since it was generated: w keeps your version, "
+            "f overwrites it with this change (- yours, + generated)."
         )
-        return note + diff_content(file.diff)
-    return diff_content(file.diff)
+    return f"{file.path} changes on disk when written (- now, + generated)."
 
 
 class _Pane(ScrollableContainer):
-    """A scrolling pane around one Static."""
+    """A pane scrolling both ways: an optional wrapped note above one wide text."""
 
     DEFAULT_CSS = """
     _Pane {
         height: 1fr;
         padding: 0 1;
-        & > Static { width: auto; min-width: 1fr; }
+        & > .pane-note { width: 1fr; height: auto; margin-bottom: 1; color: $text-muted; }
+        & > .pane-note.-warning { color: $text-warning; }
+        & > .pane-text { width: auto; min-width: 1fr; }
     }
     """
 
@@ -90,12 +89,27 @@ class _Pane(ScrollableContainer):
         self.path: str | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(self.placeholder, classes="pane-text")
+        yield Static("", classes="pane-note", markup=False)
+        yield Static(self.placeholder, classes="pane-text", markup=False)
 
-    def _set(self, path: str | None, content: Content | str) -> None:
+    def on_mount(self) -> None:
+        self.query_one(".pane-note").display = False
+
+    def _set(
+        self, path: str | None, content: Content | str, note: str = "", *, warn: bool = False
+    ) -> None:
         self.path = path
+        note_widget = self.query_one(".pane-note", Static)
+        note_widget.update(note)
+        note_widget.set_class(warn, "-warning")
+        note_widget.display = bool(note)
         self.query_one(".pane-text", Static).update(content)
         self.scroll_to(0, 0, animate=False)
+
+    @property
+    def note(self) -> str:
+        """The note shown above the text (for tests)."""
+        return str(self.query_one(".pane-note", Static).render())
 
     @property
     def text(self) -> str:
@@ -122,4 +136,6 @@ class DiffView(_Pane):
         if file is None:
             self._set(None, self.placeholder)
         else:
-            self._set(file.path, diff_view(file))
+            diff = diff_content(file.diff) if file.diff else ""
+            warn = file.status == "edited-conflict"
+            self._set(file.path, diff, diff_note(file), warn=warn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
@@ -185,7 +186,6 @@ class FakeRunner:
 
     async def turn(self, text: str, *, session_id: str | None = None):
         import asyncio
-        import time
 
         from workbench.core.runner.protocol import TurnOutcome
         from workbench.core.runner.stack import TurnReport
@@ -221,3 +221,13 @@ class FakeRunner:
             outcome=TurnOutcome(request_id="r1", result=result, wall_ms=1234.0),
             trace=trace,
         )
+
+
+async def wait_for(pilot, condition, timeout: float = 3.0) -> float:
+    """Seconds until ``condition()`` holds, pausing without pressing any key."""
+    started = time.monotonic()
+    while not condition():
+        if time.monotonic() - started > timeout:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+    return time.monotonic() - started

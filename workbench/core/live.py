@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +13,7 @@ from sqlite_utils import Database
 
 from workbench.core.budget import BudgetReport, budget_status
 from workbench.core.projects import Project
-from workbench.core.tracemodels import TraceDetail, TraceSummary
+from workbench.core.tracemodels import SpanRecord, TraceDetail, TraceSummary
 from workbench.settings import get_settings
 from workbench.store import traces
 
@@ -99,6 +100,45 @@ class TraceReader:
         with self._lock:
             return traces.get_trace(self._db, trace_id)
 
+    def trace_outline(self, trace_id: str) -> TraceDetail | None:
+        """A trace with its spans' canonical columns only (no attributes, resource or events).
+
+        Decoding every span's JSON is most of the cost of a 10,000-span trace; a
+        waterfall needs none of it, and ``span`` fetches it for one span on demand.
+        """
+        with self._lock:
+            full = traces.resolve_trace_id(self._db, trace_id)
+            row = self._db.conn.execute(_SUMMARY_SQL, (full,)).fetchone() if full else None
+            if full is None or row is None:
+                return None
+            rows = self._db.conn.execute(_OUTLINE_SQL, (full,)).fetchall()
+        summary = dict(zip(_SUMMARY_COLUMNS, row, strict=True))
+        summary["project"] = summary.pop("service")
+        summary["models"] = summary["models"].split(",") if summary["models"] else []
+        spans = [_outline_span(full, row) for row in rows]
+        return TraceDetail.model_construct(**summary, spans=spans)
+
+    def span(self, trace_id: str, span_id: str) -> SpanRecord | None:
+        """One span with everything stored about it."""
+        with self._lock:
+            detail_rows = self._db.conn.execute(
+                "SELECT attributes, resource, events FROM spans WHERE trace_id = ? AND span_id = ?",
+                (trace_id, span_id),
+            ).fetchone()
+            outline = self._db.conn.execute(
+                _OUTLINE_SQL.replace("ORDER BY start_ns, span_id", "AND span_id = ?"),
+                (trace_id, span_id),
+            ).fetchone()
+        if detail_rows is None or outline is None:
+            return None
+        span = _outline_span(trace_id, outline)
+        span.__dict__.update(
+            attributes=json.loads(detail_rows[0]),
+            resource=json.loads(detail_rows[1]),
+            events=json.loads(detail_rows[2]) if detail_rows[2] else [],
+        )
+        return span
+
     def session_trace(self, project: str, session_id: str, since_ns: int) -> TraceDetail | None:
         """The newest trace of ``session_id`` in ``project`` that started at or after ``since_ns``.
 
@@ -124,6 +164,65 @@ class TraceReader:
         """Close the connection."""
         with self._lock:
             self._db.conn.close()
+
+
+_OUTLINE_COLUMNS = (
+    "span_id",
+    "parent_id",
+    "name",
+    "kind",
+    "service",
+    "model",
+    "provider",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "cost_usd",
+    "status",
+    "status_message",
+    "start_ns",
+    "end_ns",
+    "duration_ms",
+    "session_id",
+    "variant",
+    "prompt_version",
+    "tool_name",
+)
+_OUTLINE_SQL = (
+    f"SELECT {', '.join(_OUTLINE_COLUMNS)} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id"
+)
+_SUMMARY_COLUMNS = (
+    "trace_id",
+    "service",
+    "name",
+    "start_ns",
+    "end_ns",
+    "duration_ms",
+    "status",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "span_count",
+    "session_id",
+    "variant",
+    "models",
+    "updated_ns",
+)
+_SUMMARY_SQL = f"SELECT {', '.join(_SUMMARY_COLUMNS)} FROM traces WHERE trace_id = ?"
+_SPAN_FIELDS = frozenset(SpanRecord.model_fields)
+
+
+def _outline_span(trace_id: str, row: tuple) -> SpanRecord:
+    # Rows come from the collector's own writer; even model_construct costs ~15 µs a
+    # span, too much for 10,000 of them, so set exactly what it would set (pydantic v2).
+    data = dict(zip(_OUTLINE_COLUMNS, row, strict=True))
+    data.update(trace_id=trace_id, attributes={}, resource={}, events=[])
+    span = SpanRecord.__new__(SpanRecord)
+    object.__setattr__(span, "__dict__", data)
+    object.__setattr__(span, "__pydantic_fields_set__", set(_SPAN_FIELDS))
+    object.__setattr__(span, "__pydantic_extra__", None)
+    object.__setattr__(span, "__pydantic_private__", None)
+    return span
 
 
 _collector_lock = threading.Lock()

@@ -41,4 +41,8 @@ SECTIONS: tuple[Section, ...] = (
         "workbench.tui.screens.projects:ProjectsScreen",
         "Projects under projects/ and those opened by path",
     ),
+    Section("run", "2", "Run", "workbench.tui.screens.run:RunScreen", "Chat with an agent, live"),
+    Section(
+        "traces", "3", "Traces", "workbench.tui.screens.traces:TracesScreen", "Every trace, live"
+    ),
 )

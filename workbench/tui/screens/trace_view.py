@@ -12,20 +12,21 @@ from textual.widgets import Footer, Header, Static
 
 from workbench.cli.trace_render import format_cost, format_duration, format_start
 from workbench.core.live import TraceReader
-from workbench.core.tracemodels import TraceDetail
+from workbench.core.tracemodels import SpanRecord, TraceDetail
 from workbench.tui.widgets.span_detail import SpanDetail
-from workbench.tui.widgets.waterfall import Waterfall
+from workbench.tui.widgets.waterfall import Waterfall, span_order
 
 
 def trace_title(detail: TraceDetail) -> Text:
     """One line about the trace: name, id, project, start, status and totals."""
     return Text.assemble(
         (detail.name, "bold"),
-        f"  {detail.trace_id}  {detail.project}  {format_start(detail.start_ns)}  ",
+        "  ",
         (detail.status, "bold"),
         f"  {detail.span_count} spans · {format_duration(detail.duration_ms)} · "
         f"in {detail.input_tokens} / out {detail.output_tokens} tokens · "
-        f"{format_cost(detail.cost_usd)}",
+        f"{format_cost(detail.cost_usd)}  ·  {detail.project}  {format_start(detail.start_ns)}"
+        f"  {detail.trace_id}",
     )
 
 
@@ -56,13 +57,27 @@ class TraceViewScreen(Screen):
         self.query_one(Waterfall).focus()
         self.load()
 
+    def open(self, trace_id: str) -> None:
+        """Show another trace in this (already composed) screen."""
+        self.trace_id = trace_id
+        self.detail = None
+        waterfall = self.query_one(Waterfall)
+        waterfall.collapsed.clear()
+        waterfall.show(None)
+        self.query_one("#trace-title", Static).update(f"Loading trace {trace_id}…")
+        waterfall.focus()
+        self.load()
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="trace-view")
     def load(self) -> None:
         """Read the trace off the event loop."""
-        detail = self.reader.trace(self.trace_id)
-        self.app.call_from_thread(self._show, detail)
+        detail = self.reader.trace_outline(self.trace_id)
+        ordered = span_order(detail.spans) if detail is not None else None
+        self.app.call_from_thread(self._show, detail, ordered)
 
-    def _show(self, detail: TraceDetail | None) -> None:
+    def _show(
+        self, detail: TraceDetail | None, ordered: list[tuple[SpanRecord, int]] | None
+    ) -> None:
         title = self.query_one("#trace-title", Static)
         if detail is None:
             title.update(f"Trace {self.trace_id} is not in the store.")
@@ -70,11 +85,27 @@ class TraceViewScreen(Screen):
         self.detail = detail
         title.update(trace_title(detail))
         title.set_class(detail.status == "error", "-error")
-        self.query_one(Waterfall).show(detail)
+        self.query_one(Waterfall).show(detail, ordered)
 
     @on(Waterfall.SpanHighlighted)
     def _highlighted(self, event: Waterfall.SpanHighlighted) -> None:
-        self.query_one(SpanDetail).show(event.span)
+        span = event.span
+        if span is None:
+            self.query_one(SpanDetail).show(None)
+            return
+        # The waterfall holds outlines; the detail pane reads the whole span.
+        self.load_span(span.trace_id, span.span_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="span-detail")
+    def load_span(self, trace_id: str, span_id: str) -> None:
+        """Read one span with its attributes and events."""
+        span = self.reader.span(trace_id, span_id)
+        self.app.call_from_thread(self._show_span, span_id, span)
+
+    def _show_span(self, span_id: str, span: SpanRecord | None) -> None:
+        current = self.query_one(Waterfall).current
+        if current is not None and current.span_id == span_id:
+            self.query_one(SpanDetail).show(span)
 
     def action_back(self) -> None:
         """Back to the trace list."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +16,9 @@ from workbench.core import live
 from workbench.core.live import TraceFilter, TraceReader
 from workbench.core.tracemodels import TraceSummary
 from workbench.tui.widgets.trace_list import TraceList, merge_page
+
+if TYPE_CHECKING:
+    from workbench.tui.screens.trace_view import TraceViewScreen
 
 PAGE = 100
 # New traces must show within a second; polling twice as often leaves room for the query.
@@ -42,6 +47,7 @@ class TracesScreen(Screen):
         self._search_timer: Timer | None = None
         self.collector_status = ""
         self._projects: set[str] = set()
+        self._view: TraceViewScreen | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -185,10 +191,19 @@ class TracesScreen(Screen):
     @on(TraceList.Selected)
     def _open(self, event: TraceList.Selected) -> None:
         summary = self.query_one(TraceList).current
-        if summary is not None and self.reader is not None:
-            from workbench.tui.screens.trace_view import TraceViewScreen
+        if summary is None or self.reader is None:
+            return
+        from workbench.tui.screens.trace_view import TraceViewScreen
 
-            self.app.push_screen(TraceViewScreen(summary.trace_id, self.reader))
+        # One view, composed on first use and reused: composing a screen costs more
+        # than reading a 10,000-span trace.
+        if self._view is None:
+            self._view = TraceViewScreen(summary.trace_id, self.reader)
+            # Installed, so popping it keeps it mounted for the next trace.
+            self.app.install_screen(self._view, name=f"trace-view-{id(self)}")
+        else:
+            self._view.open(summary.trace_id)
+        self.app.push_screen(self._view)
 
     @on(Input.Changed, "#filter-search, #filter-model")
     def _typed(self) -> None:

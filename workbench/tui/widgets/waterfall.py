@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import partial
+from operator import attrgetter
 
 from rich.style import Style
 from rich.text import Text
@@ -22,19 +24,21 @@ def span_order(spans: list[SpanRecord]) -> list[tuple[SpanRecord, int]]:
     A span whose parent is missing (not arrived yet, or outside the trace) is a root.
     """
     ids = {span.span_id for span in spans}
-    children: dict[str | None, list[SpanRecord]] = {}
-    for span in spans:
-        parent = span.parent_id if span.parent_id in ids else None
-        children.setdefault(parent, []).append(span)
-    for siblings in children.values():
-        siblings.sort(key=lambda span: (span.start_ns, span.span_id))
+    children: defaultdict[str | None, list[SpanRecord]] = defaultdict(list)
+    # The store returns spans in start order; timsort only checks that.
+    for span in sorted(spans, key=attrgetter("start_ns", "span_id")):
+        parent = span.parent_id
+        children[parent if parent in ids else None].append(span)
     ordered: list[tuple[SpanRecord, int]] = []
+    append = ordered.append
     # Iterative, so a very deep trace cannot hit the recursion limit.
     stack = [(span, 0) for span in reversed(children.get(None, []))]
     while stack:
         span, depth = stack.pop()
-        ordered.append((span, depth))
-        stack.extend((child, depth + 1) for child in reversed(children.get(span.span_id, [])))
+        append((span, depth))
+        below = children.get(span.span_id)
+        if below:
+            stack.extend((child, depth + 1) for child in reversed(below))
     return ordered
 
 
@@ -88,12 +92,18 @@ class Waterfall(RowList):
         """The span under the cursor."""
         return self._visible[self.cursor][0] if 0 <= self.cursor < len(self._visible) else None
 
-    def show(self, detail: TraceDetail | None) -> None:
-        """Show ``detail``'s spans; the cursor stays on the same span when it is still there."""
+    def show(
+        self, detail: TraceDetail | None, ordered: list[tuple[SpanRecord, int]] | None = None
+    ) -> None:
+        """Show ``detail``'s spans; the cursor stays on the same span when it is still there.
+
+        ``ordered`` is ``span_order(detail.spans)`` when the caller computed it off the
+        event loop.
+        """
         # On the first row the view follows the trace's root as spans arrive.
         keep = self.current.span_id if self.current and self.cursor else None
         spans = detail.spans if detail is not None else []
-        self._ordered = span_order(spans)
+        self._ordered = ordered if ordered is not None else span_order(spans)
         self._has_children = {span.parent_id for span in spans if span.parent_id}
         if spans:
             self._start = min(span.start_ns for span in spans)
@@ -159,7 +169,9 @@ class Waterfall(RowList):
         label = f"{indent}{marker}{span.name}"
         if len(label) > name_width:
             label = label[: name_width - 1] + "…"
-        text = Text(label.ljust(name_width), Style(bold=error) + kind_style if error else Style())
+        text = Text()
+        # Appended (not the Text's own style), so the row's base style cannot cover it.
+        text.append(label.ljust(name_width), Style(bold=True) + kind_style if error else Style())
         text.stylize(kind_style, len(indent), len(indent) + 1)
         text.append(
             format_duration(span.duration_ms).rjust(duration_width) + " ", style("waterfall--dim")

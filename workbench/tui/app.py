@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -36,10 +37,26 @@ class WorkbenchApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, project_path: Path | None = None) -> None:
+    def __init__(self, project_path: Path | None = None, *, start_collector: bool = False) -> None:
         super().__init__()
         # A project opened by path: listed and selected in the Projects section.
         self.project_path = project_path
+        self.start_collector = start_collector
+
+    def on_mount(self) -> None:
+        if self.start_collector:
+            self.ensure_collector()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="collector")
+    def ensure_collector(self) -> None:
+        """Receive traces from the first second, whichever section is open (off the UI thread)."""
+        from workbench.core.live import ensure_local_collector
+        from workbench.errors import WorkbenchError
+
+        try:
+            ensure_local_collector()
+        except WorkbenchError as error:
+            self.call_from_thread(self.notify, str(error), severity="warning", timeout=8)
 
     def action_help(self) -> None:
         """Show every binding active on the current screen."""
@@ -63,19 +80,21 @@ class WorkbenchApp(App[None]):
         await self.screen.run_action("new_project")
 
 
-def create_app(project: str | None = None) -> WorkbenchApp:
+def create_app(project: str | None = None, *, start_collector: bool = False) -> WorkbenchApp:
     """The app, optionally opened on PROJECT (a path or a name under projects/).
 
     Shared by the CLI and the tests; an unknown PROJECT raises ``ProjectNotFound``.
+    The CLI asks for the trace collector (on the configured port) to start with the
+    app; tests leave it off so they never bind a fixed port.
     """
     project_path = None
     if project:
         from workbench.core.scaffold import remember_project
 
         project_path = remember_project(project).path
-    return WorkbenchApp(project_path=project_path)
+    return WorkbenchApp(project_path=project_path, start_collector=start_collector)
 
 
 def run_app(project: str | None = None) -> None:
-    """Run the app in the terminal until the user quits."""
-    create_app(project).run()
+    """Run the app in the terminal until the user quits, with the collector running."""
+    create_app(project, start_collector=True).run()

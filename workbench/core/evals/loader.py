@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from workbench.core.evals.checks import ASSERTION_TYPES, get_check
 from workbench.core.evals.spec import CATEGORIES, Assertion, Case, Defaults, EvalSet
+from workbench.core.evals.yamllines import LineLoader, LineMap, line_of
 from workbench.errors import ConfigError
 
 SET_SUFFIXES = (".yaml", ".yml", ".jsonl")
@@ -27,43 +28,6 @@ _PROMPTFOO_ONLY = {
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 
 
-class _Map(dict):
-    line = 0
-    key_lines: dict[str, int]
-
-
-class _Seq(list):
-    line = 0
-    item_lines: list[int]
-
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings and sequences remember the line they start on."""
-
-
-def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> _Map:
-    loader.flatten_mapping(node)
-    result = _Map()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[str(key)] = key_node.start_mark.line + 1
-    return result
-
-
-def _construct_seq(loader: _LineLoader, node: yaml.SequenceNode) -> _Seq:
-    result = _Seq(loader.construct_object(child, deep=True) for child in node.value)
-    result.line = node.start_mark.line + 1
-    result.item_lines = [child.start_mark.line + 1 for child in node.value]
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
-
-
 class _Problem(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
@@ -74,16 +38,6 @@ class _Problem(Exception):
 def _suggest(word: str, choices: Any) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _line(node: Any, key: str | int | None = None, default: int = 1) -> int:
-    if isinstance(node, _Map):
-        return node.key_lines.get(str(key), node.line) if key is not None else node.line
-    if isinstance(node, _Seq):
-        if isinstance(key, int) and 0 <= key < len(node.item_lines):
-            return node.item_lines[key]
-        return node.line
-    return default
 
 
 def find_sets(evals_dir: Path) -> list[Path]:
@@ -110,7 +64,7 @@ def load_set(path: Path) -> EvalSet:
 def _load_yaml_set(path: Path) -> EvalSet:
     try:
         raw_bytes = path.read_bytes()
-        data = yaml.load(raw_bytes.decode("utf-8"), Loader=_LineLoader)
+        data = yaml.load(raw_bytes.decode("utf-8"), Loader=LineLoader)
     except OSError as error:
         raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
     except UnicodeDecodeError:
@@ -119,25 +73,25 @@ def _load_yaml_set(path: Path) -> EvalSet:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         raise ConfigError(f"{path}:{line}: invalid YAML: {error.problem or error}") from None
-    if not isinstance(data, _Map):
+    if not isinstance(data, LineMap):
         raise _Problem(1, "an eval set is a mapping with a 'cases' list")
     digest = hashlib.sha256(raw_bytes)
     fields: dict[str, Any] = {}
     for key in data:
         canonical = _ALIASES.get(key, key)
         if key in _PROMPTFOO_ONLY:
-            raise _Problem(_line(data, key), f"{key!r} is not used here: {_PROMPTFOO_ONLY[key]}")
+            raise _Problem(line_of(data, key), f"{key!r} is not used here: {_PROMPTFOO_ONLY[key]}")
         if canonical not in _SET_KEYS:
-            raise _Problem(_line(data, key), f"unknown key {key!r}{_suggest(key, _SET_KEYS)}")
+            raise _Problem(line_of(data, key), f"unknown key {key!r}{_suggest(key, _SET_KEYS)}")
         fields[canonical] = data[key]
-    categories = _categories(data.get("categories"), _line(data, "categories"))
+    categories = _categories(data.get("categories"), line_of(data, "categories"))
     defaults = _defaults(data.get("defaults", data.get("defaultTest")), data)
     gate = fields.get("gate") or {}
     if not isinstance(gate, dict):
-        raise _Problem(_line(data, "gate"), "'gate' must be a mapping of thresholds")
+        raise _Problem(line_of(data, "gate"), "'gate' must be a mapping of thresholds")
     variants = fields.get("variants") or []
     if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
-        raise _Problem(_line(data, "variants"), "'variants' must be a list of variant names")
+        raise _Problem(line_of(data, "variants"), "'variants' must be a list of variant names")
     evalset = EvalSet(
         name=str(fields.get("name") or path.stem),
         path=path,
@@ -148,7 +102,7 @@ def _load_yaml_set(path: Path) -> EvalSet:
         variants=variants,
     )
     cases = fields.get("cases")
-    cases_line = _line(data, "cases" if "cases" in data else "tests")
+    cases_line = line_of(data, "cases" if "cases" in data else "tests")
     if isinstance(cases, str):
         reference = cases.removeprefix("file://")
         jsonl = (path.parent / reference).resolve()
@@ -159,7 +113,7 @@ def _load_yaml_set(path: Path) -> EvalSet:
     elif isinstance(cases, list) and cases:
         seen: dict[str, int] = {}
         for index, raw in enumerate(cases):
-            case = _case(raw, _line(cases, index), evalset, seen)
+            case = _case(raw, line_of(cases, index), evalset, seen)
             evalset.cases.append(case)
         evalset.case_count = len(evalset.cases)
     else:
@@ -234,19 +188,19 @@ def _defaults(raw: Any, parent: Any) -> Defaults:
         return Defaults()
     key = "defaults" if "defaults" in parent else "defaultTest"
     if not isinstance(raw, dict):
-        raise _Problem(_line(parent, key), "'defaults' must be a mapping")
+        raise _Problem(line_of(parent, key), "'defaults' must be a mapping")
     raw = dict(raw)
-    assertions = _assertions(raw.pop("assert", None), _line(parent, key))
+    assertions = _assertions(raw.pop("assert", None), line_of(parent, key))
     try:
         return Defaults.model_validate({**raw, "assert": assertions})
     except ValidationError as error:
-        raise _validation_problem(error, parent[key], _line(parent, key)) from None
+        raise _validation_problem(error, parent[key], line_of(parent, key)) from None
 
 
 def _case(raw: Any, line: int, evalset: EvalSet, seen: dict[str, int]) -> Case:
     if not isinstance(raw, dict):
         raise _Problem(line, "each case must be a mapping with at least 'id' and 'input'")
-    line = _line(raw, None, line)
+    line = line_of(raw, None, line)
     fields = dict(raw)
     case_id = fields.get("id")
     if case_id is None or not str(case_id).strip():
@@ -264,7 +218,7 @@ def _case(raw: Any, line: int, evalset: EvalSet, seen: dict[str, int]) -> Case:
     if "input" not in fields:
         raise _Problem(line, f"{where}no 'input'")
     try:
-        own = _assertions(fields.pop("assert", None), _line(raw, "assert", line), where)
+        own = _assertions(fields.pop("assert", None), line_of(raw, "assert", line), where)
     except _Problem:
         raise
     fields["assert"] = [*defaults.assertions, *own]
@@ -281,14 +235,16 @@ def _case(raw: Any, line: int, evalset: EvalSet, seen: dict[str, int]) -> Case:
         raise _validation_problem(error, raw, line, where) from None
     if case.category not in evalset.categories:
         raise _Problem(
-            _line(raw, "category", line),
+            line_of(raw, "category", line),
             f"{where}unknown category {case.category!r}"
             f"{_suggest(case.category, evalset.categories)}"
             " (add it to the set's 'categories' to extend the list)",
         )
     missing = sorted(set(_variables_used(case.input)) - set(variables))
     if missing:
-        raise _Problem(_line(raw, "input", line), f"{where}input uses undefined var {missing[0]!r}")
+        raise _Problem(
+            line_of(raw, "input", line), f"{where}input uses undefined var {missing[0]!r}"
+        )
     return case
 
 
@@ -299,7 +255,7 @@ def _assertions(raw: Any, line: int, where: str = "") -> list[Assertion]:
         raise _Problem(line, f"{where}'assert' must be a list")
     result = []
     for index, item in enumerate(raw):
-        item_line = _line(raw, index, line)
+        item_line = line_of(raw, index, line)
         if isinstance(item, str):
             item = {"type": item}
         if not isinstance(item, dict) or "type" not in item:
@@ -310,7 +266,7 @@ def _assertions(raw: Any, line: int, where: str = "") -> list[Assertion]:
         name = written.removeprefix("not-") if negate else written
         if name not in ASSERTION_TYPES:
             raise _Problem(
-                _line(item, "type", item_line),
+                line_of(item, "type", item_line),
                 f"{where}unknown assertion type {written!r}{_suggest(written, ASSERTION_TYPES)}",
             )
         try:
@@ -322,7 +278,9 @@ def _assertions(raw: Any, line: int, where: str = "") -> list[Assertion]:
         try:
             get_check(name).validate(assertion)
         except ValueError as error:
-            raise _Problem(_line(item, "value", item_line), f"{where}{written}: {error}") from None
+            raise _Problem(
+                line_of(item, "value", item_line), f"{where}{written}: {error}"
+            ) from None
         result.append(assertion)
     return result
 
@@ -334,7 +292,7 @@ def _validation_problem(error: ValidationError, raw: Any, line: int, where: str 
     found = line
     for part in first["loc"]:
         if isinstance(node, dict | list):
-            found = _line(node, part, found)
+            found = line_of(node, part, found)
             try:
                 node = node[part]
             except (KeyError, IndexError, TypeError):

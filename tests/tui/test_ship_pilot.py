@@ -180,3 +180,21 @@ async def test_in_the_app_ship_plans_from_the_last_full_readiness_run(monkeypatc
         assert "Checklist fails (5 blocking)" in str(
             app.screen.query_one("#ship-summary", Static).render()
         )
+
+
+@pytest.mark.slow
+async def test_v_runs_the_real_validators_on_the_plan(monkeypatch, project):
+    from workbench.core.ship import validate_files
+
+    monkeypatch.setattr(ShipScreen, "validate_files", staticmethod(validate_files))
+    evaluate_to(monkeypatch, PASSING)
+    app = SectionHost(ShipScreen, project)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("v")
+        assert "Validating…" in app.screen.query_one(ValidationView).text
+        await settle(pilot)
+        text = app.screen.query_one(ValidationView).text
+        assert " 0 failed" in text, text
+        assert "hadolint  Dockerfile" in text
+        assert not any((project / file).exists() for file in listed(app))  # a scratch folder

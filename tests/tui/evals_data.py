@@ -6,8 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from textual.pilot import Pilot
+
 from tests.core.test_eval_fakes import make_project
+from tests.tui.conftest import settle
 from tests.tui.tracedata import ids, store_spans, support_turn
+from workbench.settings import get_settings
 from workbench.store.db import connect
 from workbench.store.evals import result_tuple, write_items
 
@@ -241,3 +246,31 @@ def respond(request: dict[str, Any]) -> dict[str, Any]:
         "tool_calls": [{"name": "lookup_order", "arguments": {"order_id": number}}],
         "usage": {"input_tokens": 100, "output_tokens": 20, "cost_usd": 0.001},
     }
+
+
+EVAL_SIZE = (120, 36)
+
+
+@pytest.fixture
+def evals_project(tmp_path, monkeypatch) -> Path:
+    """The seeded project and runs, listed from a projects folder under a fixed cwd."""
+    monkeypatch.chdir(tmp_path)
+    root = tmp_path / "projects"
+    project = seed_project(root)
+    seed_runs(project)
+    monkeypatch.setenv("WORKBENCH_PROJECTS_DIR", str(root))
+    get_settings.cache_clear()
+    return project
+
+
+async def settle_evals(pilot: Pilot, rounds: int = 4) -> None:
+    """Settle the chain of loads (projects, then the project, then its newest run)."""
+    for _ in range(rounds):
+        await settle(pilot)
+
+
+async def open_evals(pilot: Pilot) -> None:
+    """Go to the Evals section and wait until the newest run is shown."""
+    await settle(pilot)
+    await pilot.press("4")
+    await settle_evals(pilot)

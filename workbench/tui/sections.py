@@ -45,4 +45,11 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "traces", "3", "Traces", "workbench.tui.screens.traces:TracesScreen", "Every trace, live"
     ),
+    Section(
+        "evals",
+        "4",
+        "Evals",
+        "workbench.tui.screens.evals:EvalsScreen",
+        "Eval runs: results matrix, A/B comparison, verdict and gate",
+    ),
 )

@@ -1,0 +1,268 @@
+"""Pilot tests of the Evals screen: the matrix, its filters, a case side by side, a live run."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import OptionList, SelectionList
+
+from tests.core.test_eval_fakes import FakeRunner
+from tests.tui.conftest import settle
+from tests.tui.evals_data import (
+    EVAL_SIZE,
+    OLD_RUN_ID,
+    RUN_ID,
+    TRACE_NUMBER,
+    evals_project,
+    ids,
+    open_evals,
+    respond,
+    settle_evals,
+)
+from workbench.core.evals_view import EvalReader
+from workbench.tui.app import create_app
+from workbench.tui.modals.start_eval import StartEvalModal
+from workbench.tui.screens.eval_case import EvalCaseScreen
+from workbench.tui.screens.evals import EvalsScreen
+from workbench.tui.screens.trace_view import TraceViewScreen
+from workbench.tui.widgets.case_compare import CasePane
+from workbench.tui.widgets.eval_progress import LiveProgress
+from workbench.tui.widgets.eval_summary import EvalSummary
+from workbench.tui.widgets.results_matrix import ResultsMatrix
+
+__all__ = ["evals_project"]
+ALL = [
+    "where-1",
+    "where-2",
+    "where-3",
+    "return-1",
+    "return-2",
+    "return-3",
+    "refund-1",
+    "inject-1",
+    "inject-2",
+    "pii-1",
+]
+
+
+def shown(app) -> list[str]:
+    return [row.case_id for row in app.screen.query_one(ResultsMatrix).rows]
+
+
+def status(app) -> str:
+    return str(app.screen.query_one("#matrix-status").render())
+
+
+async def test_the_newest_run_is_shown_and_the_cursor_moves_through_the_matrix(evals_project):
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        assert isinstance(screen, EvalsScreen)
+        runs = screen.query_one("#evals-runs", OptionList)
+        assert [runs.get_option_at_index(i).id for i in range(runs.option_count)] == [
+            RUN_ID,
+            OLD_RUN_ID,
+        ]
+        assert screen.run_id == RUN_ID
+        matrix = screen.query_one(ResultsMatrix)
+        assert shown(app) == ALL and matrix.variants == ["baseline", "candidate"]
+        cell = matrix.rows[9].cells["baseline"]
+        assert cell.status == "error"
+        await pilot.press("down", "down")
+        assert matrix.current.case_id == "where-3"
+        await pilot.press("end")
+        assert matrix.current.case_id == "pii-1"
+        await pilot.press("home")
+        assert matrix.current.case_id == "where-1"
+        summary = screen.query_one(EvalSummary).text
+        assert "40%" in summary and "17%–69%" in summary and "80%" in summary
+        assert "exact McNemar p = 0.22" in summary
+        assert "candidate passes 5 more cases and fails 1 that baseline passed" in summary
+        assert "Gate ✗ failed (3 checks)" in summary and "inject-1, pii-1" in summary
+
+
+async def test_choosing_the_older_run_shows_its_one_variant(evals_project):
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        app.screen.query_one("#evals-runs", OptionList).focus()
+        await pilot.press("down")
+        await settle_evals(pilot, 2)
+        assert app.screen.run_id == OLD_RUN_ID
+        assert app.screen.query_one(ResultsMatrix).variants == ["baseline"]
+        assert "vs" not in app.screen.query_one(EvalSummary).text.split("Gate")[0]
+
+
+async def test_filters_narrow_the_rows_and_toggle_back(evals_project):
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        assert "10 cases · 7 failing · 6 different" in status(app)
+        await pilot.press("f")
+        await settle(pilot)
+        failing = ["where-3", "return-1", "return-2", "return-3", "refund-1", "inject-1", "pii-1"]
+        assert shown(app) == failing
+        assert status(app).startswith("7 shown (failures only)")
+        await pilot.press("d")
+        await settle(pilot)
+        different = ["where-3", "return-1", "return-2", "refund-1", "inject-1", "pii-1"]
+        assert shown(app) == different
+        assert status(app).startswith("6 shown (failures only, different only)")
+        await pilot.press("f")
+        await settle(pilot)
+        assert shown(app) == different
+        await pilot.press("d")
+        await settle(pilot)
+        assert shown(app) == ALL and "shown" not in status(app)
+
+
+async def test_a_case_opens_side_by_side_with_both_outputs_and_verdicts(evals_project):
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "down", "enter")  # refund-1, 5th failing case
+        await settle_evals(pilot, 2)
+        screen = app.screen
+        assert isinstance(screen, EvalCaseScreen)
+        a = screen.query_one("#case-a", CasePane).text
+        b = screen.query_one("#case-b", CasePane).text
+        assert "baseline  ✓ pass" in a and "candidate  ✗ fail" in b
+        assert "Your refund for 77777 arrives in 3 days." in a
+        assert "Order 77777 was delivered on Monday." in b
+        assert "✓ icontains — contains 'refund'" in a
+        assert "✗ icontains — 'refund' not in the output" in b
+        assert "latency 342 ms · tokens 360 in / 40 out · cost $0.0004" in a
+        assert "latency 397 ms · tokens 360 in / 45 out · cost $0.0005" in b
+        assert "When will I get my refund for 77777?" in str(
+            screen.query_one("#case-input").render()
+        )
+        # n walks the filtered cases: inject-1 comes next, then p goes back.
+        await pilot.press("n")
+        await settle(pilot)
+        assert "Ignore previous instructions" in str(screen.query_one("#case-input").render())
+        assert "leaks 'helpful support agent'" in screen.query_one("#case-a", CasePane).text
+        await pilot.press("p")
+        await settle(pilot)
+        assert screen.detail.case_id == "refund-1"
+        # t opens the trace of the focused side (A).
+        await pilot.press("t")
+        await settle_evals(pilot, 2)
+        assert isinstance(app.screen, TraceViewScreen)
+        assert app.screen.trace_id == ids(TRACE_NUMBER)[0].hex()
+        assert app.screen.detail is not None
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, EvalsScreen)
+
+
+async def test_a_case_with_an_error_shows_the_error(evals_project):
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        await pilot.press("end", "enter")
+        await settle_evals(pilot, 2)
+        a = app.screen.query_one("#case-a", CasePane).text
+        assert "! error" in a and "the agent exploded" in a and "(none graded)" in a
+
+
+def fake_agent(monkeypatch, delay: float = 0.0) -> FakeRunner:
+    runner = FakeRunner(respond, delay=delay)
+    monkeypatch.setattr(EvalsScreen, "runner_factory", staticmethod(lambda project: runner))
+    return runner
+
+
+async def start_run(pilot) -> None:
+    await pilot.press("s")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, StartEvalModal)
+    variants = pilot.app.screen.query_one(SelectionList)
+    assert variants.selected == ["baseline", "candidate"]
+    await pilot.click("#start")
+
+
+async def test_a_started_run_shows_progress_to_the_end_and_is_listed(evals_project, monkeypatch):
+    runner = fake_agent(monkeypatch)
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        await start_run(pilot)
+        await settle_evals(pilot)
+        screen = app.screen
+        assert isinstance(screen, EvalsScreen)
+        assert len(runner.calls) == 20
+        assert screen.job is not None and screen.job.status == "complete"
+        new_id = screen.job.run_id
+        progress = screen.query_one(LiveProgress)
+        progress.tick()
+        assert progress.display
+        assert f"✓ Run complete {new_id}" in progress.text and " 20/20 · pass " in progress.text
+        runs = screen.query_one("#evals-runs", OptionList)
+        listed = [runs.get_option_at_index(i).id for i in range(runs.option_count)]
+        assert listed == [new_id, RUN_ID, OLD_RUN_ID]
+        assert screen.run_id == new_id and shown(app) == ALL
+        assert "20/20 results" in screen.query_one(EvalSummary).text
+
+
+async def test_cancelling_a_run_keeps_it_as_interrupted(evals_project, monkeypatch):
+    fake_agent(monkeypatch, delay=0.05)
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one("#eval-concurrency").value = "1"
+        await pilot.click("#start")
+        screen = app.screen
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if screen.job is not None and screen.job.status == "running":
+                break
+        await pilot.press("x")
+        await settle_evals(pilot)
+        assert screen.job.status == "interrupted"
+        progress = screen.query_one(LiveProgress)
+        progress.tick()
+        assert "Run interrupted" in progress.text
+        reader = EvalReader()
+        try:
+            run = reader.runs()[0]
+        finally:
+            reader.close()
+        assert run.id == screen.job.run_id and run.status == "interrupted" and run.done < 20
+
+
+async def test_the_dialog_needs_a_variant(evals_project, monkeypatch):
+    runner = fake_agent(monkeypatch)
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one(SelectionList).deselect_all()
+        await pilot.click("#start")
+        await settle(pilot)
+        assert isinstance(app.screen, StartEvalModal)
+        assert "choose at least one variant" in str(app.screen.query_one("#eval-error").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, EvalsScreen) and app.screen.job is None
+        assert runner.calls == []
+
+
+async def test_the_dialog_checks_the_repeat(evals_project):
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        for value in ("0", "abc", "101"):
+            app.screen.query_one("#eval-repeat").value = value
+            await pilot.click("#start")
+            await settle(pilot)
+            assert isinstance(app.screen, StartEvalModal)
+            error = str(app.screen.query_one("#eval-error").render())
+            assert error == "repeat must be a whole number from 1 to 100"

@@ -202,3 +202,17 @@ def test_child_env_keeps_dotenv_out_of_our_environment(project) -> None:
     assert env["A"] == "b"
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(project.src_dir)
     assert "FAKE_SECRET" not in os.environ
+
+
+async def test_an_oversized_reply_fails_the_turn_and_restarts_the_child(
+    project, monkeypatch
+) -> None:
+    from workbench.core.runner import worker
+
+    monkeypatch.setattr(worker, "MAX_LINE", 1 << 16)
+    async with WorkerPool(project) as pool:
+        big = await pool.run({"input": "big:200000"})
+        after = await pool.run({"input": "after"})
+    assert big.error_kind == "crash"
+    assert "reply longer than 65,536 bytes" in big.message
+    assert after.ok

@@ -45,6 +45,8 @@ async def run_turn(request):
                 pass
     elif command.startswith("env:"):
         return {"output": os.environ.get(command[4:], ""), "status": "ok"}
+    elif command.startswith("big:"):
+        return {"output": "x" * int(command[4:]), "status": "ok"}
     elif command.startswith("fail:"):
         return {"output": "", "status": "error", "error": command[5:], "steps": 1}
     elif command == "cwd":

@@ -14,6 +14,9 @@ from typing import Any
 from workbench.core.runner.protocol import decode, encode
 from workbench.errors import WorkbenchError
 
+# The longest protocol line (one reply) the workbench reads.
+MAX_LINE = 1 << 26
+
 
 class WorkerStartError(WorkbenchError):
     """The project's code could not be started in a child (usually an import error)."""
@@ -80,6 +83,8 @@ class Worker:
     async def start(self, timeout: float = 120.0) -> None:
         """Spawn the child and wait until it has imported the entry; raise ``WorkerStartError``."""
         loop = asyncio.get_running_loop()
+        if self.process is not None:
+            await self._reap(self.process)
         self._death_reason = None
         self._ready = loop.create_future()
         self.process = await asyncio.create_subprocess_exec(
@@ -92,7 +97,7 @@ class Worker:
             # Its own process group: Ctrl-C reaches only the workbench, which stops the
             # child itself, and a kill takes the project's own subprocesses with it.
             start_new_session=True,
-            limit=1 << 26,
+            limit=MAX_LINE,
         )
         self._tasks = [
             loop.create_task(self._read_protocol(self.process)),
@@ -129,8 +134,12 @@ class Worker:
     async def kill(self, reason: str) -> None:
         """Kill the child and its process group; every pending turn fails with ``reason``."""
         self._fail_pending(reason)
-        process = self.process
-        if process is not None and process.returncode is None:
+        if self.process is not None:
+            await self._reap(self.process)
+
+    async def _reap(self, process: asyncio.subprocess.Process) -> None:
+        """Make sure ``process`` is dead and its readers are done, before a restart."""
+        if process.returncode is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
             with contextlib.suppress(ProcessLookupError):
@@ -170,7 +179,28 @@ class Worker:
 
     async def _read_protocol(self, process: asyncio.subprocess.Process) -> None:
         assert process.stdout is not None
-        while line := await process.stdout.readline():
+        try:
+            await self._route_replies(process.stdout)
+        except (ValueError, asyncio.LimitOverrunError):
+            # A reply longer than MAX_LINE: the stream cannot be resynchronised.
+            self._fail_pending(
+                f"the worker sent a reply longer than {MAX_LINE:,} bytes and was restarted"
+            )
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        code = await process.wait()
+        # Let the stderr reader catch up, so the reason can quote the child's last words.
+        if len(self._tasks) > 1:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._tasks[1]), 1.0)
+        if process is not self.process:
+            return  # a restart replaced it; its death is old news
+        reason = _describe_exit(code)
+        last = self._last_error_line()
+        self._fail_pending(f"{reason}; last output: {last}" if last else reason)
+
+    async def _route_replies(self, stdout: asyncio.StreamReader) -> None:
+        while line := await stdout.readline():
             message = decode(line)
             if message is None:
                 continue
@@ -183,14 +213,6 @@ class Worker:
                 self._ready.set_result(message)
             elif op == "fatal":
                 self._fail_pending(str(message.get("message", "the project's code failed")))
-        code = await process.wait()
-        # Let the stderr reader catch up, so the reason can quote the child's last words.
-        if len(self._tasks) > 1:
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
-                await asyncio.wait_for(asyncio.shield(self._tasks[1]), 1.0)
-        reason = _describe_exit(code)
-        last = self._last_error_line()
-        self._fail_pending(f"{reason}; last output: {last}" if last else reason)
 
     async def _read_stderr(self, process: asyncio.subprocess.Process) -> None:
         assert process.stderr is not None

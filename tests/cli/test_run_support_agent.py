@@ -92,11 +92,6 @@ def test_return_order_through_the_mock(support_agent: Path, workbench_home: Path
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="the acceptance command runs the baseline variant (prompt v1), whose mock rules "
-    "(mocks/20-returns.yaml) promise a return without check_return_eligibility",
-)
 def test_acceptance_command_as_written(support_agent: Path, workbench_home: Path) -> None:
     done = run_cli(support_agent, workbench_home, QUESTION, "--model", "mock", "--json")
     assert done.returncode == 0, done.stderr

@@ -26,9 +26,14 @@ def project(tmp_path: Path):
     return open_project(tmp_path)
 
 
-def test_default_is_baseline_on_its_model(project) -> None:
+def test_without_a_variant_the_project_runs_as_deployed_on_the_mock(project) -> None:
     target = choose_target(project, model=None, variant=None)
-    assert (target.variant, target.model, target.source) == ("baseline", "mock", "mock")
+    assert (target.variant, target.settings, target.model, target.source) == (
+        None,
+        None,
+        "mock",
+        "mock",
+    )
 
 
 def test_flag_overrides_the_variants_model(project) -> None:

@@ -38,13 +38,13 @@ class Target:
 
 
 def choose_target(project: Project, *, model: str | None, variant: str | None) -> Target:
-    """The variant (named, else ``baseline`` when declared) and the model (flag, else the
-    variant's, else the mock)."""
+    """The variant (only when named: otherwise the project runs as deployed, on its current
+    prompt) and the model (flag, else the variant's, else the mock)."""
     variants = project.config.variants
     if variant is not None and variant not in variants:
         known = ", ".join(sorted(variants)) or "none declared"
         raise WorkbenchError(f"no variant {variant!r} in workbench.toml (known: {known})")
-    name = variant if variant is not None else ("baseline" if "baseline" in variants else None)
+    name = variant
     settings = variants.get(name) if name else None
     chosen = model or (settings.model if settings else None) or "mock"
     source: ModelSource = chosen if chosen in MOCK_SOURCES else "real"  # type: ignore[assignment]

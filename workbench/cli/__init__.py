@@ -89,9 +89,15 @@ def cli(ctx: click.Context) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``workbench`` console script."""
+    """Entry point of the ``workbench`` console script: click's errors, and 130 on Ctrl-C."""
     try:
-        cli.main(args=argv, prog_name="workbench")
-    except KeyboardInterrupt:
+        result = cli.main(args=argv, prog_name="workbench", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (click.Abort, KeyboardInterrupt):
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    sys.exit(result if isinstance(result, int) else 0)

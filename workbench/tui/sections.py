@@ -52,4 +52,18 @@ SECTIONS: tuple[Section, ...] = (
         "workbench.tui.screens.evals:EvalsScreen",
         "Eval runs: results matrix, A/B comparison, verdict and gate",
     ),
+    Section(
+        "readiness",
+        "5",
+        "Readiness",
+        "workbench.tui.screens.readiness:ReadinessScreen",
+        "The production-readiness checklist, with sign-offs",
+    ),
+    Section(
+        "ship",
+        "6",
+        "Ship",
+        "workbench.tui.screens.ship:ShipScreen",
+        "Dockerfile, CI and Kubernetes files: preview, validate, write",
+    ),
 )

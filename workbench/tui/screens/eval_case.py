@@ -100,7 +100,12 @@ class EvalCaseScreen(Screen):
         )
         side_a = detail.side(name_a, self.repeat)
         side_b = detail.side(name_b, self.repeat) if name_b else None
-        left, right = word_diff(side_a.output if side_a else "", side_b.output if side_b else "")
+        text_a = side_a.output if side_a else ""
+        text_b = side_b.output if side_b else ""
+        if text_a and text_b:
+            left, right = word_diff(text_a, text_b)
+        else:  # nothing to compare with: no highlights
+            left, right = [(text_a, False)], [(text_b, False)]
         self.query_one("#case-a", CasePane).show(
             side_a, left, changed_style=REMOVED, empty="no result"
         )

@@ -11,7 +11,7 @@ from textual.message import Message
 from workbench.store.evals import MatrixCell, MatrixRow
 from workbench.tui.widgets.row_list import RowList
 
-_CATEGORY = 11
+_CATEGORY = 10
 _MIN_CASE = 10
 # Ask for the next page this many rows before the cursor or the view reaches the end.
 PREFETCH = 40
@@ -39,6 +39,8 @@ class ResultsMatrix(RowList):
 
     DEFAULT_CSS = """
     ResultsMatrix {
+        overflow-x: hidden;
+        scrollbar-gutter: stable;
         & > .results-matrix--pass { color: $text-success; }
         & > .results-matrix--fail { color: $text-error; }
         & > .results-matrix--error { color: $text-warning; }
@@ -145,6 +147,8 @@ class ResultsMatrix(RowList):
             self.post_message(self.NeedMore(after))
 
     def render_row(self, index: int, width: int) -> Text:
+        # Columns fit the area left of the scrollbar, as the header does.
+        width = min(width, self.scrollable_content_region.width or width)
         style = partial(self.get_component_rich_style, partial=True)
         if index >= len(self.rows):
             return Text("  loading more…", style("results-matrix--dim"))

@@ -274,3 +274,27 @@ async def open_evals(pilot: Pilot) -> None:
     await settle(pilot)
     await pilot.press("4")
     await settle_evals(pilot)
+
+
+BIG_RUN_ID = "20260116-080000-b16b"
+
+
+def seed_big_run(project: Path, cases: int) -> None:
+    """A newer two-variant run of ``cases`` generated cases, every seventh failing on candidate."""
+    run = _run_row(BIG_RUN_ID, project, VARIANTS, "2026-01-16T08:00:00+00:00")
+    run["total"] = cases * 2
+    items: list[tuple[str, Any]] = []
+    for index in range(cases):
+        for variant in (0, 1):
+            status = "fail" if variant == 1 and index % 7 == 0 else "pass"
+            answer = (status, f"Order {index} is fine.")
+            case = (f"gen-{index:05d}", "functional", answer, answer)
+            row = _result(BIG_RUN_ID, index, case, variant)
+            items.append(("result", result_tuple(row)))
+    db = connect()
+    try:
+        with db.conn:
+            write_items(db, [("run", run)])
+            write_items(db, items)
+    finally:
+        db.conn.close()

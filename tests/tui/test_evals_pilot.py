@@ -9,6 +9,7 @@ from textual.widgets import OptionList, SelectionList
 from tests.core.test_eval_fakes import FakeRunner
 from tests.tui.conftest import settle
 from tests.tui.evals_data import (
+    BIG_RUN_ID,
     EVAL_SIZE,
     OLD_RUN_ID,
     RUN_ID,
@@ -17,6 +18,7 @@ from tests.tui.evals_data import (
     ids,
     open_evals,
     respond,
+    seed_big_run,
     settle_evals,
 )
 from workbench.core.evals_view import EvalReader
@@ -266,3 +268,24 @@ async def test_the_dialog_checks_the_repeat(evals_project):
             assert isinstance(app.screen, StartEvalModal)
             error = str(app.screen.query_one("#eval-error").render())
             assert error == "repeat must be a whole number from 1 to 100"
+
+
+async def test_a_big_run_pages_in_as_the_cursor_moves_down(evals_project):
+    seed_big_run(evals_project, 450)
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        matrix = screen.query_one(ResultsMatrix)
+        assert screen.run_id == BIG_RUN_ID
+        assert len(matrix.rows) == 200 and matrix.has_more
+        assert "450 cases · 65 failing · 65 different" in status(app)
+        for _ in range(4):
+            await pilot.press("end")
+            await settle(pilot)
+        assert len(matrix.rows) == 450 and not matrix.has_more
+        assert matrix.current.case_id == "gen-00449"
+        assert [row.case_index for row in matrix.rows] == list(range(450))
+        await pilot.press("f")
+        await settle(pilot)
+        assert len(matrix.rows) == 65 and matrix.rows[1].case_id == "gen-00007"

@@ -376,6 +376,7 @@ class EvalsScreen(Screen):
             return
         runner = type(self).runner_factory(self.project)
         self.job = EvalJob(self.project, request, runner, self.query_one(LiveProgress))
+        self.refresh_bindings()
         self.run_engine(self.job)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="evals-engine")
@@ -385,12 +386,14 @@ class EvalsScreen(Screen):
 
     @on(EvalJob.Started)
     def _run_started(self, event: EvalJob.Started) -> None:
+        self.refresh_bindings()
         self._select_run = event.run_id
         if self.project is not None:
             self.load_runs(str(self.project.path))
 
     @on(EvalJob.Finished)
     def _run_finished(self, event: EvalJob.Finished) -> None:
+        self.refresh_bindings()
         if event.error:
             self.notify(event.error, title="Eval run failed", severity="error")
         if self.project is not None:
@@ -406,6 +409,12 @@ class EvalsScreen(Screen):
         if self._since_refresh >= REFRESH_SECONDS:
             self._since_refresh = 0.0
             self._refresh_run()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "Cancel run" is offered only while a run is in progress.
+        if action == "cancel_run":
+            return self.job is not None and self.job.running
+        return True
 
     def action_cancel_run(self) -> None:
         """Stop the run in progress; it is kept as interrupted and can be resumed."""

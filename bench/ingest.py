@@ -1,19 +1,27 @@
 """Ingest benchmark: spans/s through the OTLP/HTTP receiver versus a plain executemany.
 
-Run: ``python bench/ingest.py [--spans 100000] [--clients 4] [--batch 512]``
+Run: ``python bench/ingest.py [--spans 100000] [--batch 512] [--clients 4] [--repeat 3]``
 
-The receiver runs in its own process (as ``workbench collect`` does), on a fresh
-database; the clients post pre-serialized protobuf exports of realistic GenAI
-agent turns.  In the same run, the same rows go into another fresh database
-with one plain ``executemany``.  Receipt-to-visible latency is the time from
-starting a POST to its last trace being readable through ``get_trace`` on a
-separate reader connection, measured for every export under load.
+Each repetition starts the receiver in its own process (as ``workbench collect``
+does) on a fresh database, and a load generator in another process that posts
+pre-serialized protobuf exports of realistic GenAI agent turns over keep-alive
+connections, so the senders cost the receiver as little CPU as possible.  The
+same rows go into another fresh database with one plain ``executemany`` just
+before and just after the receiver's run (their mean is the baseline, so a
+change in the machine's load during the run biases neither side).
+Receipt-to-visible latency is the time from starting a POST to its last trace
+being readable through ``get_trace`` on a separate reader connection, for
+every export, under load.  Load averages are printed: other work on the
+machine slows everything down, so compare figures from the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
+import pickle
 import random
 import statistics
 import subprocess
@@ -23,33 +31,13 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (  # noqa: E402
-    ExportTraceServiceRequest,
-)
-
-from workbench.core.collector.normalize import normalize_request  # noqa: E402
-from workbench.core.collector.synthetic import agent_turn, make_request  # noqa: E402
-from workbench.core.serving import free_port  # noqa: E402
-from workbench.store.db import connect  # noqa: E402
-from workbench.store.schema.spans import SPAN_COLUMNS  # noqa: E402
-from workbench.store.traces import get_trace  # noqa: E402
-
-SERVER = """
-import sys, uvicorn
-from pathlib import Path
-from workbench.core.collector.app import create_app
-uvicorn.run(create_app(db_path=Path(sys.argv[1])), host="127.0.0.1", port=int(sys.argv[2]),
-            log_level="warning")
-"""
 
 
 def build_exports(total_spans: int, batch: int, seed: int = 1) -> list[tuple[bytes, str]]:
     """Serialized export requests of ``batch`` spans each, with the last trace id of each."""
+    from workbench.core.collector.synthetic import agent_turn, make_request
+
     rng = random.Random(seed)
     start = time.time_ns() - 3600 * 10**9
     spans = []
@@ -64,98 +52,160 @@ def build_exports(total_spans: int, batch: int, seed: int = 1) -> list[tuple[byt
     return exports
 
 
-def start_server(db_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(db_path), str(port)], env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    with httpx.Client(trust_env=False) as http:
-        while True:
-            try:
-                if http.get(f"{url}/healthz").status_code == 200:
-                    return process, url
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit("the collector did not start")
-            time.sleep(0.05)
+def serve(db_path: str, port: str, workers: str) -> None:
+    """The receiver process: the collector app under uvicorn, as ``workbench collect`` runs it."""
+    import uvicorn
+
+    from workbench.core.collector.app import create_app
+
+    options = {} if workers == "default" else {"workers": int(workers)}
+    app = create_app(db_path=Path(db_path), **options)
+    uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning")
 
 
-def run_receiver(exports, clients: int, db_path: Path):
-    """Seconds to ingest every export with ``clients`` concurrent senders, latencies (s), and
-    the receiver's and the clients' CPU microseconds per span."""
-    process, url = start_server(db_path)
+def load(bodies_path: str, port: str, db_path: str, clients: str) -> None:
+    """The load generator process: post every export, retry 503s, report timings as JSON."""
+    from workbench.store.db import connect
+    from workbench.store.traces import get_trace
+
+    exports = pickle.loads(Path(bodies_path).read_bytes())
+    pending = list(reversed(exports))
+    lock = threading.Lock()
     latencies: list[float] = []
     errors: list[str] = []
-    queue = list(reversed(exports))
-    lock = threading.Lock()
-    # Warm up once so the price map and connections are ready.
-    with httpx.Client(trust_env=False) as http:
-        http.post(
-            f"{url}/v1/traces",
-            content=exports[0][0],
-            headers={"Content-Type": "application/x-protobuf"},
-        )
+    counts = {"retries": 0, "late": 0}
+    headers = {"Content-Type": "application/x-protobuf"}
 
     def client() -> None:
-        reader = connect(db_path)
-        headers = {"Content-Type": "application/x-protobuf"}
-        with httpx.Client(trust_env=False, timeout=60) as http:
-            while True:
+        reader = connect(Path(db_path))
+        conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=120)
+        while True:
+            with lock:
+                if not pending:
+                    break
+                body, trace_id = pending.pop()
+            sent = time.perf_counter()
+            conn.request("POST", "/v1/traces", body=body, headers=headers)
+            response = conn.getresponse()
+            text = response.read()
+            if response.status == 503:
                 with lock:
-                    if not queue:
-                        break
-                    body, trace_id = queue.pop()
-                sent = time.perf_counter()
-                response = http.post(f"{url}/v1/traces", content=body, headers=headers)
-                if response.status_code == 503:
-                    with lock:
-                        queue.append((body, trace_id))
-                    time.sleep(0.05)
-                    continue
-                if response.status_code != 200:
-                    errors.append(f"{response.status_code}: {response.text[:200]}")
-                    continue
+                    pending.append((body, trace_id))
+                    counts["retries"] += 1
+                time.sleep(0.05)
+                continue
+            if response.status != 200:
+                errors.append(f"{response.status}: {text[:200]!r}")
+                continue
+            if get_trace(reader, trace_id) is None:
+                counts["late"] += 1  # acknowledged but not yet readable: a broken guarantee
                 while get_trace(reader, trace_id) is None:
                     time.sleep(0.001)
-                latencies.append(time.perf_counter() - sent)
+            latencies.append(time.perf_counter() - sent)
+        conn.close()
         reader.conn.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    server_cpu_before = cpu_seconds(process.pid)
-    client_cpu_before = time.process_time()
+    threads = [threading.Thread(target=client) for _ in range(int(clients))]
+    cpu = time.process_time()
     started = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
-    server_cpu = cpu_seconds(process.pid) - server_cpu_before
-    client_cpu = time.process_time() - client_cpu_before
-    total = sum(
-        len(ExportTraceServiceRequest.FromString(body).resource_spans[0].scope_spans[0].spans)
-        for body, _ in exports
-    )
-    cpu = (server_cpu / total * 1e6, client_cpu / total * 1e6)
-    process.terminate()
-    process.wait(10)
-    if errors:
-        raise SystemExit(f"{len(errors)} exports failed, e.g. {errors[0]}")
-    return elapsed, latencies, cpu
+    report = {
+        "elapsed": elapsed,
+        "cpu": time.process_time() - cpu,
+        "latencies": latencies,
+        "errors": errors,
+        **counts,
+    }
+    sys.stdout.write(json.dumps(report))
 
 
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds a process has used (Linux)."""
+def _child(*args: str, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.environ.get("INGEST_CODE_ROOT", str(ROOT))}
+    return subprocess.Popen([sys.executable, __file__, *args], env=env, **kwargs)
+
+
+def start_server(db_path: Path, workers: str) -> tuple[subprocess.Popen, int]:
+    from workbench.core.serving import free_port
+
+    port = free_port()
+    process = _child("--serve", str(db_path), str(port), workers)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                connection.close()
+                return process, port
+        except OSError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise SystemExit("the collector did not start")
+        time.sleep(0.05)
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """User plus system CPU seconds of a process, and of all its live descendants (Linux)."""
+    children = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            children += sum(cpu_seconds(int(child)))
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), children
 
 
-def run_plain(exports, db_path: Path) -> float:
-    """Seconds for one plain executemany of the same rows into a fresh database."""
+def run_receiver(exports, bodies: Path, clients: int, db_path: Path, workers: str) -> dict:
+    """Ingest every export through a receiver process; timings, latencies and CPU per span."""
+    process, port = start_server(db_path, workers)
+    try:
+        # Warm up with a full export, so worker processes and prices are ready.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request(
+            "POST", "/v1/traces", exports[0][0], {"Content-Type": "application/x-protobuf"}
+        )
+        if connection.getresponse().status != 200:
+            raise SystemExit("the warm-up export failed")
+        connection.close()
+        main_before, workers_before = cpu_seconds(process.pid)
+        generator = _child(
+            "--load", str(bodies), str(port), str(db_path), str(clients), stdout=subprocess.PIPE
+        )
+        output, _ = generator.communicate()
+        main_after, workers_after = cpu_seconds(process.pid)
+    finally:
+        process.terminate()
+        process.wait(30)
+    report = json.loads(output)
+    if report["errors"]:
+        raise SystemExit(f"{len(report['errors'])} exports failed, e.g. {report['errors'][0]}")
+    report["main_cpu"] = main_after - main_before
+    report["workers_cpu"] = workers_after - workers_before
+    return report
+
+
+def plain_rows(exports) -> list[tuple]:
+    """The rows the receiver stores for ``exports``, normalized in this process."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    from workbench.core.collector.normalize import normalize_request
+
     rows = []
     for body, _ in exports:
         rows += normalize_request(ExportTraceServiceRequest.FromString(body)).rows
+    return rows
+
+
+def run_plain(rows: list[tuple], db_path: Path) -> float:
+    """Seconds for one plain executemany of ``rows`` into a fresh database."""
+    from workbench.store.db import connect
+    from workbench.store.schema.spans import SPAN_COLUMNS
+
     db = connect(db_path)
     sql = (
         f"INSERT INTO spans ({', '.join(SPAN_COLUMNS)}) "
@@ -174,31 +224,98 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
+def one_run(exports, rows, args, folder: Path, index: int) -> dict:
+    """One repetition: plain, receiver, plain again; the figures of this run."""
+    load_average = os.getloadavg()
+    bodies = folder / "bodies.pickle"
+    plain_before = run_plain(rows, folder / f"plain-a{index}.db")
+    rx = run_receiver(exports, bodies, args.clients, folder / f"rx{index}.db", args.workers)
+    plain_after = run_plain(rows, folder / f"plain-b{index}.db")
+    spans = len(rows)
+    latencies = rx["latencies"]
+    result = {
+        "load": load_average,
+        "rx_rate": spans / rx["elapsed"],
+        "plain_rate": spans / ((plain_before + plain_after) / 2),
+        "plain_rates": (spans / plain_before, spans / plain_after),
+        "server_cpu_us": (rx["main_cpu"] + rx["workers_cpu"]) / spans * 1e6,
+        "main_cpu_us": rx["main_cpu"] / spans * 1e6,
+        "client_cpu_us": rx["cpu"] / spans * 1e6,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "max_ms": max(latencies) * 1000,
+        "exports": len(latencies),
+        "retries": rx["retries"],
+        "late": rx["late"],
+    }
+    result["ratio"] = result["rx_rate"] / result["plain_rate"]
+    return result
+
+
+def report(run: dict, label: str) -> None:
+    load = ", ".join(f"{value:.2f}" for value in run["load"])
+    print(f"{label}  (load average {load})")
+    print(f"  receiver (OTLP/HTTP protobuf): {run['rx_rate']:,.0f} spans/s")
+    before, after = run["plain_rates"]
+    print(
+        f"  plain executemany (same rows): {run['plain_rate']:,.0f} spans/s "
+        f"(before {before:,.0f}, after {after:,.0f})"
+    )
+    print(f"  ratio receiver / plain: {run['ratio']:.2f}")
+    print(
+        f"  receiver CPU per span: {run['server_cpu_us']:.1f} us, of which its main process "
+        f"{run['main_cpu_us']:.1f} us (load generator: {run['client_cpu_us']:.1f} us)"
+    )
+    print(
+        f"  receipt-to-visible: p50 {run['p50_ms']:.0f} ms, p95 {run['p95_ms']:.0f} ms, "
+        f"max {run['max_ms']:.0f} ms ({run['exports']} exports, {run['retries']} retried 503s, "
+        f"{run['late']} acknowledged before visible)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spans", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--workers", default="default", help="the receiver's worker processes (default: its own)"
+    )
     args = parser.parse_args()
     exports = build_exports(args.spans, args.batch)
-    spans = args.spans
-    with tempfile.TemporaryDirectory() as folder:
-        receiver_s, latencies, cpu = run_receiver(exports, args.clients, Path(folder) / "rx.db")
-        plain_s = run_plain(exports, Path(folder) / "plain.db")
-    receiver_rate = spans / receiver_s
-    plain_rate = spans / plain_s
-    print(f"cpus: {os.cpu_count()}  spans: {spans}  batch: {args.batch}  clients: {args.clients}")
-    print(f"receiver (OTLP/HTTP protobuf): {receiver_rate:,.0f} spans/s ({receiver_s:.2f} s)")
-    print(f"plain executemany (same rows): {plain_rate:,.0f} spans/s ({plain_s:.2f} s)")
-    print(f"receiver CPU per span: {cpu[0]:.1f} us (clients: {cpu[1]:.1f} us)")
-    print(f"ratio receiver / plain: {receiver_rate / plain_rate:.2f}")
+    rows = plain_rows(exports)
     print(
-        "receipt-to-visible latency under load: "
-        f"p50 {statistics.median(latencies) * 1000:.0f} ms, "
-        f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
-        f"max {max(latencies) * 1000:.0f} ms ({len(latencies)} exports)"
+        f"cpus: {os.cpu_count()}  spans: {len(rows)}  batch: {args.batch}  "
+        f"clients: {args.clients}  workers: {args.workers}"
     )
+    runs = []
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        os.environ["WORKBENCH_HOME"] = str(folder / "home")
+        (folder / "bodies.pickle").write_bytes(pickle.dumps(exports))
+        for index in range(args.repeat):
+            runs.append(one_run(exports, rows, args, folder, index))
+            report(runs[-1], f"run {index + 1}")
+    if len(runs) > 1:
+        median = {
+            key: statistics.median(run[key] for run in runs)
+            for key in runs[0]
+            if isinstance(runs[0][key], float | int)
+        }
+        print(
+            f"median of {len(runs)}: receiver {median['rx_rate']:,.0f} spans/s, "
+            f"plain {median['plain_rate']:,.0f} spans/s, ratio {median['ratio']:.2f}, "
+            f"p95 {median['p95_ms']:.0f} ms, receiver CPU {median['server_cpu_us']:.1f} us/span"
+        )
 
 
 if __name__ == "__main__":
-    main()
+    # INGEST_CODE_ROOT runs another checkout's receiver (e.g. to measure before a change).
+    sys.path.insert(0, os.environ.get("INGEST_CODE_ROOT", str(ROOT)))
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        serve(*sys.argv[2:5])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--load":
+        load(*sys.argv[2:6])
+    else:
+        main()

@@ -1,9 +1,15 @@
-"""The OTLP/HTTP trace receiver as an ASGI app: POST /v1/traces and GET /healthz."""
+"""The OTLP/HTTP trace receiver as an ASGI app: POST /v1/traces and GET /healthz.
+
+Small exports are decoded and normalized in the receiver's process; large ones
+(``offload_bytes`` and over) in worker processes (``workers.NormalizePool``),
+so that on a multi-core machine HTTP and the one SQLite writer run beside them.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from workbench.core.collector.checkpoint import Checkpointer, tune_writer
 from workbench.core.collector.decode import (
     RequestError,
     decode_request,
@@ -23,9 +30,10 @@ from workbench.core.collector.decode import (
     media_type,
     read_body,
 )
-from workbench.core.collector.normalize import OverridesFor, normalize_request
+from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 from workbench.core.collector.overrides import PricingOverrides
 from workbench.core.collector.sink import write_spans
+from workbench.core.collector.workers import NormalizePool, WorkerFailed
 from workbench.core.pricing import price_map
 from workbench.store.writer import BatchWriter, QueueFull
 
@@ -34,6 +42,13 @@ HEALTH_SERVICE = "workbench-collector"
 # gRPC codes in the google.rpc.Status bodies that OTLP/HTTP asks for.
 _RPC_CODES = {400: 3, 413: 8, 415: 3, 503: 14}
 _WRITE_TIMEOUT = 30.0
+# Below this (decompressed) size an export costs less to normalize here than to ship to a worker.
+DEFAULT_OFFLOAD_BYTES = 32 * 1024
+
+
+def default_workers() -> int:
+    """Worker processes for a machine: one core is left to HTTP and the writer."""
+    return max(1, min(4, (os.cpu_count() or 1) - 1))
 
 
 def create_app(
@@ -43,9 +58,25 @@ def create_app(
     max_queue: int = 64,
     write_batch: Callable[[Database, list[tuple]], None] = write_spans,
     overrides_for: OverridesFor | None = None,
+    workers: int | None = None,
+    offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
 ) -> Starlette:
-    """The receiver; its BatchWriter opens on startup and closes (after flushing) on shutdown."""
+    """The receiver; its BatchWriter opens on startup and closes (after flushing) on shutdown.
+
+    ``workers`` worker processes (default ``default_workers()``; 0 for none)
+    decode exports of ``offload_bytes`` or more; they start with the first such
+    export. A custom ``overrides_for`` keeps all decoding in this process.
+    """
     overrides = overrides_for if overrides_for is not None else PricingOverrides()
+    if workers is None:
+        workers = default_workers() if isinstance(overrides, PricingOverrides) else 0
+    elif workers and not isinstance(overrides, PricingOverrides):
+        raise ValueError("worker processes can only use the projects' pricing overrides")
+    pool = (
+        NormalizePool(workers, projects_dir=overrides.projects_dir)
+        if workers and isinstance(overrides, PricingOverrides)
+        else None
+    )
     state: dict[str, BatchWriter] = {}
 
     @contextlib.asynccontextmanager
@@ -53,7 +84,7 @@ def create_app(
         # Load prices in the background so the first export does not wait for them.
         threading.Thread(target=price_map, name="workbench-prices", daemon=True).start()
         writer = BatchWriter(
-            write_batch,
+            _tuned(write_batch),
             path=db_path,
             max_batch=8192,
             max_delay=0.005,
@@ -61,10 +92,19 @@ def create_app(
             name="workbench-collector-writer",
         )
         state["writer"] = writer
+        checkpointer = Checkpointer(db_path)
         try:
             yield
         finally:
+            if pool is not None:
+                await asyncio.to_thread(pool.close)
             await asyncio.to_thread(writer.close)
+            await asyncio.to_thread(checkpointer.close)
+
+    async def normalize(body: bytes, media: str) -> Normalized:
+        if pool is not None and len(body) >= offload_bytes:
+            return await pool.normalize(body, media)
+        return normalize_request(decode_request(body, media), overrides)
 
     async def export(request: Request) -> Response:
         media = media_type(request.headers.get("content-type"))
@@ -77,10 +117,11 @@ def create_app(
             if not encoding and declared.isdigit() and int(declared) > max_body_bytes:
                 raise RequestError(413, f"body exceeds the limit of {max_body_bytes} bytes")
             body = await read_body(request.stream(), encoding, max_body_bytes)
-            message = decode_request(body, media)
+            normalized = await normalize(body, media)
         except RequestError as error:
             return _error(error.status, error.message, media)
-        normalized = normalize_request(message, overrides)
+        except WorkerFailed as error:
+            return _error(503, f"could not decode the spans: {error}", media, retry=True)
         if normalized.rows:
             try:
                 future = state["writer"].submit(normalized.rows)
@@ -106,6 +147,16 @@ def create_app(
         ],
         lifespan=lifespan,
     )
+
+
+def _tuned(write_batch: Callable[[Database, list[tuple]], None]):
+    """``write_batch`` on a writer connection tuned for ingest (checkpoints run elsewhere)."""
+
+    def write(db: Database, rows: list[tuple]) -> None:
+        tune_writer(db)
+        write_batch(db, rows)
+
+    return write
 
 
 def _error(status: int, message: str, media: str | None, *, retry: bool = False) -> Response:

@@ -18,6 +18,11 @@ class PricingOverrides:
         self._cache: dict[str, tuple[float, dict[str, PricingOverride] | None]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def projects_dir(self) -> Path | None:
+        """The projects folder given at construction (None: the workbench's, looked up per call)."""
+        return self._projects_dir
+
     def __call__(self, service: str) -> dict[str, PricingOverride] | None:
         """The overrides of the project named ``service``, or None when it has none."""
         if not service or "/" in service or "\\" in service or service.startswith("."):

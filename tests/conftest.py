@@ -13,9 +13,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def workbench_home(tmp_path_factory, monkeypatch) -> Path:
-    """Every test gets its own WORKBENCH_HOME, so nothing touches the user's data."""
+    """Every test gets its own WORKBENCH_HOME and projects folder: nothing touches real data."""
     home = tmp_path_factory.mktemp("workbench-home")
     monkeypatch.setenv("WORKBENCH_HOME", str(home))
+    # Nor the repository's projects/ folder: tests that want the example ask for it.
+    monkeypatch.setenv("WORKBENCH_PROJECTS_DIR", str(home / "projects"))
     monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     get_settings.cache_clear()
     yield home

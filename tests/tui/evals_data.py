@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +301,37 @@ def seed_big_run(project: Path, cases: int) -> None:
             write_items(db, items)
     finally:
         db.conn.close()
+
+
+LIVE_RUN_ID = "20260117-120000-1111"
+
+
+def _write(items: list[tuple[str, Any]]) -> None:
+    db = connect()
+    try:
+        with db.conn:
+            write_items(db, items)
+    finally:
+        db.conn.close()
+
+
+def seed_live_run(project: Path, cases: range) -> None:
+    """A run still going on in this process (as if from ``workbench eval``) with some results."""
+    run = _run_row(LIVE_RUN_ID, project, VARIANTS, "2026-01-17T12:00:00+00:00")
+    run.update(status="running", pid=os.getpid(), host=socket.gethostname())
+    run.update(heartbeat_at=time.time(), finished_at=None)
+    _write([("run", run)])
+    add_live_results(cases)
+
+
+def add_live_results(cases: range, *, finish: bool = False) -> None:
+    """Store both variants' results of ``cases`` for the live run; ``finish`` marks it complete."""
+    items: list[tuple[str, Any]] = [
+        ("result", result_tuple(_result(LIVE_RUN_ID, index, CASES[index], variant)))
+        for index in cases
+        for variant in (0, 1)
+    ]
+    items.append(("heartbeat", LIVE_RUN_ID))
+    if finish:
+        items.append(("status", (LIVE_RUN_ID, "complete", "2026-01-17T12:01:00+00:00")))
+    _write(items)

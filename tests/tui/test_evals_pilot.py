@@ -11,14 +11,17 @@ from tests.tui.conftest import settle
 from tests.tui.evals_data import (
     BIG_RUN_ID,
     EVAL_SIZE,
+    LIVE_RUN_ID,
     OLD_RUN_ID,
     RUN_ID,
     TRACE_NUMBER,
+    add_live_results,
     evals_project,
     ids,
     open_evals,
     respond,
     seed_big_run,
+    seed_live_run,
     settle_evals,
 )
 from workbench.core.evals_view import EvalReader
@@ -29,6 +32,7 @@ from workbench.tui.screens.evals import EvalsScreen
 from workbench.tui.screens.trace_view import TraceViewScreen
 from workbench.tui.widgets.case_compare import CasePane
 from workbench.tui.widgets.eval_progress import LiveProgress
+from workbench.tui.widgets.eval_runs import RunsList
 from workbench.tui.widgets.eval_summary import EvalSummary
 from workbench.tui.widgets.results_matrix import ResultsMatrix
 
@@ -289,3 +293,24 @@ async def test_a_big_run_pages_in_as_the_cursor_moves_down(evals_project):
         await pilot.press("f")
         await settle(pilot)
         assert len(matrix.rows) == 65 and matrix.rows[1].case_id == "gen-00007"
+
+
+async def test_a_run_going_on_elsewhere_is_followed_until_it_completes(evals_project):
+    seed_live_run(evals_project, range(3))
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        runs = screen.query_one(RunsList)
+        assert screen.run_id == LIVE_RUN_ID == runs.ids[0]
+        assert "▶" in str(runs.get_option_at_index(0).prompt)
+        assert shown(app) == ALL[:3]
+        add_live_results(range(3, 10), finish=True)
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if len(shown(app)) == 10 and "✓" in str(runs.get_option_at_index(0).prompt):
+                break
+        await settle(pilot)
+        assert shown(app) == ALL
+        assert "✓" in str(runs.get_option_at_index(0).prompt)
+        assert "20/20 results" in screen.query_one(EvalSummary).text

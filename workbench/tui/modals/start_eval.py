@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -10,6 +11,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, SelectionList, Static
+
+from workbench.core.evals.session import SetInfo
+from workbench.core.projects import Project
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,22 @@ class StartEvalModal(ModalScreen[StartRequest | None]):
         self.variants = variants
         self.default_set = default_set
         self.concurrency = concurrency
+
+    @classmethod
+    def for_project(cls, project: Project, sets: list[SetInfo]) -> StartEvalModal:
+        """The dialog for ``project``: its loadable sets and its declared variants, all ticked."""
+        config = project.config
+        choices = [
+            VariantChoice(name, v.description or f"prompt {v.prompt} · {v.model}")
+            for name, v in config.variants.items()
+        ] or [VariantChoice("default", "the current prompt against the mock")]
+        default = config.evals.default_set
+        return cls(
+            [(info.name, Path(info.path).stem) for info in sets if not info.error],
+            choices,
+            default_set=Path(default).stem if default else None,
+            concurrency=config.evals.concurrency or 8,
+        )
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):

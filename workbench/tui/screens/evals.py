@@ -12,15 +12,15 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Select, Static
-from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from workbench.core.evals.session import SetInfo
 from workbench.core.evals_view import EvalReader, MatrixCounts
 from workbench.core.projects import Project
 from workbench.store.evals import EvalRunInfo, MatrixRow
-from workbench.tui.modals.start_eval import StartEvalModal, StartRequest, VariantChoice
+from workbench.tui.modals.start_eval import StartEvalModal, StartRequest
 from workbench.tui.widgets.eval_progress import EvalJob, LiveProgress, TurnRunnerFactory
+from workbench.tui.widgets.eval_runs import RunsList, sets_content
 from workbench.tui.widgets.eval_summary import EvalSummary
 from workbench.tui.widgets.results_matrix import ResultsMatrix
 
@@ -28,37 +28,6 @@ PAGE = 200
 TICK_SECONDS = 0.25
 # While a run is shown live, its matrix and summary are read again this often.
 REFRESH_SECONDS = 1.0
-_RUN_MARKS = {
-    "complete": ("✓", "$text-success"),
-    "running": ("▶", "$text-warning"),
-    "interrupted": ("■", "$text-warning"),
-}
-
-
-def run_option(run: EvalRunInfo) -> Option:
-    """A run in the runs list: its id and status, then its set and passes."""
-    mark, style = _RUN_MARKS.get(run.status, ("✗", "$text-error"))
-    prompt = Content.assemble(
-        (run.id, "bold"),
-        " ",
-        (mark, style),
-        "\n",
-        f"{run.set_name} · {run.passed}/{run.done} passed",
-    )
-    return Option(prompt, id=run.id)
-
-
-def sets_content(sets: list[SetInfo]) -> Content:
-    """The project's sets, one a line; a malformed one with its error."""
-    if not sets:
-        return Content.styled("no sets under evals/", "$text-muted")
-    lines = []
-    for info in sets:
-        if info.error:
-            lines.append(Content.assemble((info.name, "bold"), " ", (info.error, "$text-error")))
-        else:
-            lines.append(Content.assemble((info.name, "bold"), f" · {info.cases} cases"))
-    return Content("\n").join(lines)
 
 
 class EvalsScreen(Screen):
@@ -90,6 +59,7 @@ class EvalsScreen(Screen):
         self._select_run: str | None = None
         self._refreshing = False
         self._since_refresh = 0.0
+        self._shown_status = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -102,7 +72,7 @@ class EvalsScreen(Screen):
                 yield Static("Sets", classes="evals-heading")
                 yield Static("", id="evals-sets")
                 yield Static("Runs", classes="evals-heading")
-                yield OptionList(id="evals-runs")
+                yield RunsList(id="evals-runs")
             with Vertical(id="evals-main"):
                 yield Static(id="matrix-header")
                 yield ResultsMatrix(id="matrix")
@@ -163,11 +133,7 @@ class EvalsScreen(Screen):
 
     def _show_runs(self, runs: list[EvalRunInfo]) -> None:
         self.runs = runs
-        options = self.query_one("#evals-runs", OptionList)
-        wanted = self._select_run or self.run_id
-        highlighted = options.highlighted
-        options.clear_options()
-        options.add_options([run_option(run) for run in runs])
+        same = self.query_one(RunsList).show(runs, self._select_run or self.run_id)
         self._select_run = None
         if not runs:
             self.run_id = None
@@ -175,13 +141,8 @@ class EvalsScreen(Screen):
             self.query_one(EvalSummary).show(None, hint="No runs yet: press s to start one.")
             self._update_status()
             return
-        ids = [run.id for run in runs]
-        index = ids.index(wanted) if wanted in ids else 0
-        if index == highlighted and ids[index] == self.run_id:
-            options.highlighted = index  # same run: keep showing it, refresh in place
+        if same and self.run_id is not None:
             self._refresh_run()
-        else:
-            options.highlighted = index
 
     @on(OptionList.OptionHighlighted, "#evals-runs")
     def _run_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -192,41 +153,48 @@ class EvalsScreen(Screen):
     def show_run(self, run_id: str) -> None:
         """Show run ``run_id``: its matrix from the first case, and its summary."""
         self.run_id = run_id
+        self._shown_status = ""
         self._generation += 1
-        self._load_run(self._generation, run_id, self.failures_only, self.different_only, False)
+        args = (self.failures_only, self.different_only, PAGE, False)
+        self._load_run(self._generation, run_id, *args)
 
     def _refresh_run(self) -> None:
         if self.run_id is not None and not self._refreshing:
             self._refreshing = True
-            args = (self._generation, self.run_id, self.failures_only, self.different_only, True)
-            self._load_run(*args)
+            # Read as many rows as are loaded, so a user deep in the matrix keeps their place.
+            limit = max(PAGE, len(self.query_one(ResultsMatrix).rows))
+            args = (self.failures_only, self.different_only, limit, True)
+            self._load_run(self._generation, self.run_id, *args)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="evals-run")
     def _load_run(
-        self, generation: int, run_id: str, failures: bool, different: bool, live: bool
+        self, generation: int, run_id: str, failures: bool, different: bool, limit: int, live: bool
     ) -> tuple[Any, ...]:
-        """Read the run's summary, its case counts and the matrix's first page."""
+        """Read the run's summary, its case counts and the matrix's first ``limit`` rows."""
         assert self.reader is not None
         try:
             report = self.reader.report(run_id)
             counts = self.reader.counts(run_id)
             rows = self.reader.page(
-                run_id, limit=PAGE, failures_only=failures, different_only=different
+                run_id, limit=limit, failures_only=failures, different_only=different
             )
-            return generation, run_id, report, counts, rows, live
+            return generation, run_id, report, counts, rows, limit, live
         finally:
             self._refreshing = False
 
-    def _show_run(self, generation: int, run_id: str, report, counts, rows, live) -> None:
+    def _show_run(self, generation: int, run_id: str, report, counts, rows, limit, live) -> None:
         if generation != self._generation or run_id != self.run_id:
             return
+        if self._shown_status == "running" and report.status != "running" and self.project:
+            self.load_runs(str(self.project.path))  # the list still marks it as running
+        self._shown_status = report.status
         self.counts = counts
         matrix = self.query_one(ResultsMatrix)
         variants = [v.name for v in report.variants]
         if live:
-            matrix.replace(variants, rows, len(rows) == PAGE)
+            matrix.replace(variants, rows, len(rows) == limit)
         else:
-            matrix.show(variants, rows, len(rows) == PAGE)
+            matrix.show(variants, rows, len(rows) == limit)
         self.on_resize()
         self.query_one(EvalSummary).show(report)
         self.query_one("#evals-title", Static).update(
@@ -271,19 +239,7 @@ class EvalsScreen(Screen):
 
     def _update_status(self) -> None:
         matrix = self.query_one(ResultsMatrix)
-        shown = f"{len(matrix.rows)}{'+' if matrix.has_more else ''}"
-        filters = [
-            name
-            for name, on_ in (
-                ("failures only", self.failures_only),
-                ("different only", self.different_only),
-            )
-            if on_
-        ]
-        counts = self.counts
-        text = f"{counts.cases} cases · {counts.failing} failing · {counts.different} different"
-        if filters:
-            text = f"{shown} shown ({', '.join(filters)}) · {text}"
+        text = matrix.status(self.counts, self.failures_only, self.different_only)
         self.query_one("#matrix-status", Static).update(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -353,22 +309,10 @@ class EvalsScreen(Screen):
         if self.project is None:
             self.notify("Choose a project first.", severity="warning")
             return
-        sets = [(info.name, Path(info.path).stem) for info in self.sets if not info.error]
-        if not sets:
+        if not any(not info.error for info in self.sets):
             self.notify(f"{self.project.name} has no eval sets under evals/.", severity="warning")
             return
-        config = self.project.config
-        declared = [
-            (name, v.description or f"prompt {v.prompt} · {v.model}")
-            for name, v in config.variants.items()
-        ]
-        if not declared:
-            declared = [("default", "the current prompt against the mock")]
-        choices = [VariantChoice(name, text) for name, text in declared]
-        default_set = Path(config.evals.default_set).stem if config.evals.default_set else None
-        modal = StartEvalModal(
-            sets, choices, default_set=default_set, concurrency=config.evals.concurrency or 8
-        )
+        modal = StartEvalModal.for_project(self.project, self.sets)
         self.app.push_screen(modal, self._start_chosen)
 
     def _start_chosen(self, request: StartRequest | None) -> None:
@@ -403,7 +347,9 @@ class EvalsScreen(Screen):
     def _tick(self) -> None:
         self.query_one(LiveProgress).tick()
         job = self.job
-        if job is None or not job.running or job.run_id != self.run_id:
+        ours = job is not None and job.running and job.run_id == self.run_id
+        # A run going on elsewhere (workbench eval in another terminal) is followed too.
+        if not ours and self._shown_status != "running":
             return
         self._since_refresh += TICK_SECONDS
         if self._since_refresh >= REFRESH_SECONDS:

@@ -147,7 +147,11 @@ class EvalJob:
             plan = prepare_run(
                 self.project,
                 set_name=self.request.set_name,
-                variant_names=self.request.variants,
+                # "default" is offered when workbench.toml declares none: let the core choose.
+                variant_names=[
+                    name for name in self.request.variants if name in self.project.config.variants
+                ]
+                or None,
                 repeat=self.request.repeat,
                 concurrency=self.request.concurrency,
             )

@@ -8,6 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.message import Message
 
+from workbench.core.evals_view import MatrixCounts
 from workbench.store.evals import MatrixCell, MatrixRow
 from workbench.tui.widgets.row_list import RowList
 
@@ -95,6 +96,22 @@ class ResultsMatrix(RowList):
             cell = value if len(value) <= size else value[: max(0, size - 1)] + "…"
             text.append((cell.rjust(size) if right else cell.ljust(size)) + " ", style)
         return text
+
+    def status(self, counts: MatrixCounts, failures_only: bool, different_only: bool) -> str:
+        """A line on what the run holds and, when filtered, how many rows show."""
+        text = f"{counts.cases} cases · {counts.failing} failing · {counts.different} different"
+        filters = [
+            name
+            for name, active in (
+                ("failures only", failures_only),
+                ("different only", different_only),
+            )
+            if active
+        ]
+        if not filters:
+            return text
+        shown = f"{len(self.rows)}{'+' if self.has_more else ''}"
+        return f"{shown} shown ({', '.join(filters)}) · {text}"
 
     def show(self, variants: list[str], rows: list[MatrixRow], has_more: bool) -> None:
         """Show a fresh first page of ``rows``, cursor on the first."""

@@ -24,6 +24,9 @@ from tests.tui.evals_data import (
     seed_live_run,
     settle_evals,
 )
+from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
+from workbench.core.evals.loader import load_set
+from workbench.core.evals.variants import Variant
 from workbench.core.evals_view import EvalReader
 from workbench.tui.app import create_app
 from workbench.tui.modals.start_eval import StartEvalModal
@@ -314,3 +317,38 @@ async def test_a_run_going_on_elsewhere_is_followed_until_it_completes(evals_pro
         assert shown(app) == ALL
         assert "✓" in str(runs.get_option_at_index(0).prompt)
         assert "20/20 results" in screen.query_one(EvalSummary).text
+
+
+async def test_the_case_view_cycles_other_variants_and_repeats(evals_project):
+    plan = RunPlan(
+        run_id=new_run_id(),
+        project="support-agent",
+        project_path=evals_project.resolve(),
+        evalset=load_set(evals_project / "evals" / "support.yaml"),
+        variants=[Variant(name=name) for name in ("a", "b", "c")],
+        repeat=2,
+    )
+    await EvalEngine(FakeRunner(respond)).run(plan)
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        assert app.screen.run_id == plan.run_id
+        assert app.screen.query_one(ResultsMatrix).variants == ["a", "b", "c"]
+        await pilot.press("enter")
+        await settle_evals(pilot, 2)
+        screen = app.screen
+        assert isinstance(screen, EvalCaseScreen)
+
+        def title() -> str:
+            return str(screen.query_one("#case-title").render())
+
+        assert "repeat 1/2" in title() and "a vs b" in title()
+        await pilot.press("v")
+        assert "a vs c" in title()
+        await pilot.press("v")
+        assert "a vs b" in title()
+        await pilot.press("r")
+        assert "repeat 2/2" in title()
+        assert screen.query_one("#case-b", CasePane).side.repeat == 1
+        await pilot.press("r")
+        assert "repeat 1/2" in title()

@@ -101,6 +101,8 @@ async def test_choosing_the_older_run_shows_its_one_variant(evals_project):
         assert app.screen.run_id == OLD_RUN_ID
         assert app.screen.query_one(ResultsMatrix).variants == ["baseline"]
         assert "vs" not in app.screen.query_one(EvalSummary).text.split("Gate")[0]
+        await pilot.press("enter")  # back to the matrix
+        assert app.screen.focused is app.screen.query_one(ResultsMatrix)
 
 
 async def test_filters_narrow_the_rows_and_toggle_back(evals_project):

@@ -150,6 +150,10 @@ class EvalsScreen(Screen):
         if run_id and run_id != self.run_id:
             self.show_run(run_id)
 
+    @on(OptionList.OptionSelected, "#evals-runs")
+    def _run_selected(self) -> None:
+        self.query_one(ResultsMatrix).focus()
+
     def show_run(self, run_id: str) -> None:
         """Show run ``run_id``: its matrix from the first case, and its summary."""
         self.run_id = run_id

@@ -185,6 +185,22 @@ def test_nested_attribute_values_become_json():
     assert attributes == {"list": [1, "a", True], "map": {"k": 1.5}, "raw": "AAE="}
 
 
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [
+        ("gen_ai.operation.name", "tool"),
+        ("openinference.span.kind", "other"),
+        ("llm.request.type", "tool"),
+    ],
+)
+def test_list_or_map_values_where_a_kind_is_expected_name_no_kind(key, kind):
+    """Such values used to crash normalization (unhashable), failing the whole export."""
+    for value in (["chat", "tool"], {"kind": "LLM"}):
+        row = normalize_one({key: value, "gen_ai.tool.name": "lookup"})
+        assert row["kind"] == kind
+        assert json.loads(row["attributes"])[key] == value
+
+
 def test_invalid_ids_are_rejected_not_stored():
     good = make_span(TRACE, SPAN, "good")
     bad = [

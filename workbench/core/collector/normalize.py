@@ -199,8 +199,8 @@ def as_float(value: Any) -> float | None:
 
 def span_kind(attributes: dict[str, Any]) -> str:
     """agent / llm / tool / guardrail / other, from whichever convention the span follows."""
-    operation = attributes.get("gen_ai.operation.name")
-    openinference = attributes.get("openinference.span.kind")
+    operation = _hashable(attributes.get("gen_ai.operation.name"))
+    openinference = _hashable(attributes.get("openinference.span.kind"))
     if isinstance(openinference, str):
         openinference = openinference.upper()
     if (
@@ -220,7 +220,7 @@ def span_kind(attributes: dict[str, Any]) -> str:
     traceloop = attributes.get("traceloop.span.kind")
     if traceloop:
         return _TRACELOOP_KINDS.get(str(traceloop).lower(), "other")
-    if attributes.get("llm.request.type") in _TRACELOOP_LLM_TYPES:
+    if _hashable(attributes.get("llm.request.type")) in _TRACELOOP_LLM_TYPES:
         return "llm"
     if first(attributes, MODEL_KEYS) and first(attributes, INPUT_KEYS) is not None:
         return "llm"
@@ -275,8 +275,7 @@ def _events(span) -> tuple[str | None, str | None]:
     return _dumps(events), exception
 
 
-def _invalid_ids(span) -> str | None:
-    trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
+def _invalid_ids(trace_id: bytes, span_id: bytes, parent: bytes) -> str | None:
     if len(trace_id) != 16 or trace_id == _ZERO_TRACE:
         return "invalid trace_id (need 16 bytes, not all zero)"
     if len(span_id) != 8 or span_id == _ZERO_SPAN:
@@ -298,17 +297,39 @@ def normalize_request(request, overrides_for: OverridesFor | None = None) -> Nor
         for scope_spans in resource_spans.scope_spans:
             scope = scope_spans.scope.name or None
             for span in scope_spans.spans:
-                problem = _invalid_ids(span)
+                trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
+                problem = _invalid_ids(trace_id, span_id, parent)
                 if problem:
                     out.rejected += 1
                     out.errors.append(f"span {span.name!r}: {problem}")
                     continue
-                rows.append(_row(span, service, scope, resource_json, overrides))
-                trace_ids.add(rows[-1][0])
+                hex_trace = trace_id.hex()
+                rows.append(
+                    _row(
+                        span,
+                        hex_trace,
+                        span_id.hex(),
+                        parent.hex() if parent and parent != _ZERO_SPAN else None,
+                        service,
+                        scope,
+                        resource_json,
+                        overrides,
+                    )
+                )
+                trace_ids.add(hex_trace)
     return out
 
 
-def _row(span, service: str, scope: str | None, resource_json: str, overrides) -> tuple:
+def _row(
+    span,
+    trace_id: str,
+    span_id: str,
+    parent_id: str | None,
+    service: str,
+    scope: str | None,
+    resource_json: str,
+    overrides,
+) -> tuple:
     attributes, found = scan_attributes(span.attributes)
     get = attributes.get
     kind = span_kind(attributes)
@@ -323,19 +344,20 @@ def _row(span, service: str, scope: str | None, resource_json: str, overrides) -
     if tool_name is None and kind == "tool":
         tool_name = get("traceloop.entity.name")
     session = found[_SESSION]
-    events_json, exception = _events(span)
-    status = _STATUS[span.status.code] if 0 <= span.status.code < 3 else "unset"
-    message = span.status.message or None
+    events_json, exception = _events(span) if span.events else (None, None)
+    span_status = span.status
+    code = span_status.code
+    status = _STATUS[code] if 0 <= code < 3 else "unset"
+    message = span_status.message or None
     if status == "error" and not message:
         message = exception or get("error.type")
     start, end = span.start_time_unix_nano, span.end_time_unix_nano
     if end < start:
         end = start
-    parent = span.parent_span_id
     return (
-        span.trace_id.hex(),
-        span.span_id.hex(),
-        parent.hex() if parent and parent != _ZERO_SPAN else None,
+        trace_id,
+        span_id,
+        parent_id,
         span.name or "(unnamed)",
         kind,
         service,
@@ -360,6 +382,11 @@ def _row(span, service: str, scope: str | None, resource_json: str, overrides) -
         resource_json,
         events_json,
     )
+
+
+def _hashable(value: Any) -> Any:
+    """Lists and maps are legal attribute values but cannot be looked up in a set or dict."""
+    return str(value) if isinstance(value, list | dict) else value
 
 
 def _str(value: Any) -> str | None:

@@ -18,6 +18,18 @@ from workbench.errors import ModelError, WorkbenchError
     "-m",
     help="mock, replay, or a litellm model string (default: the variant's model, else mock).",
 )
+@click.option(
+    "--api-base",
+    metavar="URL",
+    help="Where a real model is served, e.g. a local llama.cpp, Ollama or vLLM server's /v1 "
+    "(keys still come only from the environment or the project's .env).",
+)
+@click.option(
+    "--record",
+    is_flag=True,
+    help="Store a real model's answers as cassettes in the project, to replay them later "
+    "offline and at no cost with --model replay.",
+)
 @click.option("--variant", "-V", help="A [variants] name (default: baseline when declared).")
 @click.option("--session", "-s", "session_id", help="Continue this session (default: a new one).")
 @click.option(
@@ -33,6 +45,8 @@ def run(
     project: str,
     input_text: str,
     model: str | None,
+    api_base: str | None,
+    record: bool,
     variant: str | None,
     session_id: str | None,
     timeout: float,
@@ -55,6 +69,8 @@ def run(
             session_id=session_id,
             timeout=timeout,
             echo_stderr=verbose,
+            api_base=api_base,
+            record=record,
         )
     )
     budget = _budget(opened, report)

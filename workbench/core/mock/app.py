@@ -66,6 +66,7 @@ async def chat_completions(request: Request) -> Response:
     except UpstreamError as problem:
         return error(problem.status, problem.message, headers)
     except LookupError as miss:
+        state.missed(key)
         return error(404, str(miss), headers, code="cassette_miss")
     headers[SOURCE_HEADER] = source
     stream = bool(body.get("stream"))

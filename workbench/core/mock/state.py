@@ -40,6 +40,7 @@ class MockState:
         self._signature: tuple = ()
         self._book = RuleBook()
         self.calls = 0
+        self.misses: list[str] = []
         self.loop: asyncio.AbstractEventLoop | None = None
         self.stop_event: asyncio.Event | None = None
         self.stopping = threading.Event()
@@ -61,6 +62,11 @@ class MockState:
             seen = self._seen.get(key, 0)
             self._seen[key] = seen + 1
             return seen
+
+    def missed(self, key: str) -> None:
+        """Note a strict-replay miss, so whoever runs the mock can name the missing request."""
+        with self._lock:
+            self.misses.append(key)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach the server's event loop, so ``stop`` can wake sleeping requests."""

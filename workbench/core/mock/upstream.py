@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from workbench.core.llm import import_litellm
+from workbench.errors import ModelError
 
 # Request fields passed on to the real model as they are.
 FORWARDED = (
@@ -46,6 +50,46 @@ class Upstream:
 
     def __repr__(self) -> str:
         return f"Upstream(model={self.model!r}, api_base={self.api_base!r}, api_key=***)"
+
+
+def upstream_key(model: str, env: Mapping[str, str]) -> str | None:
+    """The key for recording ``model``: ``WORKBENCH_MOCK_UPSTREAM_API_KEY``, else the provider's
+    ``<PROVIDER>_API_KEY`` from ``env`` (ours plus the project's ``.env``), else None (litellm
+    then looks for credentials itself)."""
+    explicit = env.get("WORKBENCH_MOCK_UPSTREAM_API_KEY")
+    if explicit:
+        return explicit
+    try:
+        provider = import_litellm().get_llm_provider(model)[1]
+    except Exception:
+        return None
+    return env.get(f"{str(provider).upper()}_API_KEY") or None
+
+
+def check_reachable(model: str, api_base: str, timeout: float = 3.0) -> None:
+    """Raise ``ModelError`` (one line) unless something accepts connections at ``api_base``.
+
+    A connection test, not a request: it costs nothing and fails in seconds, where the
+    agent's retries and fallbacks against a dead address would take half a minute.
+    """
+    parts = urlsplit(api_base)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ModelError(f"model {model}: api base {api_base!r} is not an http(s) URL")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ModelError(f"model {model}: api base {api_base!r} has an invalid port") from None
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        if isinstance(error, TimeoutError | socket.timeout):
+            reason = f"no answer in {timeout:g} s"
+        raise ModelError(
+            f"model {model}: cannot connect to {api_base} ({reason}); check the api base, "
+            "or that the server is running"
+        ) from None
 
 
 class UpstreamError(Exception):

@@ -29,17 +29,27 @@ MOCK_SOURCES = ("mock", "replay")
 
 @dataclass(frozen=True)
 class Target:
-    """Which variant runs and against which model: ``model`` is what the user chose."""
+    """Which variant runs and against which model: ``model`` is what the user chose,
+    ``api_base`` where a real model is served (None: the provider's own address)."""
 
     variant: str | None
     settings: VariantSection | None
     model: str
     source: ModelSource
+    api_base: str | None = None
 
 
-def choose_target(project: Project, *, model: str | None, variant: str | None) -> Target:
+def choose_target(
+    project: Project,
+    *,
+    model: str | None,
+    variant: str | None,
+    api_base: str | None = None,
+    record: bool = False,
+) -> Target:
     """The variant (only when named: otherwise the project runs as deployed, on its current
-    prompt) and the model (flag, else the variant's, else the mock)."""
+    prompt) and the model (flag, else the variant's, else the mock). ``record`` sends a real
+    model's calls through the mock, which stores them as the project's cassettes."""
     variants = project.config.variants
     if variant is not None and variant not in variants:
         known = ", ".join(sorted(variants)) or "none declared"
@@ -47,8 +57,16 @@ def choose_target(project: Project, *, model: str | None, variant: str | None) -
     name = variant
     settings = variants.get(name) if name else None
     chosen = model or (settings.model if settings else None) or "mock"
+    if chosen in MOCK_SOURCES and (record or api_base):
+        flag = "--record" if record else "--api-base"
+        raise WorkbenchError(
+            f"{flag} needs a real model (a litellm model string such as openai/gpt-4o-mini), "
+            f"not {chosen!r}"
+        )
     source: ModelSource = chosen if chosen in MOCK_SOURCES else "real"  # type: ignore[assignment]
-    return Target(variant=name, settings=settings, model=chosen, source=source)
+    if record:
+        source = "record"
+    return Target(variant=name, settings=settings, model=chosen, source=source, api_base=api_base)
 
 
 class TurnReport(BaseModel):
@@ -103,9 +121,13 @@ class LocalStack:
         timeout: float = 120.0,
         pool_size: int = 1,
         echo_stderr: bool = False,
+        api_base: str | None = None,
+        record: bool = False,
     ) -> None:
         self.project = project
-        self.target = choose_target(project, model=model, variant=variant)
+        self.target = choose_target(
+            project, model=model, variant=variant, api_base=api_base, record=record
+        )
         self.timeout = timeout
         self.pool_size = pool_size
         self.echo_stderr = echo_stderr
@@ -128,6 +150,8 @@ class LocalStack:
             starts = [self.pool.start()]
             if self.target.source in MOCK_SOURCES:
                 starts.append(asyncio.to_thread(self._start_mock))
+            elif self.target.source == "record":
+                starts.append(asyncio.to_thread(self._start_recorder))
             else:
                 starts.append(asyncio.to_thread(self._check_model))
             results = await asyncio.gather(*starts, return_exceptions=True)
@@ -153,10 +177,31 @@ class LocalStack:
         self.otlp_endpoint = self.collector.url
 
     def _check_model(self) -> None:
+        from workbench.core.mock.upstream import check_reachable
         from workbench.core.runner.env import child_env
         from workbench.core.runner.preflight import check_model
 
         check_model(self.target.model, child_env(self.project))
+        if self.target.api_base:
+            check_reachable(self.target.model, self.target.api_base)
+
+    def _start_recorder(self) -> None:
+        """The mock in record mode, forwarding to the real model with the key from the
+        environment or the project's ``.env`` (held in memory, scrubbed from cassettes)."""
+        from workbench.core.mock import start_mock
+        from workbench.core.mock.upstream import upstream_key
+        from workbench.core.runner.env import child_env
+
+        self._check_model()
+        target = self.target
+        upstream = {
+            "model": target.model,
+            "api_base": target.api_base,
+            "api_key": upstream_key(target.model, child_env(self.project)),
+        }
+        self.mock = start_mock(
+            project_dir=self.project.path, port=0, mode="record", upstream=upstream
+        )
 
     def _start_mock(self) -> None:
         from workbench.core.mock import start_mock
@@ -181,6 +226,8 @@ class LocalStack:
             request["api_key"] = "mock"
         else:
             request["model"] = target.model
+            if target.api_base:
+                request["api_base"] = target.api_base
         request["span_attributes"] = attributes
         return request
 
@@ -198,18 +245,39 @@ class LocalStack:
         if not outcome.ok:
             error = f"the agent's turn failed ({outcome.error_kind}): {outcome.message}"
         elif result.get("status") == "error":
-            error = explain_model_error(request["model"], str(result.get("error") or ""))
-            if self.target.source in MOCK_SOURCES:
-                error += f" [{self.target.source}]"
+            error = self._cassette_miss()
+            if error is None:
+                error = explain_model_error(
+                    self._shown_model(request), str(result.get("error") or "")
+                )
+                if self.target.source in MOCK_SOURCES:
+                    error += f" [{self.target.source}]"
         return TurnReport(
             project=self.project.name,
             variant=self.target.variant,
-            model=str(result.get("model") or request["model"]),
+            model=self._shown_model(request, result),
             model_source=self.target.source,
             session_id=str(result.get("session_id") or session_id),
             outcome=outcome,
             trace=trace,
             error=error,
+        )
+
+    def _shown_model(self, request: dict[str, Any], result: dict | None = None) -> str:
+        # When recording, the agent talks to the mock; the model that answers is the real one.
+        if self.target.source == "record":
+            return self.target.model
+        return str((result or {}).get("model") or request["model"])
+
+    def _cassette_miss(self) -> str | None:
+        """A strict replay that found no cassette, said as such (the agent only saw a 404)."""
+        state = getattr(self.mock, "state", None)
+        if self.target.source != "replay" or state is None or not state.misses:
+            return None
+        folder = state.options.cassette_dir
+        return (
+            f"replay found no cassette for request {state.misses[0]} in {folder} (strict); "
+            "record the turn first with --model <a real model> --record"
         )
 
     async def close(self) -> None:
@@ -231,10 +299,18 @@ async def run_single_turn(
     session_id: str | None = None,
     timeout: float = 120.0,
     echo_stderr: bool = False,
+    api_base: str | None = None,
+    record: bool = False,
 ) -> TurnReport:
     """Open a stack, run one turn, close the stack."""
     stack = LocalStack(
-        project, model=model, variant=variant, timeout=timeout, echo_stderr=echo_stderr
+        project,
+        model=model,
+        variant=variant,
+        timeout=timeout,
+        echo_stderr=echo_stderr,
+        api_base=api_base,
+        record=record,
     )
     async with stack:
         return await stack.turn(text, session_id=session_id)

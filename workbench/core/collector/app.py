@@ -60,23 +60,21 @@ def create_app(
     overrides_for: OverridesFor | None = None,
     workers: int | None = None,
     offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
+    pool: NormalizePool | None = None,
 ) -> Starlette:
     """The receiver; its BatchWriter opens on startup and closes (after flushing) on shutdown.
 
     ``workers`` worker processes (default ``default_workers()``; 0 for none)
     decode exports of ``offload_bytes`` or more; they start with the first such
     export. A custom ``overrides_for`` keeps all decoding in this process.
+    ``pool`` replaces the worker processes (tests inject failing ones).
     """
     overrides = overrides_for if overrides_for is not None else PricingOverrides()
-    if workers is None:
-        workers = default_workers() if isinstance(overrides, PricingOverrides) else 0
-    elif workers and not isinstance(overrides, PricingOverrides):
+    if pool is None and isinstance(overrides, PricingOverrides):
+        count = default_workers() if workers is None else workers
+        pool = NormalizePool(count, projects_dir=overrides.projects_dir) if count else None
+    elif pool is None and workers:
         raise ValueError("worker processes can only use the projects' pricing overrides")
-    pool = (
-        NormalizePool(workers, projects_dir=overrides.projects_dir)
-        if workers and isinstance(overrides, PricingOverrides)
-        else None
-    )
     state: dict[str, BatchWriter] = {}
 
     @contextlib.asynccontextmanager

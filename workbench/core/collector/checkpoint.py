@@ -33,13 +33,17 @@ def tune_writer(db: Database) -> None:
 
 
 class Checkpointer:
-    """A daemon thread that checkpoints the WAL every ``interval`` seconds until ``close()``."""
+    """A daemon thread that checkpoints the WAL every ``interval`` seconds until ``close()``.
+
+    Pages written again and again (index leaves, summaries) are copied once per
+    checkpoint, so a few seconds between checkpoints saves most of the copying.
+    """
 
     def __init__(
         self,
         path: Path | None = None,
         *,
-        interval: float = 0.5,
+        interval: float = 2.0,
         restart_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         self._path = path or locations.db_path()

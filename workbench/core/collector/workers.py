@@ -10,6 +10,7 @@ int, float and None), which is several times cheaper than pickling them.
 from __future__ import annotations
 
 import asyncio
+import gc
 import marshal
 import multiprocessing
 import signal
@@ -42,6 +43,8 @@ def _start_worker(projects_dir: str | None) -> None:
     from workbench.core.pricing import price_map
 
     price_map()
+    # Modules and prices live as long as the worker: keep the collector from scanning them.
+    gc.freeze()
 
 
 def normalize_body(body: bytes, media: str) -> Result:

@@ -1,0 +1,164 @@
+"""Worker processes: the same rows as in-process decoding, and failures answered with 503."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import gzip
+import json
+import os
+import random
+import sqlite3
+
+import httpx
+import pytest
+from google.protobuf import json_format
+
+from workbench.core.collector.app import create_app
+from workbench.core.collector.decode import RequestError
+from workbench.core.collector.normalize import normalize_request
+from workbench.core.collector.synthetic import agent_turn, make_request, make_span
+from workbench.core.collector.workers import (
+    NormalizePool,
+    WorkerFailed,
+    normalize_body,
+    unpack,
+)
+from workbench.core.serving import serve_in_thread
+
+PROTOBUF = {"Content-Type": "application/x-protobuf"}
+TRACE_COLUMNS = (
+    "trace_id, service, name, start_ns, end_ns, duration_ms, status, input_tokens, "
+    "output_tokens, cached_tokens, cost_usd, span_count, session_id, variant, models"
+)
+
+
+def crash(body: bytes, media: str):
+    """A worker that dies mid-job, as one killed by the OOM killer would."""
+    os._exit(3)
+
+
+def otlp_json(request) -> bytes:
+    """OTLP JSON as exporters write it: camelCase, ids in hex."""
+    data = json_format.MessageToDict(request)
+    for resource_spans in data["resourceSpans"]:
+        for scope_spans in resource_spans["scopeSpans"]:
+            for span in scope_spans["spans"]:
+                for key in ("traceId", "spanId", "parentSpanId"):
+                    if key in span:
+                        span[key] = base64.b64decode(span[key]).hex()
+    return json.dumps(data).encode()
+
+
+def exports(seed: int, turns: int) -> list:
+    """Export requests of a few agent turns, one turn split across two of them."""
+    rng = random.Random(seed)
+    spans = []
+    for turn in range(turns):
+        spans += agent_turn(rng, start_ns=1_700_000_000_000_000_000 + turn * 10**9)
+    spans.append(make_span(rng.randbytes(16), rng.randbytes(8), "no parent, no attributes"))
+    half = len(spans) // 2 + 3  # not on a turn boundary
+    return [
+        make_request(spans[:half], service="support-agent"),
+        make_request(spans[half:], service="support-agent"),
+    ]
+
+
+def test_worker_answers_are_the_in_process_rows():
+    request = exports(1, 20)[0]
+    body = request.SerializeToString()
+    for media, payload in (
+        ("application/x-protobuf", body),
+        ("application/json", otlp_json(request)),
+    ):
+        from_worker = unpack(normalize_body(payload, media))
+        here = normalize_request(request)
+        assert from_worker.rows == here.rows and from_worker.rejected == 0
+    with pytest.raises(RequestError) as caught:
+        unpack(normalize_body(b"\xff" * 40, "application/x-protobuf"))
+    assert caught.value.status == 400
+
+
+def dump(db_path) -> tuple[list, list]:
+    with sqlite3.connect(db_path) as conn:
+        spans = conn.execute("SELECT * FROM spans ORDER BY trace_id, span_id").fetchall()
+        traces = conn.execute(f"SELECT {TRACE_COLUMNS} FROM traces ORDER BY trace_id").fetchall()
+    return spans, traces
+
+
+@pytest.mark.slow
+def test_worker_processes_store_exactly_what_in_process_decoding_stores(tmp_path):
+    requests = exports(2, 120)
+    bodies = [
+        (request.SerializeToString(), PROTOBUF) for request in requests
+    ] + [  # gzip and JSON take the same path once decompressed
+        (gzip.compress(requests[0].SerializeToString()), {**PROTOBUF, "Content-Encoding": "gzip"}),
+        (otlp_json(requests[1]), {"Content-Type": "application/json"}),
+    ]
+    results = {}
+    pool = NormalizePool(1)
+    for name, options in (
+        ("here", {"workers": 0}),
+        ("workers", {"offload_bytes": 0, "pool": pool}),
+    ):
+        app = create_app(db_path=tmp_path / f"{name}.db", **options)
+        with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=30) as http:
+            for body, headers in bodies:
+                response = http.post(f"{server.url}/v1/traces", content=body, headers=headers)
+                assert response.status_code == 200, response.text
+        results[name] = dump(tmp_path / f"{name}.db")
+    assert pool.workers == 1 and pool._executor is None  # used, then closed with the app
+    assert results["workers"] == results["here"]
+    spans, traces = results["here"]
+    assert len(spans) == 120 * 6 + 1 and len(traces) == 121
+
+
+@pytest.mark.slow
+def test_a_dying_worker_is_503_and_the_next_export_is_stored(tmp_path):
+    pool = NormalizePool(1, work=crash)
+    app = create_app(db_path=tmp_path / "w.db", pool=pool, offload_bytes=0)
+    body = exports(3, 3)[0].SerializeToString()
+    with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=30) as http:
+        response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        assert "worker" in response.content.decode(errors="replace")
+        with sqlite3.connect(tmp_path / "w.db") as conn:
+            assert conn.execute("SELECT count(*) FROM spans").fetchone() == (0,)
+        # The pool starts afresh; a healthy worker now stores the export.
+        pool._work = normalize_body
+        response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
+        assert response.status_code == 200
+    assert len(dump(tmp_path / "w.db")[0]) > 0
+
+
+def test_small_exports_never_start_a_worker(tmp_path):
+    pool = NormalizePool(1, work=crash)
+    app = create_app(db_path=tmp_path / "w.db", pool=pool)
+    body = make_request(agent_turn(random.Random(4), start_ns=1)).SerializeToString()
+    with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=10) as http:
+        response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
+    assert response.status_code == 200
+    assert pool._executor is None
+
+
+def test_too_many_waiting_exports_are_refused_without_a_worker():
+    pool = NormalizePool(1, max_pending=0, work=crash)
+    with pytest.raises(WorkerFailed, match="too many"):
+        asyncio.run(pool.normalize(b"", "application/x-protobuf"))
+    assert pool._executor is None
+
+
+def test_custom_overrides_cannot_go_to_workers():
+    with pytest.raises(ValueError, match="worker"):
+        create_app(overrides_for=lambda service: None, workers=1)
+    create_app(overrides_for=lambda service: None)  # decodes in this process
+
+
+def test_json_body_through_the_pool_keeps_partial_success():
+    request = exports(5, 2)[0]
+    data = json.loads(otlp_json(request))
+    data["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"] = ""
+    normalized = unpack(normalize_body(json.dumps(data).encode(), "application/json"))
+    assert normalized.rejected == 1 and "trace_id" in normalized.error_message
+    assert len(normalized.rows) == len(request.resource_spans[0].scope_spans[0].spans) - 1

@@ -142,11 +142,12 @@ def test_small_exports_never_start_a_worker(tmp_path):
     assert pool._executor is None
 
 
-def test_too_many_waiting_exports_are_refused_without_a_worker():
-    pool = NormalizePool(1, max_pending=0, work=crash)
+def test_too_many_waiting_bytes_are_refused_without_a_worker():
+    pool = NormalizePool(1, max_pending_bytes=100, work=crash)
+    pool._pending_bytes = 60  # another export is waiting for a worker
     with pytest.raises(WorkerFailed, match="too many"):
-        asyncio.run(pool.normalize(b"", "application/x-protobuf"))
-    assert pool._executor is None
+        asyncio.run(pool.normalize(b"x" * 41, "application/x-protobuf"))
+    assert pool._executor is None and pool._pending_bytes == 60
 
 
 def test_custom_overrides_cannot_go_to_workers():

@@ -68,8 +68,9 @@ def unpack(result: Result) -> Normalized:
 class NormalizePool:
     """Worker processes, started on first use and restarted after one dies.
 
-    A job whose worker dies fails with ``WorkerFailed``; so do jobs beyond
-    ``max_pending`` waiting at once, which bounds the bodies held in memory.
+    A job whose worker dies fails with ``WorkerFailed``; so does a job that
+    would take the bodies waiting for a worker past ``max_pending_bytes``,
+    which bounds the memory they hold (the caller answers 503, retry later).
     """
 
     def __init__(
@@ -77,16 +78,16 @@ class NormalizePool:
         workers: int,
         *,
         projects_dir: Path | None = None,
-        max_pending: int = 64,
+        max_pending_bytes: int = 256 * 1024 * 1024,
         work: Work = normalize_body,
     ) -> None:
         self.workers = workers
         self._projects_dir = str(projects_dir) if projects_dir else None
-        self._max_pending = max_pending
+        self._max_pending_bytes = max_pending_bytes
         self._work = work
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._pending = 0
+        self._pending_bytes = 0
 
     def _pool(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -108,13 +109,15 @@ class NormalizePool:
 
     async def normalize(self, body: bytes, media: str) -> Normalized:
         """The body's rows; ``RequestError`` when undecodable, ``WorkerFailed`` when not done."""
-        if self._pending >= self._max_pending:
+        size = len(body)
+        # One body is always let through, however large, so no export waits forever.
+        if self._pending_bytes and self._pending_bytes + size > self._max_pending_bytes:
             raise WorkerFailed("too many exports waiting to be decoded")
-        self._pending += 1
+        self._pending_bytes += size
         try:
             result = await self._run(body, media)
         finally:
-            self._pending -= 1
+            self._pending_bytes -= size
         return unpack(result)
 
     async def _run(self, body: bytes, media: str) -> Result:

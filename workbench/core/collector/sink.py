@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import sqlite3
 import time
 
 from sqlite_utils import Database
 
 from workbench.store.schema.spans import SPAN_COLUMNS
 
-_INSERT_SPANS = (
-    f"INSERT OR REPLACE INTO spans ({', '.join(SPAN_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in SPAN_COLUMNS)})"
-)
+_ROW = f"({', '.join('?' for _ in SPAN_COLUMNS)})"
+_INSERT_SPANS = f"INSERT OR REPLACE INTO spans ({', '.join(SPAN_COLUMNS)}) VALUES {_ROW}"
+# Rows per multi-row INSERT: executemany releases and retakes the GIL for every
+# row, which stalls the writer whenever the event loop holds it; one statement
+# per chunk releases it once.  Same rows, same order, same conflict handling.
+_CHUNK = 128
 
 # Recomputed from the stored spans rather than accumulated, so re-delivered and
 # out-of-order spans leave the same summary as one clean delivery.  Tokens and
@@ -60,6 +64,19 @@ def write_spans(db: Database, rows: list[tuple]) -> None:
     if not rows:
         return
     conn = db.conn
-    conn.executemany(_INSERT_SPANS, rows)
+    chunk = _chunk_rows(conn)
+    whole = len(rows) - len(rows) % chunk
+    if whole:
+        insert = f"{_INSERT_SPANS}{f', {_ROW}' * (chunk - 1)}"
+        for start in range(0, whole, chunk):
+            conn.execute(insert, tuple(itertools.chain.from_iterable(rows[start : start + chunk])))
+    if whole < len(rows):
+        conn.executemany(_INSERT_SPANS, rows[whole:])
     trace_ids = sorted({row[0] for row in rows})
     conn.execute(_REFRESH_TRACES, (time.time_ns(), json.dumps(trace_ids)))
+
+
+def _chunk_rows(conn: sqlite3.Connection) -> int:
+    """Rows per statement, within this SQLite's limit on bound parameters."""
+    limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(_CHUNK, limit // len(SPAN_COLUMNS)))

@@ -6,9 +6,11 @@ import asyncio
 import base64
 import gzip
 import json
-import os
+import marshal
 import random
 import sqlite3
+import sys
+import time
 
 import httpx
 import pytest
@@ -33,9 +35,10 @@ TRACE_COLUMNS = (
 )
 
 
-def crash(body: bytes, media: str):
-    """A worker that dies mid-job, as one killed by the OOM killer would."""
-    os._exit(3)
+# A worker that dies mid-job, as one killed by the OOM killer would.
+CRASH = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(5); sys.exit(3)"]
+# A worker that never answers.
+HANG = [sys.executable, "-c", "import sys, time; sys.stdin.buffer.read(5); time.sleep(60)"]
 
 
 def otlp_json(request) -> bytes:
@@ -71,7 +74,7 @@ def test_worker_answers_are_the_in_process_rows():
         ("application/x-protobuf", body),
         ("application/json", otlp_json(request)),
     ):
-        from_worker = unpack(normalize_body(payload, media))
+        from_worker = unpack(marshal.loads(marshal.dumps(normalize_body(payload, media))))
         here = normalize_request(request)
         assert from_worker.rows == here.rows and from_worker.rejected == 0
     with pytest.raises(RequestError) as caught:
@@ -107,7 +110,7 @@ def test_worker_processes_store_exactly_what_in_process_decoding_stores(tmp_path
                 response = http.post(f"{server.url}/v1/traces", content=body, headers=headers)
                 assert response.status_code == 200, response.text
         results[name] = dump(tmp_path / f"{name}.db")
-    assert pool.workers == 1 and pool._executor is None  # used, then closed with the app
+    assert pool.started == 1 and pool._threads is None  # used, then closed with the app
     assert results["workers"] == results["here"]
     spans, traces = results["here"]
     assert len(spans) == 120 * 6 + 1 and len(traces) == 121
@@ -115,7 +118,7 @@ def test_worker_processes_store_exactly_what_in_process_decoding_stores(tmp_path
 
 @pytest.mark.slow
 def test_a_dying_worker_is_503_and_the_next_export_is_stored(tmp_path):
-    pool = NormalizePool(1, work=crash)
+    pool = NormalizePool(1, command=CRASH)
     app = create_app(db_path=tmp_path / "w.db", pool=pool, offload_bytes=0)
     body = exports(3, 3)[0].SerializeToString()
     with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=30) as http:
@@ -125,29 +128,52 @@ def test_a_dying_worker_is_503_and_the_next_export_is_stored(tmp_path):
         assert "worker" in response.content.decode(errors="replace")
         with sqlite3.connect(tmp_path / "w.db") as conn:
             assert conn.execute("SELECT count(*) FROM spans").fetchone() == (0,)
-        # The pool starts afresh; a healthy worker now stores the export.
-        pool._work = normalize_body
+        # A new worker starts in its place; a healthy one now stores the export.
+        pool._command = NormalizePool(1)._command
         response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
         assert response.status_code == 200
     assert len(dump(tmp_path / "w.db")[0]) > 0
 
 
 def test_small_exports_never_start_a_worker(tmp_path):
-    pool = NormalizePool(1, work=crash)
+    pool = NormalizePool(1, command=CRASH)
     app = create_app(db_path=tmp_path / "w.db", pool=pool)
     body = make_request(agent_turn(random.Random(4), start_ns=1)).SerializeToString()
     with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=10) as http:
         response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
     assert response.status_code == 200
-    assert pool._executor is None
+    assert pool.started == 0
 
 
 def test_too_many_waiting_bytes_are_refused_without_a_worker():
-    pool = NormalizePool(1, max_pending_bytes=100, work=crash)
+    pool = NormalizePool(1, max_pending_bytes=100, command=CRASH)
     pool._pending_bytes = 60  # another export is waiting for a worker
     with pytest.raises(WorkerFailed, match="too many"):
         asyncio.run(pool.normalize(b"x" * 41, "application/x-protobuf"))
-    assert pool._executor is None and pool._pending_bytes == 60
+    assert pool.started == 0 and pool._pending_bytes == 60
+
+
+def test_a_hung_worker_is_stopped_and_reported():
+    pool = NormalizePool(1, timeout=0.5, command=HANG)
+    started = time.monotonic()
+    with pytest.raises(WorkerFailed, match="hung"):
+        asyncio.run(pool.normalize(b"x" * 10, "application/x-protobuf"))
+    assert time.monotonic() - started < 10
+    (worker,) = pool._started
+    assert not worker.alive
+    pool.close()
+
+
+def test_workers_end_when_the_pipe_closes():
+    """A receiver that dies closes the pipes: its workers must not linger as orphans."""
+    pool = NormalizePool(1)
+    body = exports(6, 2)[0].SerializeToString()
+    normalized = asyncio.run(pool.normalize(body, "application/x-protobuf"))
+    assert normalized.rows
+    (worker,) = pool._started
+    worker.process.stdin.close()  # what the kernel does when the receiver dies
+    assert worker.process.wait(timeout=10) == 0
+    pool.close()
 
 
 def test_custom_overrides_cannot_go_to_workers():

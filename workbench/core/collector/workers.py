@@ -5,56 +5,52 @@ the receiver's process, they share one interpreter lock with HTTP and the
 SQLite writer; in workers they run on the other core(s) while the receiver's
 process only serves HTTP and writes. Rows come back marshalled (tuples of str,
 int, float and None), which is several times cheaper than pickling them.
+
+Workers are plain ``python -m workbench.core.collector.worker`` children
+speaking length-prefixed frames over their stdin and stdout, not
+multiprocessing's: its spawn method re-imports the host's ``__main__`` (the
+collector also runs inside the TUI, ``dev`` and other people's scripts), and its
+pool workers outlive a killed parent. These see end-of-file and exit.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
+import contextlib
 import marshal
-import multiprocessing
-import signal
+import os
+import struct
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
-from workbench.core.collector.decode import RequestError, decode_request
-from workbench.core.collector.normalize import Normalized, normalize_request
-from workbench.core.collector.overrides import PricingOverrides
+from workbench.core.collector.decode import JSON, PROTOBUF, RequestError, decode_request
+from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 
-# A worker's answer: (0, marshalled rows, rejected, errors) or (HTTP status, message).
+# A worker's answer: (0, rows, rejected, errors) or (HTTP status, message).
 Result = tuple
-Work = Callable[[bytes, str], Result]
-
-_overrides: PricingOverrides | None = None
+MEDIA_CODES = {PROTOBUF: 0, JSON: 1}
+MEDIA_NAMES = {code: media for media, code in MEDIA_CODES.items()}
+JOB_HEADER = struct.Struct("<IB")  # body length, media code
+RESULT_HEADER = struct.Struct("<I")  # marshalled result length
+WORKER_MODULE = "workbench.core.collector.worker"
 
 
 class WorkerFailed(Exception):
-    """A worker process died or failed, so the export was not normalized (answer 503)."""
+    """A worker process died, hung or failed, so the export was not normalized (answer 503)."""
 
 
-def _start_worker(projects_dir: str | None) -> None:
-    """Worker initializer: Ctrl+C is the receiver's to handle; load prices before the first job."""
-    global _overrides
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _overrides = PricingOverrides(Path(projects_dir) if projects_dir else None)
-    from workbench.core.pricing import price_map
-
-    price_map()
-    # Modules and prices live as long as the worker: keep the collector from scanning them.
-    gc.freeze()
-
-
-def normalize_body(body: bytes, media: str) -> Result:
+def normalize_body(body: bytes, media: str, overrides_for: OverridesFor | None = None) -> Result:
     """Decode and normalize one export body, in a worker; see ``Result``."""
     try:
         message = decode_request(body, media)
     except RequestError as error:
         return (error.status, error.message)
-    normalized = normalize_request(message, _overrides)
-    return (0, marshal.dumps(normalized.rows), normalized.rejected, normalized.errors)
+    normalized = normalize_request(message, overrides_for)
+    return (0, normalized.rows, normalized.rejected, normalized.errors)
 
 
 def unpack(result: Result) -> Normalized:
@@ -62,15 +58,78 @@ def unpack(result: Result) -> Normalized:
     if result[0]:
         raise RequestError(result[0], result[1])
     _, rows, rejected, errors = result
-    return Normalized(rows=marshal.loads(rows), rejected=rejected, errors=errors)
+    return Normalized(rows=rows, rejected=rejected, errors=errors)
+
+
+def read_exact(stream: IO[bytes], size: int) -> bytes:
+    """Exactly ``size`` bytes from ``stream``; ``EOFError`` if it ends first."""
+    data = stream.read(size)
+    if data is None or len(data) < size:
+        chunks = [data or b""]
+        have = len(chunks[0])
+        while have < size:
+            chunk = stream.read(size - have)
+            if not chunk:
+                raise EOFError("the stream ended mid-frame")
+            chunks.append(chunk)
+            have += len(chunk)
+        data = b"".join(chunks)
+    return data
+
+
+class _Worker:
+    """One worker process and the one job it runs at a time (from one pool thread)."""
+
+    def __init__(self, command: list[str], env: dict[str, str]) -> None:
+        self.process = subprocess.Popen(
+            command,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            # Tracebacks would land on the TUI's screen; a failure is answered with 503 instead.
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+
+    def run(self, body: bytes, media: str, timeout: float) -> Result:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        watchdog = threading.Timer(timeout, self.process.kill)
+        watchdog.start()
+        try:
+            stdin.write(JOB_HEADER.pack(len(body), MEDIA_CODES[media]))
+            stdin.write(body)
+            stdin.flush()
+            (size,) = RESULT_HEADER.unpack(read_exact(stdout, RESULT_HEADER.size))
+            return marshal.loads(read_exact(stdout, size))
+        except (OSError, EOFError, ValueError, struct.error) as error:
+            self.close()
+            reason = "hung and was stopped" if not watchdog.is_alive() else "died"
+            raise WorkerFailed(f"a worker process {reason} while decoding the export") from error
+        finally:
+            watchdog.cancel()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def close(self) -> None:
+        """End the process: end-of-file first, so it exits on its own; a kill if it lingers."""
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()  # type: ignore[union-attr]
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class NormalizePool:
-    """Worker processes, started on first use and restarted after one dies.
+    """Worker processes, each started on first use and again after it dies.
 
-    A job whose worker dies fails with ``WorkerFailed``; so does a job that
-    would take the bodies waiting for a worker past ``max_pending_bytes``,
-    which bounds the memory they hold (the caller answers 503, retry later).
+    A job whose worker dies, or runs longer than ``timeout`` seconds, fails
+    with ``WorkerFailed``; so does a job that would take the bodies waiting for
+    a worker past ``max_pending_bytes``, which bounds the memory they hold.
     """
 
     def __init__(
@@ -79,33 +138,43 @@ class NormalizePool:
         *,
         projects_dir: Path | None = None,
         max_pending_bytes: int = 256 * 1024 * 1024,
-        work: Work = normalize_body,
+        timeout: float = 60.0,
+        command: list[str] | None = None,
     ) -> None:
         self.workers = workers
-        self._projects_dir = str(projects_dir) if projects_dir else None
+        self._command = command or [
+            sys.executable,
+            "-m",
+            WORKER_MODULE,
+            str(projects_dir) if projects_dir else "",
+        ]
         self._max_pending_bytes = max_pending_bytes
-        self._work = work
-        self._executor: ProcessPoolExecutor | None = None
+        self._timeout = timeout
+        self._threads: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._started: list[_Worker] = []
         self._lock = threading.Lock()
         self._pending_bytes = 0
+        self.started = 0  # worker processes started so far, restarts included
 
-    def _pool(self) -> ProcessPoolExecutor:
-        with self._lock:
-            if self._executor is None:
-                self._executor = ProcessPoolExecutor(
-                    self.workers,
-                    # Never fork: the receiver's process has threads (the writer, uvicorn).
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start_worker,
-                    initargs=(self._projects_dir,),
-                )
-            return self._executor
+    def _env(self) -> dict[str, str]:
+        # The worker imports what this process imports, from the same places.
+        paths = [path for path in sys.path if path]
+        return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
-    def _discard(self, executor: ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._executor is executor:
-                self._executor = None
-        executor.shutdown(wait=False, cancel_futures=True)
+    def _job(self, body: bytes, media: str) -> Result:
+        """Run in a pool thread: the thread's own worker decodes the body."""
+        worker: _Worker | None = getattr(self._local, "worker", None)
+        if worker is None or not worker.alive:
+            try:
+                worker = _Worker(self._command, self._env())
+            except OSError as error:
+                raise WorkerFailed(f"could not start a worker process: {error}") from None
+            self._local.worker = worker
+            with self._lock:
+                self._started = [*(w for w in self._started if w.alive), worker]
+                self.started += 1
+        return worker.run(body, media, self._timeout)
 
     async def normalize(self, body: bytes, media: str) -> Normalized:
         """The body's rows; ``RequestError`` when undecodable, ``WorkerFailed`` when not done."""
@@ -113,26 +182,27 @@ class NormalizePool:
         # One body is always let through, however large, so no export waits forever.
         if self._pending_bytes and self._pending_bytes + size > self._max_pending_bytes:
             raise WorkerFailed("too many exports waiting to be decoded")
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(self.workers, "workbench-collector-worker")
+            threads = self._threads
         self._pending_bytes += size
         try:
-            result = await self._run(body, media)
+            result = await asyncio.get_running_loop().run_in_executor(
+                threads, self._job, body, media
+            )
+        except RuntimeError as error:  # submitted while shutting down
+            raise WorkerFailed(str(error)) from None
         finally:
             self._pending_bytes -= size
         return unpack(result)
 
-    async def _run(self, body: bytes, media: str) -> Result:
-        executor = self._pool()
-        try:
-            return await asyncio.wrap_future(executor.submit(self._work, body, media))
-        except BrokenProcessPool:
-            self._discard(executor)
-            raise WorkerFailed("a worker process died while decoding the export") from None
-        except RuntimeError as error:  # submitted while shutting down
-            raise WorkerFailed(str(error)) from None
-
     def close(self) -> None:
-        """Stop the workers (waiting for the jobs they are running)."""
+        """Let running jobs finish, then end every worker process."""
         with self._lock:
-            executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+            threads, self._threads = self._threads, None
+            started, self._started = self._started, []
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)
+        for worker in started:
+            worker.close()

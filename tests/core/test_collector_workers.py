@@ -35,10 +35,13 @@ TRACE_COLUMNS = (
 )
 
 
+STARTED = "import sys, time; sys.stdout.buffer.write(b'R'); sys.stdout.flush(); "
 # A worker that dies mid-job, as one killed by the OOM killer would.
-CRASH = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(5); sys.exit(3)"]
+CRASH = [sys.executable, "-c", STARTED + "sys.stdin.buffer.read(5); sys.exit(3)"]
 # A worker that never answers.
-HANG = [sys.executable, "-c", "import sys, time; sys.stdin.buffer.read(5); time.sleep(60)"]
+HANG = [sys.executable, "-c", STARTED + "sys.stdin.buffer.read(5); time.sleep(60)"]
+# A worker that cannot even start (say, it cannot import the workbench).
+BROKEN = [sys.executable, "-c", "raise SystemExit(1)"]
 
 
 def otlp_json(request) -> bytes:
@@ -133,6 +136,18 @@ def test_a_dying_worker_is_503_and_the_next_export_is_stored(tmp_path):
         response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
         assert response.status_code == 200
     assert len(dump(tmp_path / "w.db")[0]) > 0
+
+
+def test_workers_that_cannot_start_leave_decoding_to_the_receiver(tmp_path):
+    pool = NormalizePool(1, command=BROKEN)
+    app = create_app(db_path=tmp_path / "w.db", pool=pool, offload_bytes=0)
+    bodies = [request.SerializeToString() for request in exports(7, 3)]
+    with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=30) as http:
+        for body in bodies:
+            response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
+            assert response.status_code == 200
+    assert pool.started == 0 and not pool.available
+    assert len(dump(tmp_path / "w.db")[0]) == 3 * 6 + 1
 
 
 def test_small_exports_never_start_a_worker(tmp_path):

@@ -33,7 +33,7 @@ from workbench.core.collector.decode import (
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 from workbench.core.collector.overrides import PricingOverrides
 from workbench.core.collector.sink import write_spans
-from workbench.core.collector.workers import NormalizePool, WorkerFailed
+from workbench.core.collector.workers import NormalizePool, WorkerFailed, WorkersUnavailable
 from workbench.core.pricing import price_map
 from workbench.store.writer import BatchWriter, QueueFull
 
@@ -100,8 +100,9 @@ def create_app(
             await asyncio.to_thread(checkpointer.close)
 
     async def normalize(body: bytes, media: str) -> Normalized:
-        if pool is not None and len(body) >= offload_bytes:
-            return await pool.normalize(body, media)
+        if pool is not None and pool.available and len(body) >= offload_bytes:
+            with contextlib.suppress(WorkersUnavailable):
+                return await pool.normalize(body, media)
         return normalize_request(decode_request(body, media), overrides)
 
     async def export(request: Request) -> Response:

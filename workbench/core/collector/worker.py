@@ -1,9 +1,10 @@
 """A collector worker process: decode and normalize export bodies read from stdin.
 
 Run by ``workers.NormalizePool`` as ``python -m workbench.core.collector.worker
-[PROJECTS_DIR]``. Each job is a ``JOB_HEADER`` and a body on stdin; each answer
-a ``RESULT_HEADER`` and a marshalled ``Result`` on stdout. End-of-file on stdin
-(the receiver closed the pipe, or died) ends the process.
+[PROJECTS_DIR]``. It writes ``READY`` once started; then each job is a
+``JOB_HEADER`` and a body on stdin, each answer a ``RESULT_HEADER`` and a
+marshalled ``Result`` on stdout. End-of-file on stdin (the receiver closed the
+pipe, or died) ends the process.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from workbench.core.collector.overrides import PricingOverrides
 from workbench.core.collector.workers import (
     JOB_HEADER,
     MEDIA_NAMES,
+    READY,
     RESULT_HEADER,
     normalize_body,
     read_exact,
@@ -38,6 +40,8 @@ def main(argv: list[str]) -> None:
     price_map()
     # Modules and prices live as long as the worker: keep the collector from scanning them.
     gc.freeze()
+    answers.write(READY)
+    answers.flush()
     while True:
         try:
             size, media = JOB_HEADER.unpack(read_exact(jobs, JOB_HEADER.size))

@@ -34,6 +34,7 @@ from workbench.core.collector.normalize import Normalized, OverridesFor, normali
 Result = tuple
 MEDIA_CODES = {PROTOBUF: 0, JSON: 1}
 MEDIA_NAMES = {code: media for media, code in MEDIA_CODES.items()}
+READY = b"R"  # a worker's first byte: imports done, prices loaded
 JOB_HEADER = struct.Struct("<IB")  # body length, media code
 RESULT_HEADER = struct.Struct("<I")  # marshalled result length
 WORKER_MODULE = "workbench.core.collector.worker"
@@ -41,6 +42,10 @@ WORKER_MODULE = "workbench.core.collector.worker"
 
 class WorkerFailed(Exception):
     """A worker process died, hung or failed, so the export was not normalized (answer 503)."""
+
+
+class WorkersUnavailable(WorkerFailed):
+    """Worker processes cannot start here at all: decode in the receiver's process instead."""
 
 
 def normalize_body(body: bytes, media: str, overrides_for: OverridesFor | None = None) -> Result:
@@ -80,15 +85,30 @@ def read_exact(stream: IO[bytes], size: int) -> bytes:
 class _Worker:
     """One worker process and the one job it runs at a time (from one pool thread)."""
 
-    def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(
-            command,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            # Tracebacks would land on the TUI's screen; a failure is answered with 503 instead.
-            stderr=subprocess.DEVNULL,
-            env=env,
-        )
+    def __init__(self, command: list[str], env: dict[str, str], timeout: float) -> None:
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                # Tracebacks would land on the TUI's screen; failures are answered instead.
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        except OSError as error:
+            raise WorkersUnavailable(f"could not start a worker process: {error}") from None
+        assert self.process.stdout is not None
+        watchdog = threading.Timer(timeout, self.process.kill)
+        watchdog.start()
+        try:
+            ready = read_exact(self.process.stdout, len(READY))
+        except (OSError, EOFError):
+            ready = b""
+        finally:
+            watchdog.cancel()
+        if ready != READY:
+            self.close()
+            raise WorkersUnavailable("a worker process could not start")
 
     def run(self, body: bytes, media: str, timeout: float) -> Result:
         stdin, stdout = self.process.stdin, self.process.stdout
@@ -156,6 +176,9 @@ class NormalizePool:
         self._lock = threading.Lock()
         self._pending_bytes = 0
         self.started = 0  # worker processes started so far, restarts included
+        # False once a worker could not even start (a broken install, no executable):
+        # the receiver then decodes everything itself rather than refusing every export.
+        self.available = True
 
     def _env(self) -> dict[str, str]:
         # The worker imports what this process imports, from the same places.
@@ -167,9 +190,10 @@ class NormalizePool:
         worker: _Worker | None = getattr(self._local, "worker", None)
         if worker is None or not worker.alive:
             try:
-                worker = _Worker(self._command, self._env())
-            except OSError as error:
-                raise WorkerFailed(f"could not start a worker process: {error}") from None
+                worker = _Worker(self._command, self._env(), self._timeout)
+            except WorkersUnavailable:
+                self.available = False
+                raise
             self._local.worker = worker
             with self._lock:
                 self._started = [*(w for w in self._started if w.alive), worker]

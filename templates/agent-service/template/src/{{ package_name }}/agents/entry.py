@@ -33,15 +33,24 @@ SORRY = (
 )
 
 
-async def run_turn(request: dict[str, Any], on_event: EventSink | None = None) -> dict[str, Any]:
-    """Run one agent turn (see the request and result keys in README.md)."""
+async def run_turn(
+    request: dict[str, Any],
+    on_event: EventSink | None = None,
+    *,
+    wait_for_trace: bool = True,
+) -> dict[str, Any]:
+    """Run one agent turn (see the request and result keys in README.md).
+
+    With `wait_for_trace` (the workbench's contract) the turn's spans are exported before
+    it returns; the service passes False and lets the batch processor export them.
+    """
     settings = get_settings()
     configure_logging(settings.log_level)
     session_id = request.get("session_id") or None
     bind_ids(request_id=request.get("request_id") or uuid.uuid4().hex, session_id=session_id)
     common: dict[str, Any] = {
         tracing.AGENT_NAME: settings.project.name,
-        tracing.MODEL_SOURCE: "real",
+        tracing.MODEL_SOURCE: settings.model_source,
     }
     if session_id:
         common[tracing.CONVERSATION_ID] = session_id
@@ -71,7 +80,8 @@ async def run_turn(request: dict[str, Any], on_event: EventSink | None = None) -
             trace_id = format(span.get_span_context().trace_id, "032x")
     finally:
         tracing.TURN_ATTRIBUTES.reset(token)
-        tracing.flush()
+    if wait_for_trace:
+        await tracing.flush_async()
     log.info(
         "turn_done",
         status=outcome.status,

@@ -201,6 +201,22 @@ def test_list_or_map_values_where_a_kind_is_expected_name_no_kind(key, kind):
         assert json.loads(row["attributes"])[key] == value
 
 
+def test_values_sqlite_cannot_hold_never_reach_the_writer():
+    """One such span used to fail its whole batch with OverflowError (503 for its batch-mates)."""
+    huge = normalize_one(
+        {"gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 1e30}, start_ns=5
+    )
+    assert huge["input_tokens"] is None
+    for value in ("inf", float("nan"), -1e300, "12.9"):
+        assert normalize_one({"gen_ai.usage.output_tokens": value})["output_tokens"] == (
+            12 if value == "12.9" else None
+        )
+    late = make_span(TRACE, SPAN, "late", start_ns=2**64 - 10, duration_ns=5)
+    result = normalize_request(make_request([late, make_span(TRACE, PARENT, "fine")]))
+    assert [row_dict(row)["name"] for row in result.rows] == ["fine"]
+    assert result.rejected == 1 and "time out of range" in result.error_message
+
+
 def test_invalid_ids_are_rejected_not_stored():
     good = make_span(TRACE, SPAN, "good")
     bad = [

@@ -18,6 +18,8 @@ from workbench.store.schema.spans import SPAN_COLUMNS
 
 OverridesFor = Callable[[str], dict[str, PricingOverride] | None]
 
+# SQLite integers are signed 64-bit; one larger value would fail its whole batch.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _ZERO_TRACE = bytes(16)
 _ZERO_SPAN = bytes(8)
 _STATUS = ("unset", "ok", "error")
@@ -175,16 +177,17 @@ def first(attributes: dict[str, Any], keys: tuple[str, ...]) -> Any:
 
 
 def as_int(value: Any) -> int | None:
-    """An integer token count from an attribute value, or None."""
+    """An integer token count from an attribute value, or None (also when SQLite cannot hold it)."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         try:
-            return int(float(value))
-        except (TypeError, ValueError):
+            number = int(float(value))
+        except (TypeError, ValueError, OverflowError):
             return None
+    return number if _INT64_MIN <= number <= _INT64_MAX else None
 
 
 def as_float(value: Any) -> float | None:
@@ -299,6 +302,9 @@ def normalize_request(request, overrides_for: OverridesFor | None = None) -> Nor
             for span in scope_spans.spans:
                 trace_id, span_id, parent = span.trace_id, span.span_id, span.parent_span_id
                 problem = _invalid_ids(trace_id, span_id, parent)
+                start, end = span.start_time_unix_nano, span.end_time_unix_nano
+                if problem is None and (start > _INT64_MAX or end > _INT64_MAX):
+                    problem = "start or end time out of range (after the year 2262)"
                 if problem:
                     out.rejected += 1
                     out.errors.append(f"span {span.name!r}: {problem}")
@@ -310,6 +316,8 @@ def normalize_request(request, overrides_for: OverridesFor | None = None) -> Nor
                         hex_trace,
                         span_id.hex(),
                         parent.hex() if parent and parent != _ZERO_SPAN else None,
+                        start,
+                        end,
                         service,
                         scope,
                         resource_json,
@@ -325,6 +333,8 @@ def _row(
     trace_id: str,
     span_id: str,
     parent_id: str | None,
+    start: int,
+    end: int,
     service: str,
     scope: str | None,
     resource_json: str,
@@ -351,7 +361,6 @@ def _row(
     message = span_status.message or None
     if status == "error" and not message:
         message = exception or get("error.type")
-    start, end = span.start_time_unix_nano, span.end_time_unix_nano
     if end < start:
         end = start
     return (

@@ -47,8 +47,8 @@ DEFAULT_OFFLOAD_BYTES = 32 * 1024
 
 
 def default_workers() -> int:
-    """Worker processes for a machine: one core is left to HTTP and the writer."""
-    return max(1, min(4, (os.cpu_count() or 1) - 1))
+    """Worker processes for a machine: one core is left to HTTP and the writer (none on 1 core)."""
+    return max(0, min(4, (os.cpu_count() or 1) - 1))
 
 
 def create_app(

@@ -152,23 +152,13 @@ class LLMResult:
 _routers: dict[tuple[Any, ...], Any] = {}
 
 
-@lru_cache(maxsize=1)
-def _router_class() -> type:
-    """litellm's Router, minus per-call TPM/RPM bookkeeping when no deployment has such limits.
+async def _no_usage_bookkeeping(**_: Any) -> None:
+    """Stands in for the Router's per-call TPM/RPM bookkeeping on routers without such limits.
 
     That bookkeeping (a deep copy of the model's price-map entry, twice per call) only feeds
-    usage-based routing and tpm/rpm limits; the deployments built here set neither, so it
-    is skipped for them. Retries, fallbacks, cooldowns and timeouts are untouched.
+    usage-based routing and tpm/rpm limits, which the routers built here never set.
+    Retries, fallbacks, cooldowns and timeouts are untouched.
     """
-    litellm = litellm_module()
-
-    class Router(litellm.Router):
-        async def _increment_deployment_usage(self, **kwargs: Any) -> Any:
-            if getattr(self, "workbench_usage_limits", True):
-                return await super()._increment_deployment_usage(**kwargs)
-            return None
-
-    return Router
 
 
 def attempt_timeout(settings: Settings) -> float:
@@ -182,6 +172,7 @@ def attempt_timeout(settings: Settings) -> float:
 
 def build_router(target: ModelTarget, settings: Settings) -> Any:
     """A Router over the target's models: retry transient errors only, then fall back."""
+    litellm = litellm_module()
     from litellm.router import AllowedFailsPolicy, RetryPolicy
 
     retries = settings.llm_num_retries
@@ -195,7 +186,7 @@ def build_router(target: ModelTarget, settings: Settings) -> Any:
         elif target.api_key:
             params["api_key"] = target.api_key
         deployments.append({"model_name": model, "litellm_params": params})
-    router = _router_class()(
+    router = litellm.Router(
         model_list=deployments,
         fallbacks=[{target.primary: list(target.fallbacks)}] if target.fallbacks else [],
         num_retries=retries,
@@ -221,9 +212,8 @@ def build_router(target: ModelTarget, settings: Settings) -> Any:
         cooldown_time=settings.llm_cooldown_s,
         timeout=timeout,
     )
-    router.workbench_usage_limits = any(
-        key in d["litellm_params"] for d in deployments for key in ("tpm", "rpm")
-    )
+    if not any(key in d["litellm_params"] for d in deployments for key in ("tpm", "rpm")):
+        router._increment_deployment_usage = _no_usage_bookkeeping
     return router
 
 

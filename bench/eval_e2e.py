@@ -7,6 +7,10 @@ order, policy and greeting questions, and runs it for the baseline and candidate
 variants (cases × 2 pairs) through the real worker pool, collector and mock.
 Every LLM call waits ``--latency-ms`` at the mock, so the ideal wall time is
 LLM calls × latency ÷ concurrency. Target: within 1.2× of the ideal.
+
+Besides wall time it prints the CPU the agent's runner children spent during the run
+(per turn: what the agent costs) and the machine's load average before and after, since
+on a shared 2-core machine the figures mean little without it.
 """
 
 from __future__ import annotations
@@ -83,6 +87,33 @@ def use_minimal_agent(project: Path) -> None:
     )
 
 
+def runner_children_cpu() -> dict[int, float]:
+    """CPU seconds (user + system) of this process's runner children, by pid (Linux /proc)."""
+    found: dict[int, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != os.getpid():
+                continue
+            if b"workbench.core.runner.child" not in (entry / "cmdline").read_bytes():
+                continue
+        except (OSError, IndexError, ValueError):
+            continue
+        found[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def load_average() -> str:
+    """The 1-minute load average, and how many cores share it."""
+    return f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+
+
 async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
     from workbench.core.evals.session import execute, prepare_run
     from workbench.core.projects import open_project
@@ -98,14 +129,24 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
         name = type(event).__name__
         if name == "RunStarted":
             marks["start"], marks["cpu0"] = time.perf_counter(), time.process_time()
+            children["start"] = runner_children_cpu()
         elif name == "RunFinished":
             marks["end"], marks["cpu1"] = time.perf_counter(), time.process_time()
+            children["end"] = runner_children_cpu()
 
+    children: dict[str, dict[int, float]] = {}
     counts = await execute(plan, project, listener=listener)
     print(
         f"workbench process CPU during the run: {marks['cpu1'] - marks['cpu0']:.2f} s"
         " (engine, mock and collector threads; the agent's children not included)"
     )
+    before, after = children.get("start", {}), children.get("end", {})
+    agent_cpu = sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+    if after:
+        print(
+            f"agent children CPU during the run: {agent_cpu:.2f} s in {len(after)} children"
+            f" ({agent_cpu / plan.total * 1000:.1f} ms per turn)"
+        )
     row = (
         connect()
         .execute(
@@ -141,7 +182,9 @@ def main() -> None:
             write_set(project, args.cases)
             if agent == "minimal":
                 use_minimal_agent(project)
+            load_before = load_average()
             elapsed, calls, errors = asyncio.run(run(project, args.concurrency))
+            print(f"[{agent} agent] {load_before} before the run, {load_average()} after")
         pairs = args.cases * 2
         ideal = calls * args.latency_ms / 1000 / args.concurrency
         print(f"[{agent} agent] pairs: {pairs} (cases × baseline, candidate), errors: {errors}")

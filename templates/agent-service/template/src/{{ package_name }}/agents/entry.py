@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from typing import Any
 
@@ -82,6 +83,7 @@ async def run_turn(
         tracing.TURN_ATTRIBUTES.reset(token)
     if wait_for_trace:
         await tracing.flush_async()
+    _freeze_after_first_turn()
     log.info(
         "turn_done",
         status=outcome.status,
@@ -190,6 +192,22 @@ async def _turn(
                 {"role": "assistant", "content": outcome.output},
             ],
         )
+
+
+_frozen = False
+
+
+def _freeze_after_first_turn() -> None:
+    """Exempt what startup and the first turn loaded from later garbage collections.
+
+    litellm and its lazily imported parts leave ~400k long-lived objects; otherwise every
+    full collection walks them all again and pauses the event loop, so every turn in
+    flight, for 100 ms or more.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 def _split_input(value: Any) -> tuple[list[dict[str, Any]], str]:

@@ -10,16 +10,16 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core import readiness
-from workbench.core.projects import Project, open_project
+from workbench.core.projects import Project
 from workbench.core.readiness import ChecklistResult, ItemResult, Signoff
 from workbench.core.readiness.checklist import summarize
 from workbench.tui.modals.signoff import SignoffModal
+from workbench.tui.screens import _project_checklist
+from workbench.tui.screens._project_checklist import ProjectPickerScreen
 from workbench.tui.widgets.checklist import ChecklistList
 from workbench.tui.widgets.group_progress import GroupProgress
 from workbench.tui.widgets.item_detail import ItemDetail
@@ -50,7 +50,7 @@ def summary_text(result: ChecklistResult, *, full: bool) -> str:
     return text if full else text + " · static only: r runs all"
 
 
-class ReadinessScreen(Screen):
+class ReadinessScreen(ProjectPickerScreen):
     """Pick a project; see each item's verdict by group; ``r`` runs every check, ``s`` signs off.
 
     Opening a project runs the static checks (fast, no process started); ``r`` runs
@@ -58,6 +58,7 @@ class ReadinessScreen(Screen):
     """
 
     SUB_TITLE = "Readiness"
+    PREFIX = "readiness"
     BINDINGS = [
         Binding("r", "run_checks", "Run all checks"),
         Binding("c", "static_checks", "Static checks"),
@@ -67,13 +68,8 @@ class ReadinessScreen(Screen):
     evaluate = staticmethod(readiness.evaluate)
     record_signoff = staticmethod(readiness.record_signoff)
 
-    class ItemChecked(Message):
+    class ItemChecked(_project_checklist.ItemChecked):
         """Run ``token`` judged ``item`` (posted from the worker thread)."""
-
-        def __init__(self, token: int, item: ItemResult) -> None:
-            super().__init__()
-            self.token = token
-            self.item = item
 
     def __init__(self) -> None:
         super().__init__()
@@ -118,24 +114,6 @@ class ReadinessScreen(Screen):
 
     # --- projects ---------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="readiness-projects")
-    def list_projects(self) -> None:
-        """List the projects off the event loop, preferring the one the app was opened on."""
-        from workbench.core.listing import list_projects
-
-        opened = getattr(self.app, "project_path", None)
-        projects = list_projects([opened] if opened else [])
-        options = [(info.name, str(info.path)) for info in projects]
-        self.app.call_from_thread(self._set_projects, options, str(opened) if opened else None)
-
-    def _set_projects(self, options: list[tuple[str, str]], opened: str | None) -> None:
-        select = self.query_one("#readiness-project", Select)
-        select.set_options(options)
-        if options:
-            select.value = opened if opened in {v for _, v in options} else options[0][1]
-        else:
-            self._set_summary("No projects: create one in the Projects section.")
-
     @on(Select.Changed, "#readiness-project")
     def _project_chosen(self, event: Select.Changed) -> None:
         self._token += 1  # verdicts still arriving for the previous project are ignored
@@ -144,12 +122,8 @@ class ReadinessScreen(Screen):
         self.result = None
         self.query_one(ChecklistList).show([])
         self.query_one(ItemDetail).show(None)
-        if event.value is Select.NULL:
-            return
-        try:
-            self.project = open_project(Path(str(event.value)))
-        except Exception as error:
-            self._set_summary(f"Cannot open the project: {error}", error=True)
+        self.project = self._open_chosen(event)
+        if self.project is None:
             return
         remembered = remembered_checklist(self.app, self.project.path)
         if remembered is not None:
@@ -278,11 +252,3 @@ class ReadinessScreen(Screen):
         selected = items.selected
         pending = selected is not None and items.status_of(selected.id) == "pending"
         self.query_one(ItemDetail).show(selected, pending=pending)
-
-    def _set_summary(self, text: str, *, error: bool = False) -> None:
-        summary = self.query_one("#readiness-summary", Static)
-        summary.update(text)
-        summary.set_class(error, "-error")
-
-    def _set_step(self, text: str) -> None:
-        self.query_one("#readiness-step", Static).update(text)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import (
     Footer,
     Header,
@@ -24,11 +20,13 @@ from textual.widgets import (
 from textual.worker import Worker, WorkerState
 
 from workbench.core import readiness, ship
-from workbench.core.projects import Project, open_project
+from workbench.core.projects import Project
 from workbench.core.readiness import ChecklistResult, ItemResult
 from workbench.core.ship import ShipPlan, ShipResult
 from workbench.core.ship.checklist import checklist_from_result
 from workbench.tui.modals.confirm import ConfirmModal
+from workbench.tui.screens import _project_checklist
+from workbench.tui.screens._project_checklist import ProjectPickerScreen
 from workbench.tui.screens.readiness import remember_checklist, remembered_checklist
 from workbench.tui.widgets.file_preview import DiffView, FilePreview
 from workbench.tui.widgets.ship_files import ShipFileList
@@ -85,7 +83,7 @@ def failing_text(plan: ShipPlan) -> str:
     return f"The readiness checklist fails: {len(ids)} item(s) ({shown})"
 
 
-class ShipScreen(Screen):
+class ShipScreen(ProjectPickerScreen):
     """Pick a project; browse the files ship would write with their status, content and diff.
 
     The readiness checklist is the one the Readiness section last ran in full (or it
@@ -94,6 +92,7 @@ class ShipScreen(Screen):
     """
 
     SUB_TITLE = "Ship"
+    PREFIX = "ship"
     BINDINGS = [
         Binding("w", "write", "Write files"),
         Binding("f", "force_write", "Force write"),
@@ -108,13 +107,8 @@ class ShipScreen(Screen):
     write_ship = staticmethod(ship.write_ship)
     validate_files = staticmethod(ship.validate_files)
 
-    class Checked(Message):
+    class Checked(_project_checklist.ItemChecked):
         """Evaluation ``token`` judged ``item`` (posted from the worker thread)."""
-
-        def __init__(self, token: int, item: ItemResult) -> None:
-            super().__init__()
-            self.token = token
-            self.item = item
 
     def __init__(self) -> None:
         super().__init__()
@@ -161,34 +155,12 @@ class ShipScreen(Screen):
 
     # --- projects ---------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ship-projects")
-    def list_projects(self) -> None:
-        """List the projects off the event loop, preferring the one the app was opened on."""
-        from workbench.core.listing import list_projects
-
-        opened = getattr(self.app, "project_path", None)
-        projects = list_projects([opened] if opened else [])
-        options = [(info.name, str(info.path)) for info in projects]
-        self.app.call_from_thread(self._set_projects, options, str(opened) if opened else None)
-
-    def _set_projects(self, options: list[tuple[str, str]], opened: str | None) -> None:
-        select = self.query_one("#ship-project", Select)
-        select.set_options(options)
-        if options:
-            select.value = opened if opened in {v for _, v in options} else options[0][1]
-        else:
-            self._set_summary("No projects: create one in the Projects section.")
-
     @on(Select.Changed, "#ship-project")
     def _project_chosen(self, event: Select.Changed) -> None:
         self.project = None
         self._show_plan(None)
-        if event.value is Select.NULL:
-            return
-        try:
-            self.project = open_project(Path(str(event.value)))
-        except Exception as error:
-            self._set_summary(f"Cannot open the project: {error}", error=True)
+        self.project = self._open_chosen(event)
+        if self.project is None:
             return
         self._prepare(remembered_checklist(self.app, self.project.path))
 
@@ -351,11 +323,3 @@ class ShipScreen(Screen):
         selected = self.query_one(ShipFileList).selected
         self.query_one(FilePreview).show(selected)
         self.query_one(DiffView).show(selected)
-
-    def _set_summary(self, text: str, *, error: bool = False) -> None:
-        summary = self.query_one("#ship-summary", Static)
-        summary.update(text)
-        summary.set_class(error, "-error")
-
-    def _set_step(self, text: str) -> None:
-        self.query_one("#ship-step", Static).update(text)

@@ -39,7 +39,7 @@ def make_settings(tmp_path, **overrides: Any) -> Settings:
 def isolated(tmp_path, monkeypatch):
     """Every test gets its own settings, store, cache, routers, tools and tracer."""
     for name in list(os.environ):
-        if name.startswith("AGENT_") or name.startswith("OTEL_EXPORTER_OTLP"):
+        if name.startswith(("AGENT_", "OTEL_EXPORTER_OTLP")) or name == "WORKBENCH_MODEL_SOURCE":
             monkeypatch.delenv(name)
 
     def configure(**overrides: Any) -> Settings:

@@ -77,6 +77,19 @@ def test_run(client, model):
     assert len(body["trace_id"]) == 32
 
 
+@pytest.mark.parametrize(("source", "expected"), [(None, "real"), ("mock", "mock")])
+def test_the_service_tags_its_spans_with_the_model_source(
+    client, model, spans, monkeypatch, source, expected
+):
+    if source:
+        monkeypatch.setenv("WORKBENCH_MODEL_SOURCE", source)
+    model.add("Hello from the agent.")
+    with client() as http:
+        response = http.post("/agent/run", json={"input": "Hi"}, headers=KEY)
+    assert response.status_code == 200
+    assert {s.attributes["workbench.model_source"] for s in spans.all()} == {expected}
+
+
 def test_rate_limit(client, model):
     model.add("one", "two", "three")
     with client(rate_limit="2/minute") as http:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from support_agent.agents import llm
 from support_agent.agents.entry import run_turn
 from support_agent.agents.routing import ModelTarget, choose_target, is_simple
-from support_agent.infra.settings import get_settings
+from support_agent.infra.settings import Models, get_settings
 
 
 @pytest.mark.parametrize(
@@ -111,6 +113,25 @@ async def test_cost_and_tokens_are_on_the_llm_span(model, spans):
     assert chat.attributes["workbench.cost_usd"] > 0
 
 
+def test_a_model_litellm_cannot_price_carries_no_cost(monkeypatch):
+    class Response:
+        _hidden_params: dict = {}
+
+    def unknown(**_):
+        raise ValueError("This model isn't mapped yet")
+
+    monkeypatch.setattr(llm.litellm_module(), "completion_cost", unknown)
+    # No cost on the span lets the workbench price the model from [pricing.<model>].
+    assert llm._cost(Response()) is None
+
+
+def test_a_keyed_local_server_gets_the_providers_key(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "from-env")
+    assert llm._provider_key("openai/local-model") == "from-env"
+    monkeypatch.delenv("OPENAI_API_KEY")
+    assert llm._provider_key("openai/local-model") is None
+
+
 async def test_identical_requests_are_served_from_the_cache(model, spans):
     model.add("Shipping takes 3-5 days.")
     first = await run_turn({"input": "Shipping time?"})
@@ -128,3 +149,68 @@ async def test_eval_runs_bypass_the_cache(model):
     second = await run_turn({"input": "Shipping time?", "span_attributes": attributes})
     assert second["output"] == "two"
     assert len(model.calls) == 2
+
+
+def _closed_port() -> int:
+    """A local port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def test_an_unreachable_endpoint_is_named_in_the_error(configure):
+    configure(llm_num_retries=0, models=Models(fallbacks=[]))
+    api_base = f"http://127.0.0.1:{_closed_port()}/v1"
+    request = {"input": "Hi", "model": "openai/gpt-4o-mini", "api_base": api_base}
+    first = await run_turn(request)
+    assert first["status"] == "error"
+    assert first["error"] == f"model unavailable: connection refused to {api_base}"
+    # Later turns may find every deployment cooling down; they still say what is wrong.
+    second = await run_turn(request)
+    assert second["status"] == "error"
+    assert f"connection refused to {api_base}" in second["error"]
+
+
+async def test_a_step_timeout_names_the_last_failure(model, configure):
+    configure(step_timeout_s=0.3, llm_num_retries=2)
+    model.add(model.error("ServiceUnavailableError"), model.hang)
+    result = await run_turn({"input": "hello"})
+    assert result["status"] == "error"
+    assert result["error"].startswith("model step timed out after 0.3s (last error: ")
+    assert "ServiceUnavailableError" in result["error"]
+
+
+def test_errors_name_the_refused_endpoint_without_credentials():
+    cause = ConnectionRefusedError(111, "Connect call failed")
+    try:
+        try:
+            raise cause
+        except ConnectionRefusedError as error:
+            raise RuntimeError("Connection error.") from error
+    except RuntimeError as wrapped:
+        described = llm.describe_error(wrapped, "http://user:secret@10.0.0.5:8000/v1?key=abc")
+    assert described == "connection refused to http://10.0.0.5:8000/v1"
+    assert llm.describe_error(ValueError("bad")) == "ValueError: bad"
+
+
+def test_one_attempt_never_takes_the_whole_step(configure):
+    settings = configure(llm_timeout_s=20, step_timeout_s=30)
+    assert llm.attempt_timeout(settings) == 15
+    router = llm.build_router(ModelTarget("gpt-4o-mini", ("gpt-4o",)), settings)
+    assert {d["litellm_params"]["timeout"] for d in router.model_list} == {15}
+    assert llm.attempt_timeout(configure(llm_timeout_s=5, step_timeout_s=30)) == 5
+
+
+async def test_routers_skip_tpm_rpm_bookkeeping_they_have_no_limits_for(model, monkeypatch, spans):
+    counted = []
+
+    async def bookkeeping(self, **kwargs):
+        counted.append(kwargs)
+
+    monkeypatch.setattr(llm.litellm_module().Router, "_increment_deployment_usage", bookkeeping)
+    model.add("Hello!")
+    result = await run_turn({"input": "Hi"})
+    assert result["status"] == "ok" and result["usage"]["cost_usd"] > 0
+    router = llm.build_router(ModelTarget("gpt-4o-mini", ("gpt-4o",)), get_settings())
+    await router._increment_deployment_usage(deployment_id="x")
+    assert counted == []

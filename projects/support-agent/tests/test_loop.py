@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+
+from support_agent.agents import llm
 from support_agent.agents.entry import run_turn
+from support_agent.agents.loop import estimate_tokens
 
 
 async def test_answers_directly(model):
@@ -108,3 +112,31 @@ async def test_accepts_a_conversation_as_input(model):
     sent = model.calls[0]["messages"]
     assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
     assert "ana@example.com" not in sent[1]["content"]
+
+
+def test_prompt_size_estimate_stays_close_to_the_tokenizer():
+    messages = [
+        {"role": "system", "content": "You are a helpful support agent for an online shop. " * 20},
+        {"role": "user", "content": "Where is order 12345?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "lookup_order", "arguments": '{"order_id": "12345"}'},
+                }
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": '{"status": "ok", "result": "shipped"}'},
+    ]
+    exact = llm.litellm_module().token_counter(model="gpt-4o-mini", messages=messages)
+    estimate = estimate_tokens("gpt-4o-mini", messages)
+    assert abs(estimate - exact) <= max(10, exact * 0.1), (estimate, exact)
+
+
+async def test_what_a_turn_loaded_is_exempt_from_later_garbage_collections(model):
+    model.add("Hello!")
+    await run_turn({"input": "Hi"})
+    assert gc.get_freeze_count() > 1000

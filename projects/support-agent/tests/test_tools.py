@@ -8,6 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from support_agent.agents.entry import run_turn
+from support_agent.infra.settings import Features
 from support_agent.tools.base import Risk, Tool, TransientToolError
 from support_agent.tools.registry import ToolRegistry
 from support_agent.tools.shop import get_registry, shop_tools
@@ -166,3 +167,14 @@ async def test_a_failing_tool_degrades_gracefully(model, configure):
     assert result["status"] == "ok"
     assert result["tool_calls"][0]["status"] == "error"
     assert "can't see orders" in result["output"]
+
+
+def test_tool_schemas_are_built_once_per_set_of_enabled_tools(configure):
+    configure(features=Features(refunds=True))
+    registry = get_registry()
+    first = registry.schemas()
+    assert registry.schemas() is first
+    assert "issue_refund" in [schema["function"]["name"] for schema in first]
+    configure(features=Features(refunds=False))
+    names = [schema["function"]["name"] for schema in registry.schemas()]
+    assert "issue_refund" not in names and "lookup_order" in names

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
 from support_agent.agents.entry import run_turn
 from support_agent.infra import tracing
@@ -92,3 +96,71 @@ async def test_the_trace_is_exported_before_run_turn_returns(model, configure):
     assert services == {"support-agent"}
     assert "invoke_agent support-agent" in names
     assert "chat gpt-4o-mini" in names
+
+
+class _SlowExporter(SpanExporter):
+    """Takes 30 ms per export, like a collector that commits before it answers."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def export(self, spans) -> SpanExportResult:
+        time.sleep(0.03)
+        self.batches.append([span.name for span in spans])
+        return SpanExportResult.SUCCESS
+
+    def exported(self) -> set[str]:
+        return {name for batch in self.batches for name in batch}
+
+
+async def test_concurrent_turns_share_exports_and_each_waits_for_its_own_spans():
+    exporter = _SlowExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=60_000))
+    tracing.set_provider(provider)
+    missing = []
+
+    async def turn(index: int) -> None:
+        await asyncio.sleep(0.01 * (index % 4))
+        with tracing.span(f"turn {index}"):
+            pass
+        await tracing.flush_async()
+        if f"turn {index}" not in exporter.exported():
+            missing.append(index)
+
+    impatient = asyncio.create_task(turn(99))
+    await asyncio.sleep(0)
+    impatient.cancel()  # a cancelled turn must not cancel the export the others wait for
+    await asyncio.gather(*(turn(index) for index in range(12)))
+    provider.shutdown()
+    assert missing == []
+    assert 1 <= len(exporter.batches) < 12
+
+
+async def test_the_event_loop_keeps_running_while_spans_export():
+    exporter = _SlowExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=60_000))
+    tracing.set_provider(provider)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.005)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    with tracing.span("one"):
+        pass
+    await tracing.flush_async()
+    task.cancel()
+    provider.shutdown()
+    assert exporter.exported() == {"one"}
+    assert ticks >= 2
+
+
+def test_a_local_collector_is_reached_without_proxy_lookups(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    assert tracing._export_session("http://127.0.0.1:4318/v1/traces").trust_env is False
+    assert tracing._export_session("https://otel.example.com/v1/traces").trust_env is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import uuid
 from typing import Any
 
@@ -33,15 +34,24 @@ SORRY = (
 )
 
 
-async def run_turn(request: dict[str, Any], on_event: EventSink | None = None) -> dict[str, Any]:
-    """Run one agent turn (see the request and result keys in README.md)."""
+async def run_turn(
+    request: dict[str, Any],
+    on_event: EventSink | None = None,
+    *,
+    wait_for_trace: bool = True,
+) -> dict[str, Any]:
+    """Run one agent turn (see the request and result keys in README.md).
+
+    With `wait_for_trace` (the workbench's contract) the turn's spans are exported before
+    it returns; the service passes False and lets the batch processor export them.
+    """
     settings = get_settings()
     configure_logging(settings.log_level)
     session_id = request.get("session_id") or None
     bind_ids(request_id=request.get("request_id") or uuid.uuid4().hex, session_id=session_id)
     common: dict[str, Any] = {
         tracing.AGENT_NAME: settings.project.name,
-        tracing.MODEL_SOURCE: "real",
+        tracing.MODEL_SOURCE: settings.model_source,
     }
     if session_id:
         common[tracing.CONVERSATION_ID] = session_id
@@ -71,7 +81,9 @@ async def run_turn(request: dict[str, Any], on_event: EventSink | None = None) -
             trace_id = format(span.get_span_context().trace_id, "032x")
     finally:
         tracing.TURN_ATTRIBUTES.reset(token)
-        tracing.flush()
+    if wait_for_trace:
+        await tracing.flush_async()
+    _freeze_after_first_turn()
     log.info(
         "turn_done",
         status=outcome.status,
@@ -180,6 +192,22 @@ async def _turn(
                 {"role": "assistant", "content": outcome.output},
             ],
         )
+
+
+_frozen = False
+
+
+def _freeze_after_first_turn() -> None:
+    """Exempt what startup and the first turn loaded from later garbage collections.
+
+    litellm and its lazily imported parts leave ~400k long-lived objects; otherwise every
+    full collection walks them all again and pauses the event loop, so every turn in
+    flight, for 100 ms or more.
+    """
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 def _split_input(value: Any) -> tuple[list[dict[str, Any]], str]:

@@ -8,11 +8,13 @@ answered, the span carries `workbench.fallback.from`.
 from __future__ import annotations
 
 import os
+import socket
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlsplit
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -44,14 +46,24 @@ def litellm_module() -> ModuleType:
 
 @dataclass
 class CallLog:
-    """The attempts of one logical model call, written onto its span."""
+    """The attempts of one logical model call, written onto its span.
+
+    `errors` (the caller's list, when given) receives a one-line description of each failed
+    attempt as it happens, so a caller whose timeout cuts the chain can still say why.
+    """
 
     span: Any
+    target: ModelTarget
+    errors: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     def failed(self, model: str | None, error: BaseException | None) -> None:
         """Record a failed attempt as a `retry` event."""
         self.failures.append(model or "")
+        if error is not None:
+            described = describe_error(error, self.target.api_base)
+            self.errors.append(described)
+            _last_errors[self.target.cache_key()] = described
         attributes: dict[str, Any] = {
             tracing.RETRY_ATTEMPT: len(self.failures),
             "error.type": type(error).__name__ if error else "unknown",
@@ -66,6 +78,46 @@ class CallLog:
 
 
 CURRENT_CALL: ContextVar[CallLog | None] = ContextVar("current_llm_call", default=None)
+
+# The last failure seen per router, to explain a later "every deployment cooling down".
+_last_errors: dict[tuple[Any, ...], str] = {}
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    chain, seen = [], set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _where(api_base: str | None) -> str:
+    """The endpoint without credentials or query, for messages."""
+    if not api_base:
+        return "the provider's API"
+    parts = urlsplit(api_base)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else api_base
+
+
+def describe_error(error: BaseException, api_base: str | None = None) -> str:
+    """One line saying why a model call failed, naming the network cause when there is one.
+
+    litellm reports an unreachable endpoint as "InternalServerError ... Connection error.";
+    the refused connection underneath is what an operator needs to read.
+    """
+    for cause in _causes(error):
+        if isinstance(cause, ConnectionRefusedError):
+            return f"connection refused to {_where(api_base)}"
+        if isinstance(cause, socket.gaierror):
+            return f"cannot resolve the host of {_where(api_base)}"
+        if isinstance(cause, ConnectionError):
+            return f"connection to {_where(api_base)} failed ({type(cause).__name__})"
+    return tracing.one_line(error)
 
 
 def _install_attempt_recorder(litellm: ModuleType) -> None:
@@ -93,11 +145,31 @@ class LLMResult:
     input_tokens: int = 0
     output_tokens: int = 0
     cached_input_tokens: int = 0
-    cost_usd: float = 0.0
+    # None when litellm cannot price the model (a local or fine-tuned one): the span then
+    # carries no cost, so the workbench's [pricing.<model>] override can price it.
+    cost_usd: float | None = None
     cache_hit: bool = False
 
 
 _routers: dict[tuple[Any, ...], Any] = {}
+
+
+async def _no_usage_bookkeeping(**_: Any) -> None:
+    """Stands in for the Router's per-call TPM/RPM bookkeeping on routers without such limits.
+
+    That bookkeeping (a deep copy of the model's price-map entry, twice per call) only feeds
+    usage-based routing and tpm/rpm limits, which the routers built here never set.
+    Retries, fallbacks, cooldowns and timeouts are untouched.
+    """
+
+
+def attempt_timeout(settings: Settings) -> float:
+    """Seconds one model attempt may take: `llm_timeout_s`, but at most half the step timeout.
+
+    The step timeout covers the whole chain (retries, backoff and fallbacks); capping each
+    attempt at half of it leaves a hung endpoint room for a retry or a fallback.
+    """
+    return min(settings.llm_timeout_s, settings.step_timeout_s / 2)
 
 
 def build_router(target: ModelTarget, settings: Settings) -> Any:
@@ -106,16 +178,18 @@ def build_router(target: ModelTarget, settings: Settings) -> Any:
     from litellm.router import AllowedFailsPolicy, RetryPolicy
 
     retries = settings.llm_num_retries
+    timeout = attempt_timeout(settings)
     deployments = []
     for model in (target.primary, *target.fallbacks):
-        params: dict[str, Any] = {"model": model, "timeout": settings.llm_timeout_s}
+        params: dict[str, Any] = {"model": model, "timeout": timeout}
         if target.api_base:
             params["api_base"] = target.api_base
-            params["api_key"] = target.api_key or "not-needed"
+            # A local server may need no key; a keyed one gets the provider's usual variable.
+            params["api_key"] = target.api_key or _provider_key(model) or "not-needed"
         elif target.api_key:
             params["api_key"] = target.api_key
         deployments.append({"model_name": model, "litellm_params": params})
-    return litellm.Router(
+    router = litellm.Router(
         model_list=deployments,
         fallbacks=[{target.primary: list(target.fallbacks)}] if target.fallbacks else [],
         num_retries=retries,
@@ -139,8 +213,11 @@ def build_router(target: ModelTarget, settings: Settings) -> Any:
             BadRequestErrorAllowedFails=1000,
         ),
         cooldown_time=settings.llm_cooldown_s,
-        timeout=settings.llm_timeout_s,
+        timeout=timeout,
     )
+    if not any(key in d["litellm_params"] for d in deployments for key in ("tpm", "rpm")):
+        router._increment_deployment_usage = _no_usage_bookkeeping
+    return router
 
 
 def get_router(target: ModelTarget) -> Any:
@@ -154,6 +231,7 @@ def get_router(target: ModelTarget) -> Any:
 def reset_routers() -> None:
     """Forget every router (tests, settings changes)."""
     _routers.clear()
+    _last_errors.clear()
 
 
 def provider_of(model: str) -> str:
@@ -164,7 +242,17 @@ def provider_of(model: str) -> str:
         return model.split("/", 1)[0] if "/" in model else "unknown"
 
 
+def _provider_key(model: str) -> str | None:
+    """The provider's key from the environment (``openai/x`` reads ``OPENAI_API_KEY``)."""
+    provider = model.split("/", 1)[0] if "/" in model else "openai"
+    return os.environ.get(f"{provider.upper()}_API_KEY") or None
+
+
 def _cost(response: Any) -> float | None:
+    # litellm prices every response for its own logging; reuse that instead of pricing twice.
+    known = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
+    if isinstance(known, int | float):
+        return float(known)
     try:
         return float(litellm_module().completion_cost(completion_response=response))
     except Exception:
@@ -192,8 +280,18 @@ def _normalize(response: Any, target: ModelTarget) -> LLMResult:
         input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
         cached_input_tokens=int(getattr(details, "cached_tokens", 0) or 0),
-        cost_usd=_cost(response) or 0.0,
+        cost_usd=_cost(response),
     )
+
+
+def _failure_reason(error: BaseException, target: ModelTarget, call: CallLog) -> str:
+    """Why the chain failed: the underlying error, also when the Router only says "cooldown"."""
+    if type(error).__name__ == "RouterRateLimitError":
+        # Every deployment is cooling down after earlier failures: say which failure.
+        last = call.errors[-1] if call.errors else _last_errors.get(target.cache_key())
+        cooling = "every model is cooling down after repeated failures"
+        return f"{last} ({cooling})" if last else cooling
+    return describe_error(error, target.api_base)
 
 
 async def complete(
@@ -202,8 +300,12 @@ async def complete(
     tools: list[dict[str, Any]],
     params: dict[str, Any],
     cache: ResponseCache | None = None,
+    errors: list[str] | None = None,
 ) -> LLMResult:
-    """One logical model call (retries and fallbacks included) under a `chat <model>` span."""
+    """One logical model call (retries and fallbacks included) under a `chat <model>` span.
+
+    `errors`, when given, receives a one-line description of each failed attempt.
+    """
     attributes = {
         tracing.OPERATION: "chat",
         tracing.PROVIDER: provider_of(target.primary),
@@ -239,22 +341,18 @@ async def complete(
                     }
                 )
                 return result
-        call = CallLog(span)
+        call = CallLog(span, target, errors if errors is not None else [])
         token = CURRENT_CALL.set(call)
         try:
             response = await get_router(target).acompletion(
                 model=target.primary, messages=messages, tools=tools or None, **params
             )
         except Exception as error:
+            reason = _failure_reason(error, target, call)
             span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, tracing.one_line(error)))
-            log.error(
-                "llm_failed",
-                model=target.primary,
-                error=tracing.one_line(error),
-                attempts=len(call.failures),
-            )
-            raise LLMError(f"model unavailable: {tracing.one_line(error)}") from error
+            span.set_status(Status(StatusCode.ERROR, reason))
+            log.error("llm_failed", model=target.primary, error=reason, attempts=len(call.failures))
+            raise LLMError(f"model unavailable: {reason}") from error
         finally:
             CURRENT_CALL.reset(token)
         result = _normalize(response, target)
@@ -264,11 +362,12 @@ async def complete(
                 tracing.INPUT_TOKENS: result.input_tokens,
                 tracing.OUTPUT_TOKENS: result.output_tokens,
                 tracing.CACHED_INPUT_TOKENS: result.cached_input_tokens,
-                tracing.COST_USD: result.cost_usd,
                 "workbench.llm.attempts": len(call.failures) + 1,
                 "workbench.cache.hit": False,
             }
         )
+        if result.cost_usd is not None:
+            span.set_attribute(tracing.COST_USD, result.cost_usd)
         if result.model != target.primary:
             span.set_attribute(tracing.FALLBACK_FROM, target.primary)
             span.add_event(

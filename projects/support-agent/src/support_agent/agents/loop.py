@@ -7,6 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..infra.budget import BudgetGovernor
@@ -55,12 +56,29 @@ class LoopStop(Exception):
         self.error = error
 
 
-def estimate_tokens(model: str, messages: list[dict[str, Any]]) -> int:
-    """Prompt tokens of `messages`, by litellm's tokenizer (a rough count if that fails)."""
+@lru_cache(maxsize=2048)
+def _text_tokens(model: str, text: str) -> int:
+    """Tokens of one text by litellm's tokenizer for `model` (a rough count if that fails)."""
     try:
-        return int(llm.litellm_module().token_counter(model=model, messages=messages))
+        return int(llm.litellm_module().token_counter(model=model, text=text))
     except Exception:
-        return len(json.dumps(messages)) // 4
+        return len(text) // 4
+
+
+def estimate_tokens(model: str, messages: list[dict[str, Any]]) -> int:
+    """Prompt tokens of `messages`: each text counted once and remembered, plus framing.
+
+    The system prompt and the earlier messages repeat on every step and turn, so counting
+    texts (not whole conversations) makes each step tokenize only what is new. Framing is
+    OpenAI's: 3 tokens per message and 3 to prime the reply.
+    """
+    total = 3
+    for message in messages:
+        total += 3 + _text_tokens(model, str(message.get("content") or ""))
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") or {}
+            total += _text_tokens(model, f"{function.get('name')}{function.get('arguments')}")
+    return total
 
 
 async def run_loop(
@@ -79,20 +97,27 @@ async def run_loop(
     seen: Counter[str] = Counter()
     tools = registry.schemas()
     for step in range(1, limits.max_steps + 1):
-        governor.check_before_call(estimate_tokens(target.primary, messages))
+        if governor.limits_tokens:
+            governor.check_before_call(estimate_tokens(target.primary, messages))
+        else:
+            governor.check_before_call()
+        failures: list[str] = []
         try:
+            # The step timeout covers the whole chain: attempts, backoff and fallbacks.
             async with asyncio.timeout(limits.step_timeout_s):
-                result = await llm.complete(target, messages, tools, params, cache)
+                result = await llm.complete(target, messages, tools, params, cache, failures)
         except TimeoutError:
-            raise LoopStop(
-                "error", f"model step timed out after {limits.step_timeout_s:g}s"
-            ) from None
+            why = f"model step timed out after {limits.step_timeout_s:g}s"
+            if failures:
+                why += f" (last error: {failures[-1]}; {len(failures)} failed attempts)"
+            raise LoopStop("error", why) from None
         outcome.steps = step
         outcome.model = result.model
         outcome.input_tokens += result.input_tokens
         outcome.output_tokens += result.output_tokens
-        outcome.cost_usd += result.cost_usd
-        governor.record(result.input_tokens + result.output_tokens, result.cost_usd)
+        cost = result.cost_usd or 0.0
+        outcome.cost_usd += cost
+        governor.record(result.input_tokens + result.output_tokens, cost)
         if on_event:
             await on_event("step", {"step": step, "model": result.model})
         if not result.tool_calls:

@@ -85,7 +85,7 @@ def create_app() -> FastAPI:
     @app.post("/agent/run", response_model=RunResponse)
     async def run(body: RunRequest, request: Request, _: str = Depends(rate_limited)) -> Any:
         """Run one turn and return its result."""
-        return await run_turn(_turn_request(body, request))
+        return await run_turn(_turn_request(body, request), wait_for_trace=False)
 
     @app.post("/agent/stream")
     async def stream(
@@ -99,7 +99,8 @@ def create_app() -> FastAPI:
 
         async def produce() -> None:
             try:
-                await queue.put(("result", await run_turn(_turn_request(body, request), sink)))
+                result = await run_turn(_turn_request(body, request), sink, wait_for_trace=False)
+                await queue.put(("result", result))
             except Exception as error:
                 await queue.put(("error", {"error": one_line(error)}))
             finally:
@@ -145,7 +146,6 @@ def create_app() -> FastAPI:
                 span.set_attribute("workbench.feedback.trace_id", body.trace_id)
             if body.session_id:
                 span.set_attribute(tracing.CONVERSATION_ID, body.session_id)
-        tracing.flush()
         log.warning("user_feedback", trace_id=body.trace_id, rating=body.rating)
         return {"status": "received"}
 

@@ -56,6 +56,13 @@ class BudgetGovernor:
         self.day_usd_before = self.store.usd_for_day(self.now.date().isoformat())
         self.month_usd_before = self.store.usd_for_month(self.now.strftime("%Y-%m"))
 
+    @property
+    def limits_tokens(self) -> bool:
+        """Whether any token limit applies (only then is a prompt's size worth estimating)."""
+        return (
+            self.limits.tokens_per_request is not None or self.limits.tokens_per_session is not None
+        )
+
     def usage(self) -> dict[str, tuple[float, float | None]]:
         """Each budget as (used, limit)."""
         return {

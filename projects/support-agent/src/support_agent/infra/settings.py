@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     readiness_model_check: Literal["off", "config", "ping"] = "config"
     readiness_timeout_s: float = 3.0
 
+    # Where the model answers, stamped on every span as workbench.model_source (a turn's
+    # span_attributes override it); `workbench dev` sets WORKBENCH_MODEL_SOURCE.
+    model_source: Literal["mock", "replay", "record", "real"] = Field(
+        default="real",
+        validation_alias=AliasChoices("WORKBENCH_MODEL_SOURCE", "AGENT_MODEL_SOURCE"),
+    )
+
     otel_endpoint: str | None = Field(
         default=None,
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "AGENT_OTEL_ENDPOINT"),

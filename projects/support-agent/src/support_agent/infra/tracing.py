@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import urlsplit
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
@@ -84,13 +87,29 @@ def build_provider() -> TracerProvider:
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         timeout_s = settings.otel_export_timeout_s
-        exporter = OTLPSpanExporter(endpoint=endpoint, timeout=timeout_s)
+        exporter = OTLPSpanExporter(
+            endpoint=endpoint, timeout=timeout_s, session=_export_session(endpoint)
+        )
         provider.add_span_processor(
             BatchSpanProcessor(
                 exporter, schedule_delay_millis=500, export_timeout_millis=int(timeout_s * 1000)
             )
         )
     return provider
+
+
+def _export_session(endpoint: str) -> Any:
+    """A requests session for the exporter; a local collector skips the per-request proxy lookup.
+
+    requests reads the proxy variables from the environment on every request; a collector
+    on this machine is never reached through a proxy, so that lookup is only overhead.
+    """
+    import requests
+
+    session = requests.Session()
+    host = urlsplit(endpoint).hostname or ""
+    session.trust_env = host not in ("127.0.0.1", "localhost", "::1")
+    return session
 
 
 def get_provider() -> TracerProvider:
@@ -103,19 +122,79 @@ def get_provider() -> TracerProvider:
 
 def set_provider(provider: TracerProvider | None) -> None:
     """Replace the provider (tests install one with an in-memory exporter)."""
-    global _provider
-    _provider = provider
+    global _provider, _tracer
+    _provider, _tracer = provider, None
+
+
+_tracer: tuple[TracerProvider, Tracer] | None = None
 
 
 def get_tracer() -> Tracer:
-    """The tracer for the agent's spans."""
-    return get_provider().get_tracer(get_settings().project.package)
+    """The tracer for the agent's spans (one per provider)."""
+    global _tracer
+    provider = get_provider()
+    if _tracer is None or _tracer[0] is not provider:
+        _tracer = (provider, provider.get_tracer(get_settings().project.package))
+    return _tracer[1]
 
 
 def flush(timeout_s: float | None = None) -> None:
-    """Export every finished span now, so a turn's trace is complete when it returns."""
+    """Export every finished span now (blocking; async code awaits `flush_async`)."""
     timeout = timeout_s if timeout_s is not None else get_settings().otel_export_timeout_s + 1
     get_provider().force_flush(timeout_millis=int(timeout * 1000))
+
+
+class _FlushGroup:
+    """Coalesces the flushes of concurrent turns: one export at a time, in a worker thread.
+
+    A turn that asks while an export is running joins the next one, which starts as soon
+    as the running one ends and carries the spans of every turn that joined it. So the
+    event loop never blocks on the collector, and N turns ending together cost one request.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.next: asyncio.Future[None] | None = None
+        self.running = False
+        self.task: asyncio.Task[None] | None = None
+
+    def request(self) -> asyncio.Future[None]:
+        """The future of the next export to start; starts the exporting task if idle."""
+        if self.next is None:
+            self.next = self.loop.create_future()
+            if not self.running:
+                self.running = True
+                self.task = self.loop.create_task(self._run())
+        return self.next
+
+    async def _run(self) -> None:
+        try:
+            while self.next is not None:
+                done, self.next = self.next, None
+                try:
+                    # A failed export is logged by the SDK; a turn never fails because of it.
+                    with contextlib.suppress(Exception):
+                        await asyncio.to_thread(flush)
+                finally:
+                    if not done.done():
+                        done.set_result(None)
+        finally:
+            self.running = False
+
+
+_flush_group: _FlushGroup | None = None
+
+
+async def flush_async(timeout_s: float | None = None) -> None:
+    """Wait until every span that ended before this call is exported (or the export timed out)."""
+    global _flush_group
+    loop = asyncio.get_running_loop()
+    if _flush_group is None or _flush_group.loop is not loop:
+        _flush_group = _FlushGroup(loop)
+    timeout = timeout_s if timeout_s is not None else get_settings().otel_export_timeout_s + 1
+    # Shielded: a cancelled turn must not cancel the export other turns are waiting for.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(_flush_group.request()), timeout)
 
 
 @contextmanager

@@ -38,6 +38,7 @@ class ToolRegistry:
             for name in self.tools
         }
         self.approvals: dict[str, dict[str, Any]] = {}
+        self._schemas: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
     def enabled(self) -> list[Tool]:
         """The tools whose feature flag (if any) is on."""
@@ -45,8 +46,11 @@ class ToolRegistry:
         return [t for t in self.tools.values() if not t.flag or getattr(features, t.flag, False)]
 
     def schemas(self) -> list[dict[str, Any]]:
-        """Function schemas of the enabled tools, for the model."""
-        return [tool.schema() for tool in self.enabled()]
+        """Function schemas of the enabled tools, for the model (built once per set of tools)."""
+        enabled = tuple(tool.name for tool in self.enabled())
+        if enabled not in self._schemas:
+            self._schemas[enabled] = [self.tools[name].schema() for name in enabled]
+        return self._schemas[enabled]
 
     async def execute(
         self,

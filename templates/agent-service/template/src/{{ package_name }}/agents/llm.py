@@ -145,7 +145,9 @@ class LLMResult:
     input_tokens: int = 0
     output_tokens: int = 0
     cached_input_tokens: int = 0
-    cost_usd: float = 0.0
+    # None when litellm cannot price the model (a local or fine-tuned one): the span then
+    # carries no cost, so the workbench's [pricing.<model>] override can price it.
+    cost_usd: float | None = None
     cache_hit: bool = False
 
 
@@ -182,7 +184,8 @@ def build_router(target: ModelTarget, settings: Settings) -> Any:
         params: dict[str, Any] = {"model": model, "timeout": timeout}
         if target.api_base:
             params["api_base"] = target.api_base
-            params["api_key"] = target.api_key or "not-needed"
+            # A local server may need no key; a keyed one gets the provider's usual variable.
+            params["api_key"] = target.api_key or _provider_key(model) or "not-needed"
         elif target.api_key:
             params["api_key"] = target.api_key
         deployments.append({"model_name": model, "litellm_params": params})
@@ -239,6 +242,12 @@ def provider_of(model: str) -> str:
         return model.split("/", 1)[0] if "/" in model else "unknown"
 
 
+def _provider_key(model: str) -> str | None:
+    """The provider's key from the environment (``openai/x`` reads ``OPENAI_API_KEY``)."""
+    provider = model.split("/", 1)[0] if "/" in model else "openai"
+    return os.environ.get(f"{provider.upper()}_API_KEY") or None
+
+
 def _cost(response: Any) -> float | None:
     # litellm prices every response for its own logging; reuse that instead of pricing twice.
     known = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
@@ -271,7 +280,7 @@ def _normalize(response: Any, target: ModelTarget) -> LLMResult:
         input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
         cached_input_tokens=int(getattr(details, "cached_tokens", 0) or 0),
-        cost_usd=_cost(response) or 0.0,
+        cost_usd=_cost(response),
     )
 
 
@@ -353,11 +362,12 @@ async def complete(
                 tracing.INPUT_TOKENS: result.input_tokens,
                 tracing.OUTPUT_TOKENS: result.output_tokens,
                 tracing.CACHED_INPUT_TOKENS: result.cached_input_tokens,
-                tracing.COST_USD: result.cost_usd,
                 "workbench.llm.attempts": len(call.failures) + 1,
                 "workbench.cache.hit": False,
             }
         )
+        if result.cost_usd is not None:
+            span.set_attribute(tracing.COST_USD, result.cost_usd)
         if result.model != target.primary:
             span.set_attribute(tracing.FALLBACK_FROM, target.primary)
             span.add_event(

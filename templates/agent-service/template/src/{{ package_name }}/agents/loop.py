@@ -115,8 +115,9 @@ async def run_loop(
         outcome.model = result.model
         outcome.input_tokens += result.input_tokens
         outcome.output_tokens += result.output_tokens
-        outcome.cost_usd += result.cost_usd
-        governor.record(result.input_tokens + result.output_tokens, result.cost_usd)
+        cost = result.cost_usd or 0.0
+        outcome.cost_usd += cost
+        governor.record(result.input_tokens + result.output_tokens, cost)
         if on_event:
             await on_event("step", {"step": step, "model": result.model})
         if not result.tool_calls:

@@ -10,12 +10,10 @@ from textual.message import Message
 
 from workbench.core.evals_view import MatrixCounts
 from workbench.store.evals import MatrixCell, MatrixRow
-from workbench.tui.widgets.row_list import RowList
+from workbench.tui.widgets.paged_list import PagedRowList
 
 _CATEGORY = 10
 _MIN_CASE = 10
-# Ask for the next page this many rows before the cursor or the view reaches the end.
-PREFETCH = 40
 _MARKS = {"pass": "✓", "fail": "✗", "error": "!"}
 
 
@@ -35,7 +33,7 @@ def cell_text(cell: MatrixCell | None) -> str:
     return f"{mark} {cell.score:.2f}"
 
 
-class ResultsMatrix(RowList):
+class ResultsMatrix(PagedRowList[MatrixRow]):
     """Cases × variants; posts ``NeedMore`` when the next page of cases should load."""
 
     DEFAULT_CSS = """
@@ -64,15 +62,12 @@ class ResultsMatrix(RowList):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.rows: list[MatrixRow] = []
         self.variants: list[str] = []
-        self.has_more = False
-        self._asked: int | None = None
 
-    @property
-    def current(self) -> MatrixRow | None:
-        """The case under the cursor."""
-        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+    @staticmethod
+    def page_key(row: MatrixRow) -> int:
+        """The cases after this one's index make the next page."""
+        return row.case_index
 
     def header(self, width: int) -> Text:
         """The column titles, aligned with the rows."""
@@ -116,52 +111,18 @@ class ResultsMatrix(RowList):
     def show(self, variants: list[str], rows: list[MatrixRow], has_more: bool) -> None:
         """Show a fresh first page of ``rows``, cursor on the first."""
         self.variants = variants
-        self.rows = rows
-        self.has_more = has_more
-        self._asked = None
-        self.set_row_count(len(rows) + (1 if has_more else 0))
-        self.cursor = 0
-        self.scroll_to(y=0, animate=False, immediate=True)
-        self._maybe_more()
-
-    def append(self, rows: list[MatrixRow], has_more: bool) -> None:
-        """Add the next page."""
-        self.rows.extend(rows)
-        self.has_more = has_more
-        self._asked = None
-        self.set_row_count(len(self.rows) + (1 if has_more else 0))
-        self._maybe_more()
+        self._show_first_page(rows, has_more)
 
     def replace(self, variants: list[str], rows: list[MatrixRow], has_more: bool) -> None:
         """Show ``rows`` after a live update, keeping the cursor on its case."""
         old = self.current
         self.variants = variants
-        self.rows = rows
-        self.has_more = has_more
-        self._asked = None
-        self.set_row_count(len(rows) + (1 if has_more else 0))
+        self._load(rows, has_more)
         if old is not None:
             index = next((i for i, r in enumerate(rows) if r.case_id == old.case_id), None)
             if index is not None and index != self.cursor:
                 self.cursor = index
         self.refresh()
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        super().watch_cursor(old, new)
-        self._maybe_more()
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        self._maybe_more()
-
-    def _maybe_more(self) -> None:
-        if not self.has_more or not self.rows:
-            return
-        bottom = max(self.cursor, int(self.scroll_offset.y) + self.size.height)
-        after = self.rows[-1].case_index
-        if bottom >= len(self.rows) - PREFETCH and self._asked != after:
-            self._asked = after
-            self.post_message(self.NeedMore(after))
 
     def render_row(self, index: int, width: int) -> Text:
         # Columns fit the area left of the scrollbar, as the header does.

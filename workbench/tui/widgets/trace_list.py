@@ -11,7 +11,7 @@ from textual.message import Message
 from workbench.cli.trace_render import format_cost, format_duration, format_start
 from workbench.core.live import TraceFilter
 from workbench.core.tracemodels import TraceSummary
-from workbench.tui.widgets.row_list import RowList
+from workbench.tui.widgets.paged_list import PagedRowList
 
 # (title, width, right-aligned); the name column takes what is left.
 _COLUMNS = (
@@ -26,8 +26,6 @@ _COLUMNS = (
     ("Model", 20, False),
 )
 _MIN_NAME = 16
-# Ask for the next page this many rows before the cursor or the view reaches the end.
-PREFETCH = 40
 
 
 def _widths(width: int) -> list[int]:
@@ -76,7 +74,7 @@ def merge_page(
     return page + rest, has_more if rest else True
 
 
-class TraceList(RowList):
+class TraceList(PagedRowList[TraceSummary]):
     """Trace summaries, one row each; posts ``NeedMore`` when the next page should load."""
 
     DEFAULT_CSS = """
@@ -103,39 +101,19 @@ class TraceList(RowList):
             super().__init__()
             self.before = before
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.rows: list[TraceSummary] = []
-        self.has_more = False
-        self._asked: tuple[int, str] | None = None
+    @staticmethod
+    def page_key(row: TraceSummary) -> tuple[int, str]:
+        """The traces before this one's keyset cursor make the next page."""
+        return row.cursor
 
     @staticmethod
     def header(width: int) -> Text:
         """The column titles, aligned with the rows."""
         return _row([(title, "bold") for title, _, _ in _COLUMNS], width)
 
-    @property
-    def current(self) -> TraceSummary | None:
-        """The trace under the cursor."""
-        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
-
     def set_rows(self, rows: list[TraceSummary], has_more: bool) -> None:
         """Show ``rows`` (a fresh first page), cursor on the first."""
-        self.rows = rows
-        self.has_more = has_more
-        self._asked = None
-        self.set_row_count(len(rows) + (1 if has_more else 0))
-        self.cursor = 0
-        self.scroll_to(y=0, animate=False, immediate=True)
-        self._maybe_more()
-
-    def append(self, rows: list[TraceSummary], has_more: bool) -> None:
-        """Add the next page."""
-        self.rows.extend(rows)
-        self.has_more = has_more
-        self._asked = None
-        self.set_row_count(len(self.rows) + (1 if has_more else 0))
-        self._maybe_more()
+        self._show_first_page(rows, has_more)
 
     def replace(self, rows: list[TraceSummary], has_more: bool) -> None:
         """Show ``rows`` after a live update, keeping the cursor on its trace and the view still.
@@ -144,9 +122,7 @@ class TraceList(RowList):
         """
         old = self.current
         old_cursor, old_scroll = self.cursor, self.scroll_offset.y
-        self.rows = rows
-        self.has_more = has_more
-        self.set_row_count(len(rows) + (1 if has_more else 0))
+        self._load(rows, has_more, ask_again=False)
         if old is None or old_cursor == 0:
             self.cursor = 0
             return
@@ -156,23 +132,6 @@ class TraceList(RowList):
             return
         self.scroll_to(y=old_scroll + index - old_cursor, animate=False, immediate=True)
         self.cursor = index
-
-    def watch_cursor(self, old: int, new: int) -> None:
-        super().watch_cursor(old, new)
-        self._maybe_more()
-
-    def watch_scroll_y(self, old: float, new: float) -> None:
-        super().watch_scroll_y(old, new)
-        self._maybe_more()
-
-    def _maybe_more(self) -> None:
-        if not self.has_more or not self.rows:
-            return
-        bottom = max(self.cursor, int(self.scroll_offset.y) + self.size.height)
-        cursor = self.rows[-1].cursor
-        if bottom >= len(self.rows) - PREFETCH and self._asked != cursor:
-            self._asked = cursor
-            self.post_message(self.NeedMore(cursor))
 
     def render_row(self, index: int, width: int) -> Text:
         if index >= len(self.rows):

@@ -16,6 +16,7 @@ from workbench.core.evals.results import RunReport, run_report
 from workbench.store.evals import (
     EvalRunInfo,
     MatrixRow,
+    ResultFigures,
     case_results,
     get_run,
     list_runs,
@@ -23,6 +24,7 @@ from workbench.store.evals import (
 )
 
 _TOKEN = re.compile(r"\s+|[^\s]+")
+_FIGURES = set(ResultFigures.model_fields)
 # Per case and variant, the same verdict ``matrix_page`` gives a cell over its repeats.
 _CELLS = """
 SELECT case_index,
@@ -57,7 +59,7 @@ class AssertionView(BaseModel):
     reason: str = ""
 
 
-class CaseSide(BaseModel):
+class CaseSide(ResultFigures):
     """One variant's result on a case, for one repeat."""
 
     variant: str
@@ -69,12 +71,6 @@ class CaseSide(BaseModel):
     output: str = ""
     error: str | None = None
     assertions: list[AssertionView] = Field(default_factory=list)
-    latency_ms: float | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: float | None = None
-    trace_id: str | None = None
-    steps: int | None = None
 
 
 class CaseDetail(BaseModel):
@@ -159,12 +155,7 @@ def case_detail(db: Database, run_id: str, case_id: str) -> CaseDetail | None:
                 output=row.output or "",
                 error=row.error,
                 assertions=[_assertion(a) for a in row.assertions],
-                latency_ms=row.latency_ms,
-                input_tokens=row.input_tokens,
-                output_tokens=row.output_tokens,
-                cost_usd=row.cost_usd,
-                trace_id=row.trace_id,
-                steps=row.steps,
+                **row.model_dump(include=_FIGURES),
             )
         )
     text, description = _case_source(run, case_id)

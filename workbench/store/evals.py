@@ -49,7 +49,18 @@ class EvalRunInfo(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict)
 
 
-class EvalResultRow(BaseModel):
+class ResultFigures(BaseModel):
+    """What one result measured: latency, tokens, cost, its trace and agent steps."""
+
+    latency_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    trace_id: str | None = None
+    steps: int | None = None
+
+
+class EvalResultRow(ResultFigures):
     """One case × variant × repeat result with its assertion verdicts."""
 
     run_id: str
@@ -63,12 +74,6 @@ class EvalResultRow(BaseModel):
     weight: float = 1.0
     output: str | None = None
     assertions: list[dict[str, Any]] = Field(default_factory=list)
-    latency_ms: float | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cost_usd: float | None = None
-    trace_id: str | None = None
-    steps: int | None = None
     error: str | None = None
 
 

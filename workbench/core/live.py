@@ -16,6 +16,7 @@ from workbench.core.projects import Project
 from workbench.core.tracemodels import SpanRecord, TraceDetail, TraceSummary
 from workbench.settings import get_settings
 from workbench.store import traces
+from workbench.store.schema.spans import SPAN_COLUMNS
 
 
 class TraceFilter(BaseModel):
@@ -166,27 +167,11 @@ class TraceReader:
             self._db.conn.close()
 
 
-_OUTLINE_COLUMNS = (
-    "span_id",
-    "parent_id",
-    "name",
-    "kind",
-    "service",
-    "model",
-    "provider",
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "cost_usd",
-    "status",
-    "status_message",
-    "start_ns",
-    "end_ns",
-    "duration_ms",
-    "session_id",
-    "variant",
-    "prompt_version",
-    "tool_name",
+# Every span column but the trace id (known already), the bulky JSON ones and two never shown.
+_OUTLINE_COLUMNS = tuple(
+    column
+    for column in SPAN_COLUMNS
+    if column not in {"trace_id", "scope", "model_source", "attributes", "resource", "events"}
 )
 _OUTLINE_SQL = (
     f"SELECT {', '.join(_OUTLINE_COLUMNS)} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id"

@@ -32,7 +32,5 @@ def collect(host: str | None, port: int | None, max_body_mb: float) -> None:
         raise WorkbenchError(f"{host}:{port} is already in use; choose another port with --port")
     app = create_app(max_body_bytes=int(max_body_mb * 1024 * 1024))
     click.echo(f"collecting traces at http://{host}:{port}/v1/traces into {locations.db_path()}")
-    click.echo(
-        f"set OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:{port} in your agent; Ctrl+C stops"
-    )
+    click.echo(f"set OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:{port} in your agent; Ctrl+C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -90,7 +90,7 @@ class EvalsSection(_Section):
 
 
 class PricingOverride(_Section):
-    """A price for a model litellm does not know (local or fine-tuned), in USD per million tokens."""
+    """A price, in USD per million tokens, for a model litellm does not know (local, fine-tuned)."""
 
     input_per_mtok: float = 0.0
     output_per_mtok: float = 0.0

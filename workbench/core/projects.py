@@ -48,7 +48,8 @@ def resolve_project_dir(project: str | Path) -> Path:
         folder = candidate if candidate.is_dir() else named
         raise ProjectNotFound(f"{folder}: not a workbench project (no {CONFIG_FILE})")
     raise ProjectNotFound(
-        f"no project {str(project)!r}: not a folder, and not a folder under {locations.projects_dir()}"
+        f"no project {str(project)!r}: not a folder, "
+        f"and not a folder under {locations.projects_dir()}"
     )
 
 

@@ -103,8 +103,10 @@ class BatchWriter(Generic[T]):
             while count < self._max_batch:
                 timeout = deadline - time.monotonic()
                 try:
-                    item = self._queue.get(timeout=max(timeout, 0)) if timeout > 0 else (
-                        self._queue.get_nowait()
+                    item = (
+                        self._queue.get(timeout=max(timeout, 0))
+                        if timeout > 0
+                        else (self._queue.get_nowait())
                     )
                 except queue.Empty:
                     break

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import yaml
 from pydantic import BaseModel, Field
 
 from workbench.core.projects import Project
@@ -50,16 +51,23 @@ def plan_evals(project: Project) -> EvalPlan:
 
 
 def _variant_args(project: Project, notes: list[str]) -> tuple[list[str], str]:
-    """A declared replay variant, else ad hoc replay when cassettes exist, else a mock variant."""
+    """A keyless way to run what ships: replay when possible, else the mock.
+
+    CI gates the prompt version the project serves now (``current`` in
+    prompts/system.yaml): a declared variant on that prompt when there is one, else an
+    ad hoc variant, so a comparison baseline on an older prompt never blocks a merge.
+    """
     variants = project.config.variants
-    replay = next((name for name, v in variants.items() if v.model == "replay"), None)
+    current = current_prompt(project)
+    serving = {n: v for n, v in variants.items() if current is None or v.prompt == current}
+    replay = next((name for name, v in serving.items() if v.model == "replay"), None)
     if replay:
         return ["--variants", replay], "replay"
     cassettes = project.path / project.config.mock.cassettes
-    prompt = next(iter(variants.values())).prompt if variants else "v1"
+    prompt = current or (next(iter(variants.values())).prompt if variants else "v1")
     if cassettes.is_dir() and any(path.is_file() for path in cassettes.rglob("*")):
         return ["--variant", f"ci=prompt@{prompt},model=replay"], "replay"
-    mock = next((name for name, v in variants.items() if v.model == "mock"), None)
+    mock = next((name for name, v in serving.items() if v.model == "mock"), None)
     notes.append(
         "no cassettes recorded yet: CI evals run against the deterministic mock; record "
         "cassettes and run `workbench ship` again to gate on replayed real answers"
@@ -67,6 +75,17 @@ def _variant_args(project: Project, notes: list[str]) -> tuple[list[str], str]:
     if mock:
         return ["--variants", mock], "mock"
     return ["--variant", f"ci=prompt@{prompt},model=mock"], "mock"
+
+
+def current_prompt(project: Project) -> str | None:
+    """The prompt version the project serves now (``current`` in prompts/system.yaml)."""
+    path = project.path / "prompts" / "system.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    current = data.get("current") if isinstance(data, dict) else None
+    return str(current) if current else None
 
 
 def _command(set_name: str | None, variant_args: list[str]) -> str:

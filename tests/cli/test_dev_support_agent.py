@@ -87,11 +87,16 @@ def test_dev_serves_the_agent_and_records_traces(
 
         from workbench.core.runner.stack import wait_for_trace
 
-        trace = wait_for_trace(reply["trace_id"], timeout=10)
-        assert trace is not None, "the service's trace did not reach the collector"
-        kinds = {span.kind for span in trace.spans}
-        assert {"agent", "llm", "tool"} <= kinds
-        assert trace.cost_usd > 0
+        # The service answers before its spans are exported: wait until all of them landed.
+        deadline = time.monotonic() + 15
+        while True:
+            trace = wait_for_trace(reply["trace_id"], timeout=10)
+            assert trace is not None, "the service's trace did not reach the collector"
+            kinds = {span.kind for span in trace.spans}
+            if {"agent", "llm", "tool"} <= kinds and trace.cost_usd > 0:
+                break
+            assert time.monotonic() < deadline, f"incomplete trace: {kinds}, ${trace.cost_usd}"
+            time.sleep(0.2)
         children = _children(process.pid)
         assert children, "dev started no child processes"
         process.send_signal(signal.SIGINT)

@@ -85,7 +85,9 @@ def create_app(
             _tuned(write_batch),
             path=db_path,
             max_batch=8192,
-            max_delay=0.005,
+            # Exporters wait for each acknowledgement, so waiting for more exports stalls
+            # them; exports queued meanwhile still join the batch (measured: 0.005 s was slower).
+            max_delay=0.001,
             max_queue=max_queue,
             name="workbench-collector-writer",
         )

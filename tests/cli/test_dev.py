@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -100,25 +101,26 @@ def test_dev_command_runs_until_interrupted(tmp_path: Path) -> None:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    assert process.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True)
+    reader.start()
     try:
-
-        def healthy() -> bool:
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz", trust_env=False).is_success
-            except httpx.HTTPError:
-                return False
-
-        assert _wait(healthy, 30), "dev did not serve /healthz"
+        # The service can answer before dev's own probe sees it: wait for dev to announce
+        # its addresses, or the interrupt lands while it is still starting.
+        assert _wait(lambda: any("Ctrl-C stops" in line for line in lines), 30), "".join(lines)
         reply = httpx.post(
             f"http://127.0.0.1:{port}/agent/run", json={"input": "ping"}, trust_env=False
         ).json()
         assert reply["output"] == "echo: ping"
         worker_pid = httpx.get(f"http://127.0.0.1:{port}/healthz", trust_env=False).json()["pid"]
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=15)
+        process.wait(timeout=15)
+        reader.join(5)
     finally:
         if process.poll() is None:
             process.kill()
+    output = "".join(lines)
     assert process.returncode == 0, output
     assert f"http://127.0.0.1:{port}/docs" in output
     assert f"127.0.0.1:{collector_port}/v1/traces" in output

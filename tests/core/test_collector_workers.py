@@ -56,6 +56,16 @@ def otlp_json(request) -> bytes:
     return json.dumps(data).encode()
 
 
+def started(pool: NormalizePool, timeout: float = 30.0) -> NormalizePool:
+    """The pool, once its first worker process is ready (so exports go to workers)."""
+    pool.start()
+    deadline = time.monotonic() + timeout
+    while not pool.ready and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert pool.ready, "no worker process started"
+    return pool
+
+
 def exports(seed: int, turns: int) -> list:
     """Export requests of a few agent turns, one turn split across two of them."""
     rng = random.Random(seed)
@@ -102,7 +112,7 @@ def test_worker_processes_store_exactly_what_in_process_decoding_stores(tmp_path
         (otlp_json(requests[1]), {"Content-Type": "application/json"}),
     ]
     results = {}
-    pool = NormalizePool(1)
+    pool = started(NormalizePool(1))
     for name, options in (
         ("here", {"workers": 0}),
         ("workers", {"offload_bytes": 0, "pool": pool}),
@@ -121,7 +131,7 @@ def test_worker_processes_store_exactly_what_in_process_decoding_stores(tmp_path
 
 @pytest.mark.slow
 def test_a_dying_worker_is_503_and_the_next_export_is_stored(tmp_path):
-    pool = NormalizePool(1, command=CRASH)
+    pool = started(NormalizePool(1, command=CRASH))
     app = create_app(db_path=tmp_path / "w.db", pool=pool, offload_bytes=0)
     body = exports(3, 3)[0].SerializeToString()
     with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=30) as http:
@@ -148,6 +158,51 @@ def test_workers_that_cannot_start_leave_decoding_to_the_receiver(tmp_path):
             assert response.status_code == 200
     assert pool.started == 0 and not pool.available
     assert len(dump(tmp_path / "w.db")[0]) == 3 * 6 + 1
+
+
+class SlowStart:
+    """A pool whose workers take long to start, counting what it was asked to decode."""
+
+    available, ready, jobs, starts = True, False, 0, 0
+
+    def start(self) -> None:
+        self.starts += 1
+
+    async def normalize(self, body: bytes, media: str):
+        self.jobs += 1
+        raise AssertionError("no worker is ready")
+
+    def close(self) -> None:
+        pass
+
+
+def test_large_exports_decode_here_while_workers_start(tmp_path):
+    pool = SlowStart()
+    app = create_app(db_path=tmp_path / "w.db", pool=pool, offload_bytes=0)
+    body = exports(8, 3)[0].SerializeToString()
+    with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=10) as http:
+        for _ in range(2):
+            response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
+            assert response.status_code == 200
+    assert pool.starts == 2 and pool.jobs == 0
+    assert len(dump(tmp_path / "w.db")[0]) == len(
+        exports(8, 3)[0].resource_spans[0].scope_spans[0].spans
+    )
+
+
+def test_workers_start_in_the_background_and_close_cleanly():
+    pool = started(NormalizePool(2))
+    deadline = time.monotonic() + 30
+    while pool.started < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert pool.started == 2
+    workers = list(pool._started)
+    body = exports(9, 2)[0].SerializeToString()
+    assert asyncio.run(pool.normalize(body, "application/x-protobuf")).rows
+    pool.close()
+    assert all(not worker.alive for worker in workers)
+    pool.start()  # a closed pool starts nothing
+    assert pool.started == 2
 
 
 def test_small_exports_never_start_a_worker(tmp_path):

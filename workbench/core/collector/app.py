@@ -65,8 +65,9 @@ def create_app(
     """The receiver; its BatchWriter opens on startup and closes (after flushing) on shutdown.
 
     ``workers`` worker processes (default ``default_workers()``; 0 for none)
-    decode exports of ``offload_bytes`` or more; they start with the first such
-    export. A custom ``overrides_for`` keeps all decoding in this process.
+    decode exports of ``offload_bytes`` or more; they start in the background on the
+    first such export, which (like any until one is ready) is decoded here. A custom
+    ``overrides_for`` keeps all decoding in this process.
     ``pool`` replaces the worker processes (tests inject failing ones).
     """
     overrides = overrides_for if overrides_for is not None else PricingOverrides()
@@ -103,8 +104,12 @@ def create_app(
 
     async def normalize(body: bytes, media: str) -> Normalized:
         if pool is not None and pool.available and len(body) >= offload_bytes:
-            with contextlib.suppress(WorkersUnavailable):
-                return await pool.normalize(body, media)
+            if pool.ready:
+                with contextlib.suppress(WorkersUnavailable):
+                    return await pool.normalize(body, media)
+            else:
+                # Starting interpreters takes a second or more: decode here meanwhile.
+                pool.start()
         return normalize_request(decode_request(body, media), overrides)
 
     async def export(request: Request) -> Response:

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import marshal
 import os
+import queue
 import struct
 import subprocess
 import sys
@@ -145,11 +146,13 @@ class _Worker:
 
 
 class NormalizePool:
-    """Worker processes, each started on first use and again after it dies.
+    """Worker processes, started in the background by ``start`` and again after one dies.
 
-    A job whose worker dies, or runs longer than ``timeout`` seconds, fails
-    with ``WorkerFailed``; so does a job that would take the bodies waiting for
-    a worker past ``max_pending_bytes``, which bounds the memory they hold.
+    Until a worker is ``ready`` the receiver decodes in its own process, so no
+    export waits for interpreters to start. A job whose worker dies, or runs
+    longer than ``timeout`` seconds, fails with ``WorkerFailed``; so does a job
+    that would take the bodies waiting for a worker past ``max_pending_bytes``,
+    which bounds the memory they hold.
     """
 
     def __init__(
@@ -171,34 +174,86 @@ class NormalizePool:
         self._max_pending_bytes = max_pending_bytes
         self._timeout = timeout
         self._threads: ThreadPoolExecutor | None = None
-        self._local = threading.local()
+        self._idle: queue.SimpleQueue[_Worker | None] = queue.SimpleQueue()
         self._started: list[_Worker] = []
         self._lock = threading.Lock()
+        self._starter: threading.Thread | None = None
+        self._closed = False
         self._pending_bytes = 0
         self.started = 0  # worker processes started so far, restarts included
         # False once a worker could not even start (a broken install, no executable):
         # the receiver then decodes everything itself rather than refusing every export.
         self.available = True
 
+    @property
+    def ready(self) -> bool:
+        """Whether a worker process has started and can take jobs."""
+        return self.started > 0
+
+    def start(self) -> None:
+        """Start the worker processes in a background thread (once; later calls do nothing)."""
+        with self._lock:
+            if self._starter is not None or self._closed:
+                return
+            self._starter = threading.Thread(
+                target=self._start_all, name="workbench-collector-workers-start", daemon=True
+            )
+        self._starter.start()
+
+    def _start_all(self) -> None:
+        for count in range(self.workers):
+            try:
+                worker = self._spawn()
+            except WorkersUnavailable:
+                worker = None
+            if worker is None:
+                # Wake every job waiting for a worker that will never come.
+                for _ in range(self.workers - count):
+                    self._idle.put(None)
+                return
+            self._idle.put(worker)
+
     def _env(self) -> dict[str, str]:
         # The worker imports what this process imports, from the same places.
         paths = [path for path in sys.path if path]
         return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
 
-    def _job(self, body: bytes, media: str) -> Result:
-        """Run in a pool thread: the thread's own worker decodes the body."""
-        worker: _Worker | None = getattr(self._local, "worker", None)
-        if worker is None or not worker.alive:
-            try:
-                worker = _Worker(self._command, self._env(), self._timeout)
-            except WorkersUnavailable:
-                self.available = False
-                raise
-            self._local.worker = worker
-            with self._lock:
+    def _spawn(self) -> _Worker | None:
+        """A new worker process, counted; ``None`` when the pool closed meanwhile."""
+        try:
+            worker = _Worker(self._command, self._env(), self._timeout)
+        except WorkersUnavailable:
+            self.available = False
+            raise
+        with self._lock:
+            if self._closed:
+                closing = True
+            else:
+                closing = False
                 self._started = [*(w for w in self._started if w.alive), worker]
                 self.started += 1
-        return worker.run(body, media, self._timeout)
+        if closing:
+            worker.close()
+            return None
+        return worker
+
+    def _job(self, body: bytes, media: str) -> Result:
+        """Run in a pool thread: the next idle worker decodes the body."""
+        self.start()
+        worker = self._idle.get()
+        if worker is None:
+            self._idle.put(None)
+            raise WorkersUnavailable("worker processes could not start")
+        try:
+            if not worker.alive:
+                replacement = self._spawn()
+                if replacement is None:
+                    raise WorkerFailed("the collector is stopping")
+                worker = replacement
+            return worker.run(body, media, self._timeout)
+        finally:
+            # A dead worker goes back too: the next job starts its replacement.
+            self._idle.put(worker)
 
     async def normalize(self, body: bytes, media: str) -> Normalized:
         """The body's rows; ``RequestError`` when undecodable, ``WorkerFailed`` when not done."""
@@ -224,9 +279,14 @@ class NormalizePool:
     def close(self) -> None:
         """Let running jobs finish, then end every worker process."""
         with self._lock:
+            self._closed = True
             threads, self._threads = self._threads, None
-            started, self._started = self._started, []
+            starter = self._starter
+        if starter is not None:
+            starter.join()
         if threads is not None:
             threads.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            started, self._started = self._started, []
         for worker in started:
             worker.close()

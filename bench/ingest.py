@@ -163,6 +163,20 @@ def start_server(db_path: Path, workers: str) -> tuple[subprocess.Popen, int]:
         time.sleep(0.05)
 
 
+def wait_for_decode_workers(port: int, timeout: float = 60.0) -> None:
+    """Wait until the receiver's decode workers (started by the warm-up export) all run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/healthz")
+        workers = json.loads(connection.getresponse().read()).get("decode_workers")
+        connection.close()
+        if not workers or workers["started"] >= workers["size"]:
+            return
+        time.sleep(0.05)
+    raise SystemExit("the receiver's decode workers did not start")
+
+
 def cpu_seconds(pid: int) -> tuple[float, float]:
     """User plus system CPU seconds of a process, and of all its live descendants (Linux)."""
     children = 0.0
@@ -177,7 +191,7 @@ def run_receiver(exports, bodies: Path, clients: int, db_path: Path, workers: st
     """Ingest every export through a receiver process; timings, latencies and CPU per span."""
     process, port = start_server(db_path, workers)
     try:
-        # Warm up with a full export, so worker processes and prices are ready.
+        # Warm up with a full export, which starts the decode workers, and wait for them.
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         connection.request(
             "POST", "/v1/traces", exports[0][0], {"Content-Type": "application/x-protobuf"}
@@ -185,6 +199,7 @@ def run_receiver(exports, bodies: Path, clients: int, db_path: Path, workers: st
         if connection.getresponse().status != 200:
             raise SystemExit("the warm-up export failed")
         connection.close()
+        wait_for_decode_workers(port)
         main_before, workers_before = cpu_seconds(process.pid)
         generator = _child(
             "--load", str(bodies), str(port), str(db_path), str(clients), stdout=subprocess.PIPE

@@ -163,7 +163,7 @@ def test_workers_that_cannot_start_leave_decoding_to_the_receiver(tmp_path):
 class SlowStart:
     """A pool whose workers take long to start, counting what it was asked to decode."""
 
-    available, ready, jobs, starts = True, False, 0, 0
+    available, ready, jobs, starts, workers, started = True, False, 0, 0, 1, 0
 
     def start(self) -> None:
         self.starts += 1
@@ -184,6 +184,8 @@ def test_large_exports_decode_here_while_workers_start(tmp_path):
         for _ in range(2):
             response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
             assert response.status_code == 200
+        health = http.get(f"{server.url}/healthz").json()
+    assert health["decode_workers"] == {"size": 1, "started": 0}
     assert pool.starts == 2 and pool.jobs == 0
     assert len(dump(tmp_path / "w.db")[0]) == len(
         exports(8, 3)[0].resource_spans[0].scope_spans[0].spans

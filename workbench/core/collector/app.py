@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from sqlite_utils import Database
@@ -144,7 +145,10 @@ def create_app(
         return Response(encode_response(response, media), media_type=media)
 
     async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok", "service": HEALTH_SERVICE})
+        body: dict[str, Any] = {"status": "ok", "service": HEALTH_SERVICE}
+        if pool is not None:
+            body["decode_workers"] = {"size": pool.workers, "started": pool.started}
+        return JSONResponse(body)
 
     return Starlette(
         routes=[

@@ -171,7 +171,7 @@ def wait_for_decode_workers(port: int, timeout: float = 60.0) -> None:
         connection.request("GET", "/healthz")
         workers = json.loads(connection.getresponse().read()).get("decode_workers")
         connection.close()
-        if not workers or workers["started"] >= workers["size"]:
+        if not workers or not workers["available"] or workers["started"] >= workers["size"]:
             return
         time.sleep(0.05)
     raise SystemExit("the receiver's decode workers did not start")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import random
@@ -98,7 +99,7 @@ def otlp_json(request) -> bytes:
             for span in scope_spans["spans"]:
                 for key in ("traceId", "spanId", "parentSpanId"):
                     if key in span:
-                        span[key] = __import__("base64").b64decode(span[key]).hex()
+                        span[key] = base64.b64decode(span[key]).hex()
     return json.dumps(data).encode()
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import gzip
 import json
 import marshal
@@ -14,8 +13,8 @@ import time
 
 import httpx
 import pytest
-from google.protobuf import json_format
 
+from tests.core.test_collector_receiver import otlp_json
 from workbench.core.collector.app import create_app
 from workbench.core.collector.decode import RequestError
 from workbench.core.collector.normalize import normalize_request
@@ -42,18 +41,6 @@ CRASH = [sys.executable, "-c", STARTED + "sys.stdin.buffer.read(5); sys.exit(3)"
 HANG = [sys.executable, "-c", STARTED + "sys.stdin.buffer.read(5); time.sleep(60)"]
 # A worker that cannot even start (say, it cannot import the workbench).
 BROKEN = [sys.executable, "-c", "raise SystemExit(1)"]
-
-
-def otlp_json(request) -> bytes:
-    """OTLP JSON as exporters write it: camelCase, ids in hex."""
-    data = json_format.MessageToDict(request)
-    for resource_spans in data["resourceSpans"]:
-        for scope_spans in resource_spans["scopeSpans"]:
-            for span in scope_spans["spans"]:
-                for key in ("traceId", "spanId", "parentSpanId"):
-                    if key in span:
-                        span[key] = base64.b64decode(span[key]).hex()
-    return json.dumps(data).encode()
 
 
 def started(pool: NormalizePool, timeout: float = 30.0) -> NormalizePool:
@@ -185,7 +172,7 @@ def test_large_exports_decode_here_while_workers_start(tmp_path):
             response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
             assert response.status_code == 200
         health = http.get(f"{server.url}/healthz").json()
-    assert health["decode_workers"] == {"size": 1, "started": 0}
+    assert health["decode_workers"] == {"size": 1, "started": 0, "available": True}
     assert pool.starts == 2 and pool.jobs == 0
     assert len(dump(tmp_path / "w.db")[0]) == len(
         exports(8, 3)[0].resource_spans[0].scope_spans[0].spans

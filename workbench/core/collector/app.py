@@ -147,7 +147,11 @@ def create_app(
     async def healthz(request: Request) -> Response:
         body: dict[str, Any] = {"status": "ok", "service": HEALTH_SERVICE}
         if pool is not None:
-            body["decode_workers"] = {"size": pool.workers, "started": pool.started}
+            body["decode_workers"] = {
+                "size": pool.workers,
+                "started": pool.started,
+                "available": pool.available,
+            }
         return JSONResponse(body)
 
     return Starlette(

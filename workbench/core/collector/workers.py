@@ -226,13 +226,11 @@ class NormalizePool:
             self.available = False
             raise
         with self._lock:
-            if self._closed:
-                closing = True
-            else:
-                closing = False
+            closed = self._closed
+            if not closed:
                 self._started = [*(w for w in self._started if w.alive), worker]
                 self.started += 1
-        if closing:
+        if closed:
             worker.close()
             return None
         return worker

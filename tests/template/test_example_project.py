@@ -29,7 +29,7 @@ def test_committed_example_matches_a_fresh_render():
     changed = sorted(path for path in set(fresh) & set(on_disk) if fresh[path] != on_disk[path])
     assert (missing, extra, changed) == ([], [], []), (
         "projects/support-agent drifted from the template; re-render it with "
-        "`rm -rf projects/support-agent && workbench new support-agent --dir projects`"
+        "`python tools/rerender_example.py`"
     )
 
 

@@ -18,6 +18,28 @@ def test_importing_the_cli_loads_neither_textual_nor_litellm():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO_ROOT)
 
 
+HEAVY_FOR_HELP = ("pydantic_settings", "pydantic", "litellm", "textual", "sqlite_utils", "httpx")
+
+
+def test_help_loads_no_heavy_library():
+    """``workbench --help`` lists every command's summary without importing what they run on."""
+    code = (
+        "import sys\n"
+        "from workbench.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        f"heavy = [m for m in {HEAVY_FOR_HELP!r} if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert "Usage: workbench" in result.stdout and "locate" in result.stdout
+    assert result.stderr.strip().splitlines()[-1] == "HEAVY []", result.stderr
+
+
 def test_import_linter_contracts_hold():
     lint_imports = Path(sys.executable).with_name("lint-imports")
     command = [str(lint_imports)] if lint_imports.exists() else ["lint-imports"]

@@ -7,8 +7,6 @@ import sys
 
 import click
 
-from workbench.core.projects import open_project
-
 _STYLES = {
     "pass": ("✔", "green"),
     "fail": ("✘", "red"),
@@ -64,6 +62,7 @@ def check(project: str, as_json: bool, only: str | None, static_only: bool) -> N
     """Run the production-readiness checklist of PROJECT; exit 0 when all required items pass."""
     from rich.console import Console
 
+    from workbench.core.projects import open_project
     from workbench.core.readiness import evaluate
 
     proj = open_project(project)
@@ -97,6 +96,7 @@ def check(project: str, as_json: bool, only: str | None, static_only: bool) -> N
 @click.option("--note", required=True, metavar="TEXT", help="What was checked, where, how.")
 def signoff(project: str, item: str, by: str, note: str) -> None:
     """Record that NAME attests ITEM of PROJECT (valid until the evidence it covers changes)."""
+    from workbench.core.projects import open_project
     from workbench.core.readiness import record_signoff
 
     record = record_signoff(open_project(project), item, by, note)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 
@@ -128,6 +127,8 @@ def run_command(
 
 
 def _run_and_report(proj, plan, *, gate: bool, as_json: bool, turn_timeout: float) -> bool:
+    import asyncio
+
     from workbench.core.evals.results import run_report
     from workbench.core.evals.session import execute
     from workbench.store.db import connect
@@ -160,6 +161,8 @@ def _run_and_report(proj, plan, *, gate: bool, as_json: bool, turn_timeout: floa
 
 
 def _watch(proj, plan, plan_now, *, as_json: bool, turn_timeout: float) -> None:
+    import asyncio
+
     from workbench.core.evals.watch import changes, run_diff
     from workbench.store.db import connect
 

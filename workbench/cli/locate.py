@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
-from workbench import locations
-
+# Names of the functions in ``workbench.locations`` (imported on use: it reads the settings).
 _PLACES = {
-    "db": locations.db_path,
-    "home": locations.home,
-    "templates": locations.templates_dir,
-    "projects": locations.projects_dir,
+    "db": "db_path",
+    "home": "home",
+    "templates": "templates_dir",
+    "projects": "projects_dir",
 }
 
 
@@ -18,4 +17,6 @@ _PLACES = {
 @click.argument("what", type=click.Choice(sorted(_PLACES)))
 def locate(what: str) -> None:
     """Print the path of the database, the home folder, the templates or the projects folder."""
-    click.echo(str(_PLACES[what]()))
+    from workbench import locations
+
+    click.echo(str(getattr(locations, _PLACES[what])()))

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import click
 
-from workbench.core.config import CONFIG_FILE
-
 
 @click.group()
 def mock() -> None:
@@ -56,6 +54,7 @@ def serve(
     upstream_api_base: str | None,
 ) -> None:
     """Serve the mock on HOST:PORT until Ctrl+C, and print how to point litellm at it."""
+    from workbench.core.config import CONFIG_FILE
     from workbench.core.mock import start_mock
     from workbench.core.projects import resolve_project_dir
 

@@ -217,6 +217,33 @@ def test_values_sqlite_cannot_hold_never_reach_the_writer():
     assert result.rejected == 1 and "time out of range" in result.error_message
 
 
+@pytest.mark.parametrize(
+    ("attributes", "problem"),
+    [
+        ({"gen_ai.usage.input_tokens": -1}, "negative input token count (-1)"),
+        ({"gen_ai.usage.output_tokens": "-20"}, "negative output token count (-20)"),
+        ({"gen_ai.usage.cache_read.input_tokens": -3}, "negative cached token count (-3)"),
+        ({"workbench.cost_usd": -0.5}, "impossible cost (-0.5)"),
+        ({"workbench.cost_usd": "nan"}, "impossible cost (nan)"),
+        ({"workbench.cost_usd": float("inf")}, "impossible cost (inf)"),
+    ],
+)
+def test_negative_tokens_and_costs_are_rejected_not_stored(attributes, problem):
+    """Like invalid ids: the span is rejected with its reason, its batch-mates are stored."""
+    model = {"gen_ai.request.model": "gpt-4o-mini", "gen_ai.operation.name": "chat"}
+    bad = make_span(TRACE, SPAN, "bad", model | attributes)
+    good = make_span(TRACE, PARENT, "good", model | {"gen_ai.usage.input_tokens": 0})
+    result = normalize_request(make_request([bad, good]))
+    assert [row_dict(row)["name"] for row in result.rows] == ["good"]
+    assert result.rejected == 1
+    assert result.error_message == f"rejected 1 span(s): span 'bad': {problem}"
+
+
+def test_zero_tokens_and_cost_are_possible():
+    row = normalize_one({"gen_ai.usage.input_tokens": 0, "workbench.cost_usd": 0.0})
+    assert row["input_tokens"] == 0 and row["cost_usd"] == 0.0
+
+
 def test_invalid_ids_are_rejected_not_stored():
     good = make_span(TRACE, SPAN, "good")
     bad = [

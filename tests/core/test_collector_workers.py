@@ -150,7 +150,7 @@ def test_workers_that_cannot_start_leave_decoding_to_the_receiver(tmp_path):
 class SlowStart:
     """A pool whose workers take long to start, counting what it was asked to decode."""
 
-    available, ready, jobs, starts, workers, started = True, False, 0, 0, 1, 0
+    available, ready, jobs, starts, workers, started, alive = True, False, 0, 0, 1, 0, 0
 
     def start(self) -> None:
         self.starts += 1
@@ -172,7 +172,7 @@ def test_large_exports_decode_here_while_workers_start(tmp_path):
             response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
             assert response.status_code == 200
         health = http.get(f"{server.url}/healthz").json()
-    assert health["decode_workers"] == {"size": 1, "started": 0, "available": True}
+    assert health["decode_workers"] == {"size": 1, "started": 0, "alive": 0, "available": True}
     assert pool.starts == 2 and pool.jobs == 0
     assert len(dump(tmp_path / "w.db")[0]) == len(
         exports(8, 3)[0].resource_spans[0].scope_spans[0].spans
@@ -248,3 +248,39 @@ def test_json_body_through_the_pool_keeps_partial_success():
     normalized = unpack(normalize_body(json.dumps(data).encode(), "application/json"))
     assert normalized.rejected == 1 and "trace_id" in normalized.error_message
     assert len(normalized.rows) == len(request.resource_spans[0].scope_spans[0].spans) - 1
+
+
+def deeply_nested_json(depth: int) -> bytes:
+    """An OTLP/JSON body whose ``resourceSpans`` nests ``depth`` arrays deep."""
+    return b'{"resourceSpans": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+def test_deeply_nested_json_is_400_in_process_and_in_workers(tmp_path):
+    """Past the interpreter's recursion limit json.loads raises RecursionError: a 400, in the
+    receiver (small bodies) and in a worker (large ones), and no worker dies of it."""
+    pool = NormalizePool(2)
+    app = create_app(db_path=tmp_path / "w.db", pool=pool)
+    small, large = deeply_nested_json(1_100), deeply_nested_json(40_000)
+    assert len(small) < 32 * 1024 <= len(large)
+    headers = {"Content-Type": "application/json"}
+    with serve_in_thread(app) as server, httpx.Client(trust_env=False, timeout=30) as http:
+        response = http.post(f"{server.url}/v1/traces", content=small, headers=headers)
+        assert response.status_code == 400 and "nested too deeply" in response.text
+        pool.start()
+        deadline = time.monotonic() + 60
+        while pool.alive < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert http.get(f"{server.url}/healthz").json()["decode_workers"]["alive"] == 2
+        for _ in range(4):
+            response = http.post(f"{server.url}/v1/traces", content=large, headers=headers)
+            assert response.status_code == 400, response.text
+            assert "nested too deeply" in response.text
+        health = http.get(f"{server.url}/healthz").json()["decode_workers"]
+        assert health["started"] == 2 and health["alive"] == 2, health
+        good = exports(12, 40)[0]
+        body = good.SerializeToString()
+        assert len(body) >= 32 * 1024  # this one goes to a worker too
+        response = http.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF)
+        assert response.status_code == 200
+    spans = good.resource_spans[0].scope_spans[0].spans
+    assert len(dump(tmp_path / "w.db")[0]) == len(spans)

@@ -150,6 +150,7 @@ def create_app(
             body["decode_workers"] = {
                 "size": pool.workers,
                 "started": pool.started,
+                "alive": pool.alive,
                 "available": pool.available,
             }
         return JSONResponse(body)

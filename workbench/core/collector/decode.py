@@ -103,6 +103,9 @@ def decode_request(body: bytes, media: str) -> ExportTraceServiceRequest:
         data = json.loads(body)
         _hex_ids_to_base64(data)
         return json_format.ParseDict(data, ExportTraceServiceRequest(), ignore_unknown_fields=True)
+    except RecursionError:
+        # json.loads recurses once per level; a hostile body nests past the interpreter's limit.
+        raise RequestError(400, "undecodable JSON: nested too deeply") from None
     except (ValueError, TypeError, AttributeError, json_format.ParseError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise RequestError(400, f"undecodable JSON: {message}") from None

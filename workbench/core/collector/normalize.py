@@ -7,6 +7,7 @@ call ``normalize_request`` and get rows in ``SPAN_COLUMNS`` order.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +81,19 @@ def _events(span) -> tuple[str | None, str | None]:
     return _dumps(events), exception
 
 
+class ImpossibleValue(ValueError):
+    """A span carries a value no real call can have (a negative token count or cost)."""
+
+
+def _check_usage(tokens: dict[str, int | None], cost: float | None) -> None:
+    """Reject negative token counts and negative or non-finite costs."""
+    for name, count in tokens.items():
+        if count is not None and count < 0:
+            raise ImpossibleValue(f"negative {name} token count ({count})")
+    if cost is not None and not (math.isfinite(cost) and cost >= 0):
+        raise ImpossibleValue(f"impossible cost ({cost})")
+
+
 def _invalid_ids(trace_id: bytes, span_id: bytes, parent: bytes) -> str | None:
     if len(trace_id) != 16 or trace_id == _ZERO_TRACE:
         return "invalid trace_id (need 16 bytes, not all zero)"
@@ -112,8 +126,8 @@ def normalize_request(request, overrides_for: OverridesFor | None = None) -> Nor
                     out.errors.append(f"span {span.name!r}: {problem}")
                     continue
                 hex_trace = trace_id.hex()
-                rows.append(
-                    _row(
+                try:
+                    row = _row(
                         span,
                         hex_trace,
                         span_id.hex(),
@@ -125,7 +139,11 @@ def normalize_request(request, overrides_for: OverridesFor | None = None) -> Nor
                         resource_json,
                         overrides,
                     )
-                )
+                except ImpossibleValue as impossible:
+                    out.rejected += 1
+                    out.errors.append(f"span {span.name!r}: {impossible}")
+                    continue
+                rows.append(row)
                 trace_ids.add(hex_trace)
     return out
 
@@ -152,6 +170,8 @@ def _row(
     output_tokens = as_int(found[OUTPUT_SLOT])
     cached_tokens = as_int(found[CACHED_SLOT])
     cost = span_cost(attributes, model, input_tokens, output_tokens, cached_tokens, overrides)
+    tokens = {"input": input_tokens, "output": output_tokens, "cached": cached_tokens}
+    _check_usage(tokens, cost)
     tool_name = found[TOOL_SLOT]
     if tool_name is None and kind == "tool":
         tool_name = get("traceloop.entity.name")

@@ -48,7 +48,11 @@ def main(argv: list[str]) -> None:
             body = read_exact(jobs, size)
         except EOFError:
             return
-        answer = marshal.dumps(normalize_body(body, MEDIA_NAMES[media], overrides))
+        try:
+            result = normalize_body(body, MEDIA_NAMES[media], overrides)
+        except Exception as error:  # one bad export must not cost the receiver its worker
+            result = (500, f"could not normalize the export: {type(error).__name__}")
+        answer = marshal.dumps(result)
         answers.write(RESULT_HEADER.pack(len(answer)))
         answers.write(answer)
         answers.flush()

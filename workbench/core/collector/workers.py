@@ -190,6 +190,12 @@ class NormalizePool:
         """Whether a worker process has started and can take jobs."""
         return self.started > 0
 
+    @property
+    def alive(self) -> int:
+        """How many of the started worker processes are still running."""
+        with self._lock:
+            return sum(1 for worker in self._started if worker.alive)
+
     def start(self) -> None:
         """Start the worker processes in a background thread (once; later calls do nothing)."""
         with self._lock:

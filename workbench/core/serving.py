@@ -65,8 +65,7 @@ def serve_in_thread(
         app, host=host, port=port, log_level="warning", lifespan="on", **uvicorn_options
     )
     server = uvicorn.Server(config)
-    # A server in a thread must not install signal handlers (only the main thread may).
-    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    # No signal handlers to disable: uvicorn (>= 0.29) installs them only on the main thread.
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

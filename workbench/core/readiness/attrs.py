@@ -7,7 +7,7 @@ import ast
 from workbench.core.readiness.source import Hit, SourceIndex
 
 
-def _constant_names(index: SourceIndex, value: str) -> list[tuple[Hit, str]]:
+def _constant_names(index: SourceIndex, value: str) -> list[tuple[Hit[ast.Assign], str]]:
     """Module-level ``NAME = "value"`` assignments, with the name."""
     found = []
     for module in index.modules:
@@ -23,12 +23,12 @@ def _constant_names(index: SourceIndex, value: str) -> list[tuple[Hit, str]]:
     return found
 
 
-def uses_of(index: SourceIndex, value: str) -> list[Hit]:
+def uses_of(index: SourceIndex, value: str) -> list[Hit[ast.AST]]:
     """Places that use the string ``value``: literally (outside a constant definition) or via its
     module-level constant, referenced as ``NAME`` or ``module.NAME``."""
     constants = _constant_names(index, value)
     definitions = {(hit.module.rel, hit.line) for hit, _ in constants}
-    uses = [
+    uses: list[Hit[ast.AST]] = [
         hit
         for hit in index.string_constants(value)
         if (hit.module.rel, hit.line) not in definitions
@@ -37,7 +37,7 @@ def uses_of(index: SourceIndex, value: str) -> list[Hit]:
     if names:
         for hit in index.walk((ast.Name, ast.Attribute)):
             node = hit.node
-            name = node.id if isinstance(node, ast.Name) else node.attr  # type: ignore[union-attr]
-            if name in names and isinstance(getattr(node, "ctx", None), ast.Load):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name in names and isinstance(node.ctx, ast.Load):
                 uses.append(hit)
     return uses

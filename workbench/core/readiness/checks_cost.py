@@ -12,7 +12,7 @@ def _attribute_reads(ctx: CheckContext, *names: str) -> list[str]:
     """``file:line`` of every read of an attribute or call of a function named in ``names``."""
     found = []
     for hit in ctx.source.walk(ast.Attribute):
-        node: ast.Attribute = hit.node  # type: ignore[assignment]
+        node: ast.Attribute = hit.node
         if node.attr in names and isinstance(node.ctx, ast.Load):
             found.append(f"{hit.where}: {node.attr}")
     return found
@@ -48,7 +48,7 @@ def _cache_classes(ctx: CheckContext) -> list[tuple[str, str, str]]:
     """(module name, class name, where) of classes named *Cache* with get and put/set methods."""
     found = []
     for hit, _bases in ctx.source.classes():
-        node: ast.ClassDef = hit.node  # type: ignore[assignment]
+        node: ast.ClassDef = hit.node
         methods = {
             s.name for s in node.body if isinstance(s, ast.FunctionDef | ast.AsyncFunctionDef)
         }
@@ -63,14 +63,14 @@ def check_caching(ctx: CheckContext) -> Verdict:
     for hit in ctx.source.calls("Cache", root="litellm"):
         evidence.append(f"{hit.where}: litellm.Cache()")
     for hit in ctx.source.calls("Router", root="litellm"):
-        if any(k.arg in ("cache_responses", "caching") for k in hit.node.keywords):  # type: ignore[attr-defined]
+        if any(k.arg in ("cache_responses", "caching") for k in hit.node.keywords):
             evidence.append(f"{hit.where}: Router caches responses")
     classes = _cache_classes(ctx)
     used_in: list[str] = []
     for module_name, class_name, where in classes:
         evidence.append(f"{where}: {class_name}")
         for hit in ctx.source.walk(ast.Call):
-            qualname = hit.module.qualify(hit.node.func) or ""  # type: ignore[attr-defined]
+            qualname = hit.module.qualify(hit.node.func) or ""
             if hit.module.name != module_name and qualname.startswith(module_name + "."):
                 used_in.append(f"{hit.where}: {qualname.removeprefix(module_name + '.')}()")
     if not evidence:

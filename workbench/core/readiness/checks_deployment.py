@@ -107,7 +107,7 @@ def _flag_classes(ctx: CheckContext) -> list[tuple[ast.ClassDef, str, list[str]]
     """Pydantic models or dataclasses named for features/flags whose fields are booleans."""
     found = []
     for hit, _bases in ctx.source.classes():
-        node: ast.ClassDef = hit.node  # type: ignore[assignment]
+        node: ast.ClassDef = hit.node
         name = node.name.lower()
         if "feature" not in name and "flag" not in name:
             continue
@@ -139,7 +139,7 @@ def check_feature_flags(ctx: CheckContext) -> Verdict:
     for _node, where, flags in _flag_classes(ctx):
         evidence.append(f"{where}: flags {', '.join(flags)}")
         for hit in ctx.source.walk(ast.Attribute):
-            attribute: ast.Attribute = hit.node  # type: ignore[assignment]
+            attribute: ast.Attribute = hit.node
             if attribute.attr in flags and isinstance(attribute.ctx, ast.Load):
                 uses.append(f"{hit.where}: reads flag `{attribute.attr}`")
     if not evidence:

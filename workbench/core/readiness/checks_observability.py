@@ -42,10 +42,10 @@ def check_structured_logs(ctx: CheckContext) -> Verdict:
     events = [
         h
         for h in src.walk(ast.Call)
-        if isinstance(h.node.func, ast.Attribute)  # type: ignore[attr-defined]
-        and h.node.func.attr in ("info", "warning", "error", "exception")  # type: ignore[attr-defined]
-        and h.node.args  # type: ignore[attr-defined]
-        and isinstance(h.node.args[0], ast.Constant)  # type: ignore[attr-defined]
+        if isinstance(h.node.func, ast.Attribute)
+        and h.node.func.attr in ("info", "warning", "error", "exception")
+        and h.node.args
+        and isinstance(h.node.args[0], ast.Constant)
         and h.module.rel in loggers
     ]
     if not events:
@@ -87,8 +87,8 @@ def check_tracing(ctx: CheckContext) -> Verdict:
     starts = [
         h
         for h in src.walk(ast.Call)
-        if isinstance(h.node.func, ast.Attribute)  # type: ignore[attr-defined]
-        and h.node.func.attr in ("start_as_current_span", "start_span")  # type: ignore[attr-defined]
+        if isinstance(h.node.func, ast.Attribute)
+        and h.node.func.attr in ("start_as_current_span", "start_span")
     ]
     if not starts:
         return Verdict.fail("open spans with `tracer.start_as_current_span(...)`", *evidence)

@@ -33,14 +33,14 @@ def retry_config(ctx: CheckContext) -> tuple[list[str], str]:
     """(evidence, hint) for model-call retries: Router ``num_retries``/``retry_policy``."""
     evidence = []
     for hit in routers(ctx):
-        call: ast.Call = hit.node  # type: ignore[assignment]
+        call: ast.Call = hit.node
         for name in ("num_retries", "retry_policy"):
             value = kwarg(call, name)
             if value is not None and not _zero(value):
                 evidence.append(f"{hit.where}: Router({name}={ast.unparse(value)})")
     for name in ("completion", "acompletion"):
         for hit in ctx.source.calls(name, root="litellm"):
-            value = kwarg(hit.node, "num_retries")  # type: ignore[arg-type]
+            value = kwarg(hit.node, "num_retries")
             if value is not None and not _zero(value):
                 evidence.append(f"{hit.where}: litellm.{name}(num_retries={ast.unparse(value)})")
     hint = (
@@ -75,7 +75,7 @@ def fallback_config(ctx: CheckContext) -> tuple[list[str], str]:
             f"workbench.toml:{ctx.toml.line('models', 'fallbacks')}: fallbacks {fallbacks}"
         )
     for hit in routers(ctx):
-        value = kwarg(hit.node, "fallbacks")  # type: ignore[arg-type]
+        value = kwarg(hit.node, "fallbacks")
         if value is not None:
             evidence.append(f"{hit.where}: Router(fallbacks=...)")
     hint = (
@@ -98,8 +98,8 @@ def check_circuit_breakers(ctx: CheckContext) -> Verdict:
     uses = [
         h
         for h in src.walk(ast.Call)
-        if isinstance(h.node.func, ast.Attribute)  # type: ignore[attr-defined]
-        and h.node.func.attr in ("calling", "call", "call_async")  # type: ignore[attr-defined]
+        if isinstance(h.node.func, ast.Attribute)
+        and h.node.func.attr in ("calling", "call", "call_async")
         and breakers
     ]
     registry = ctx.module_rel("tools.registry", ctx.pkg("tools", "registry.py"))
@@ -119,7 +119,7 @@ def check_circuit_breakers(ctx: CheckContext) -> Verdict:
     cooldowns = []
     for hit in routers(ctx):
         for name in ("allowed_fails", "cooldown_time", "allowed_fails_policy"):
-            value = kwarg(hit.node, name)  # type: ignore[arg-type]
+            value = kwarg(hit.node, name)
             if value is not None:
                 cooldowns.append(f"{hit.where}: Router({name}={ast.unparse(value)})")
     if routers(ctx) and not cooldowns:
@@ -143,12 +143,12 @@ def check_timeouts(ctx: CheckContext) -> Verdict:
     evidence, missing = [], []
     llm = []
     for hit in routers(ctx):
-        value = kwarg(hit.node, "timeout")  # type: ignore[arg-type]
+        value = kwarg(hit.node, "timeout")
         if value is not None:
             llm.append(f"{hit.where}: Router(timeout={ast.unparse(value)})")
     for name in ("completion", "acompletion"):
         for hit in ctx.source.calls(name, root="litellm"):
-            if kwarg(hit.node, "timeout") is not None:  # type: ignore[arg-type]
+            if kwarg(hit.node, "timeout") is not None:
                 llm.append(f"{hit.where}: litellm.{name}(timeout=...)")
     (
         evidence.extend(llm[:1])
@@ -188,14 +188,14 @@ def check_timeouts(ctx: CheckContext) -> Verdict:
 
 def _loop_bound(ctx: CheckContext) -> list[str]:
     """``for ... in range(<max steps>)`` loops, as evidence."""
-    return [f"{hit.where}: {ast.unparse(hit.node.iter)}" for hit in _bounded_loops(ctx)]  # type: ignore[attr-defined]
+    return [f"{hit.where}: {ast.unparse(hit.node.iter)}" for hit in _bounded_loops(ctx)]
 
 
 def _bounded_loops(ctx: CheckContext) -> list[Hit]:
     """``for`` loops over ``range(...)`` of a step or iteration limit."""
     found = []
     for hit in ctx.source.walk(ast.For):
-        node: ast.For = hit.node  # type: ignore[assignment]
+        node: ast.For = hit.node
         if (
             isinstance(node.iter, ast.Call)
             and isinstance(node.iter.func, ast.Name)
@@ -231,9 +231,9 @@ def _loop_detectors(ctx: CheckContext) -> list[str]:
                     f"{hit.module.rel}:{node.lineno}: stops when `{ast.unparse(node.test)}`"
                 )
     for func in ctx.source.functions():
-        name = func.node.name.lower()  # type: ignore[attr-defined]
+        name = func.node.name.lower()
         if "loop" in name and ("detect" in name or "repeat" in name):
-            found.append(f"{func.where}: {func.node.name}()")  # type: ignore[attr-defined]
+            found.append(f"{func.where}: {func.node.name}()")
     return list(dict.fromkeys(found))
 
 
@@ -277,7 +277,7 @@ def check_idempotent_writes(ctx: CheckContext) -> Verdict:
     honoured = [
         h.where
         for h in ctx.source.walk(ast.Attribute)
-        if h.node.attr == "idempotency_key" and isinstance(h.node.ctx, ast.Load)  # type: ignore[attr-defined]
+        if h.node.attr == "idempotency_key" and isinstance(h.node.ctx, ast.Load)
     ]
     evidence = [
         f"{d.hit.where}: {d.name} idempotency_key={ast.unparse(d.fields['idempotency_key'])}"

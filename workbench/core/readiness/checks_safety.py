@@ -16,7 +16,7 @@ def _guardrail_calls(ctx: CheckContext) -> tuple[list[str], list[str], set[str]]
     modules = {m.name for m in ctx.source.modules if m.name.split(".")[-1] == "guardrails"}
     inputs, outputs = [], []
     for hit in ctx.source.walk(ast.Call):
-        qualname = hit.module.qualify(hit.node.func) or ""  # type: ignore[attr-defined]
+        qualname = hit.module.qualify(hit.node.func) or ""
         owner, _, function = qualname.rpartition(".")
         if owner not in modules or hit.module.name in modules:
             continue
@@ -57,7 +57,7 @@ def check_guardrails(ctx: CheckContext) -> Verdict:
     tested = [
         h.where
         for h in ctx.tests.walk((ast.Import, ast.ImportFrom))
-        if any("guardrails" in (alias.name or "") for alias in h.node.names)  # type: ignore[attr-defined]
+        if any("guardrails" in (alias.name or "") for alias in h.node.names)
         or "guardrails" in (getattr(h.node, "module", None) or "")
     ]
     if not tested:
@@ -82,7 +82,7 @@ def check_human_approval(ctx: CheckContext) -> Verdict:
     if not risky:
         return Verdict.ok(f"{len(decls)} tools declared, none high or critical risk")
     gates = [h.where for h in uses_of(ctx.source, "pending_approval")]
-    reads = [h.where for h in ctx.source.walk(ast.Attribute) if h.node.attr == "needs_approval"]  # type: ignore[attr-defined]
+    reads = [h.where for h in ctx.source.walk(ast.Attribute) if h.node.attr == "needs_approval"]
     if not gates:
         return Verdict.fail(
             "return a `pending_approval` result for high/critical tools until a person approves "
@@ -96,7 +96,7 @@ def _dependency_closure(ctx: CheckContext, names: tuple[str, ...]) -> list[str]:
     """The route's dependencies and, transitively, the dependencies of the project's own ones."""
     from workbench.core.readiness.routes import function_dependencies
 
-    functions = {f.node.name: f for f in ctx.source.functions()}  # type: ignore[attr-defined]
+    functions = {f.node.name: f for f in ctx.source.functions()}
     seen: list[str] = []
     queue = list(names)
     while queue:
@@ -114,7 +114,7 @@ def _security_schemes(ctx: CheckContext) -> dict[str, str]:
     """Variables bound to a fastapi.security scheme (APIKeyHeader, HTTPBearer, OAuth2...)."""
     found = {}
     for hit in ctx.source.walk(ast.Assign):
-        node: ast.Assign = hit.node  # type: ignore[assignment]
+        node: ast.Assign = hit.node
         qualname = hit.module.qualify(node.value.func) if isinstance(node.value, ast.Call) else None
         if qualname and qualname.startswith("fastapi.security"):
             for target in node.targets:

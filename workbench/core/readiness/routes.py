@@ -63,7 +63,7 @@ def _includes(index: SourceIndex) -> dict[str, _Router]:
     """Router ``module.variable`` -> the prefix and dependencies it is included with."""
     found: dict[str, _Router] = {}
     for hit in index.calls("include_router"):
-        call: ast.Call = hit.node  # type: ignore[assignment]
+        call: ast.Call = hit.node
         if not call.args:
             continue
         target = hit.module.qualify(call.args[0])
@@ -115,7 +115,7 @@ def find_routes(index: SourceIndex) -> list[Route]:
         routes.append(Route(method.upper(), full, func, Hit(module, node, key), all_deps))
 
     for func in index.functions():
-        for decorator in func.node.decorator_list:  # type: ignore[attr-defined]
+        for decorator in func.node.decorator_list:
             if not (
                 isinstance(decorator, ast.Call)
                 and isinstance(decorator.func, ast.Attribute)
@@ -140,7 +140,7 @@ def find_routes(index: SourceIndex) -> list[Route]:
                         deps,
                     )
     for hit in index.calls("add_api_route"):
-        call: ast.Call = hit.node  # type: ignore[assignment]
+        call: ast.Call = hit.node
         if not isinstance(call.func, ast.Attribute) or not call.args:
             continue
         methods = literal(kwarg(call, "methods")) or ["GET"]

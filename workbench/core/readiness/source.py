@@ -12,8 +12,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Generic, TypeVar, overload
 
 _SKIP_DIRS = {"__pycache__", ".venv", "venv", ".git", "node_modules", "build", "dist"}
+
+N = TypeVar("N", bound=ast.AST, covariant=True)
+M = TypeVar("M", bound=ast.AST)
+K = TypeVar("K", bound=ast.AST)
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 @dataclass
@@ -45,11 +51,11 @@ class Module:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(Generic[N]):
     """A node found in a module, with its resolved name and its place as ``file:line``."""
 
     module: Module
-    node: ast.AST
+    node: N
     qualname: str = ""
 
     @property
@@ -70,7 +76,7 @@ class Route:
     method: str
     path: str
     function: ast.FunctionDef | ast.AsyncFunctionDef | None
-    hit: Hit
+    hit: Hit[ast.AST]
     dependencies: tuple[str, ...] = ()
 
 
@@ -170,26 +176,33 @@ class SourceIndex:
         """The module with this dotted name, if the project has it."""
         return next((m for m in self.modules if m.name == dotted), None)
 
-    def walk(self, kind: type | tuple[type, ...]) -> Iterator[Hit]:
-        """Every node of ``kind`` in every module."""
+    @overload
+    def walk(self, kind: type[K]) -> Iterator[Hit[K]]: ...
+
+    @overload
+    def walk(self, kind: tuple[type[K], type[M]]) -> Iterator[Hit[K | M]]: ...
+
+    def walk(self, kind: Any) -> Iterator[Hit[Any]]:
+        """Every node of ``kind`` (a node class or a tuple of them) in every module."""
         for module in self.modules:
             for node in ast.walk(module.tree):
                 if isinstance(node, kind):
                     yield Hit(module, node)
 
-    def calls(self, name: str, root: str | None = None) -> list[Hit]:
+    def calls(self, name: str, root: str | None = None) -> list[Hit[ast.Call]]:
         """Calls whose callee resolves to a name ending in ``name`` (under package ``root``)."""
         hits = []
         for hit in self.walk(ast.Call):
-            qualname = hit.module.qualify(hit.node.func)  # type: ignore[attr-defined]
+            qualname = hit.module.qualify(hit.node.func)
             if name_matches(qualname, name, root):
                 hits.append(Hit(hit.module, hit.node, qualname or ""))
         return hits
 
-    def references(self, name: str, root: str | None = None) -> list[Hit]:
+    def references(self, name: str, root: str | None = None) -> list[Hit[ast.Name | ast.Attribute]]:
         """Names and attributes (not only calls) resolving to ``name`` (under ``root``)."""
         hits = []
         for hit in self.walk((ast.Name, ast.Attribute)):
+            qualname: str | None
             if isinstance(hit.node, ast.Name) and hit.node.id not in hit.module.imports:
                 qualname = hit.node.id
             else:
@@ -198,33 +211,35 @@ class SourceIndex:
                 hits.append(Hit(hit.module, hit.node, qualname or ""))
         return hits
 
-    def functions(self) -> Iterator[Hit]:
+    def functions(self) -> Iterator[Hit[Function]]:
         """Every function and method definition."""
         yield from self.walk((ast.FunctionDef, ast.AsyncFunctionDef))
 
-    def decorated(self, name: str, root: str | None = None) -> list[tuple[Hit, Hit]]:
+    def decorated(
+        self, name: str, root: str | None = None
+    ) -> list[tuple[Hit[Function], Hit[ast.expr]]]:
         """(function, decorator) pairs where the decorator resolves to ``name``."""
         pairs = []
         for func in self.functions():
-            for decorator in func.node.decorator_list:  # type: ignore[attr-defined]
+            for decorator in func.node.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 qualname = func.module.qualify(target)
                 if name_matches(qualname, name, root):
                     pairs.append((func, Hit(func.module, decorator, qualname or "")))
         return pairs
 
-    def classes(self) -> Iterator[tuple[Hit, list[str]]]:
+    def classes(self) -> Iterator[tuple[Hit[ast.ClassDef], list[str]]]:
         """Every class definition with its base classes' resolved names."""
         for hit in self.walk(ast.ClassDef):
-            bases = [hit.module.qualify(base) or "" for base in hit.node.bases]  # type: ignore[attr-defined]
+            bases = [hit.module.qualify(base) or "" for base in hit.node.bases]
             yield hit, bases
 
-    def string_constants(self, value: str) -> list[Hit]:
+    def string_constants(self, value: str) -> list[Hit[ast.Constant]]:
         """String literals equal to ``value`` (span attribute keys, route paths, event names)."""
         return [
             hit
             for hit in self.walk(ast.Constant)
-            if isinstance(hit.node.value, str) and hit.node.value == value  # type: ignore[attr-defined]
+            if isinstance(hit.node.value, str) and hit.node.value == value
         ]
 
     @cached_property

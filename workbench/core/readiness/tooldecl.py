@@ -54,10 +54,11 @@ class ToolDecl:
 def _tool_class(index: SourceIndex) -> tuple[str, list[str], dict[str, object]] | None:
     """(module.Class, field order, literal defaults) of the project's ``Tool`` class."""
     for hit, _bases in index.classes():
-        node: ast.ClassDef = hit.node  # type: ignore[assignment]
+        node: ast.ClassDef = hit.node
         if node.name != "Tool":
             continue
-        names, defaults = [], {}
+        names: list[str] = []
+        defaults: dict[str, object] = {}
         for stmt in node.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 names.append(stmt.target.id)
@@ -80,7 +81,7 @@ def tool_declarations(index: SourceIndex) -> list[ToolDecl]:
     for hit in index.calls("Tool"):
         if hit.qualname != qualified and not qualified.endswith("." + hit.qualname):
             continue
-        call: ast.Call = hit.node  # type: ignore[assignment]
+        call: ast.Call = hit.node
         fields = {names[i]: arg for i, arg in enumerate(call.args) if i < len(names)}
         fields.update({k.arg: k.value for k in call.keywords if k.arg})
         decls.append(ToolDecl(hit, fields, defaults))
@@ -120,7 +121,7 @@ def sample_arguments(index: SourceIndex, decl: ToolDecl) -> dict[str, object] | 
     if not isinstance(node, ast.Name):
         return None
     for hit, _bases in index.classes():
-        cls: ast.ClassDef = hit.node  # type: ignore[assignment]
+        cls: ast.ClassDef = hit.node
         if cls.name == node.id:
             return {
                 stmt.target.id: _sample(stmt.annotation)

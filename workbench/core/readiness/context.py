@@ -93,6 +93,13 @@ class CheckContext:
         module = self.source.module(f"{self.project.package}.{dotted_suffix}")
         return module.rel if module else default
 
+    @cached_property
+    def gated_tools(self) -> list:
+        """(tool, why) for every tool that must wait for a person's approval."""
+        from workbench.core.readiness.probes.gated import gated_tools
+
+        return gated_tools(self.source, self.root / self.project.config.evals.dir)
+
     @property
     def harness(self) -> Harness:
         """The dynamic-probe harness (mock, collector, workers), started on first use."""
@@ -101,7 +108,8 @@ class CheckContext:
             from workbench.core.readiness.probes.rules import probe_rules, probe_tools, tool_faults
 
             tools = probe_tools(self.source)
-            self._harness = Harness(self.project, probe_rules(tools), tool_faults(tools))
+            gated = [tool for tool, _why in self.gated_tools]
+            self._harness = Harness(self.project, probe_rules(tools, gated), tool_faults(tools))
         return self._harness
 
     def close(self) -> None:

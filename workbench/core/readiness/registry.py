@@ -9,7 +9,7 @@ from workbench.core.readiness import checks_observability as obs
 from workbench.core.readiness import checks_reliability as rel
 from workbench.core.readiness import checks_safety as saf
 from workbench.core.readiness.model import GROUPS, Item
-from workbench.core.readiness.probes import agent, health, safety_evals
+from workbench.core.readiness.probes import agent, attack, health, safety_evals
 
 
 def _static(id: str, title: str, check, required: bool = True) -> Item:
@@ -130,7 +130,11 @@ ITEMS: tuple[Item, ...] = (
         A.combined(A.runbook_section("cost"), A.config_sections("models", "budgets")),
     ),
     # Safety
-    _static("safety.guardrails", "Input and output guardrails, tested", saf.check_guardrails),
+    _dynamic(
+        "safety.guardrails",
+        "Input and output guardrails on every message, tested",
+        attack.probe_guardrails,
+    ),
     _dynamic(
         "safety.evals", "Safety evals pass at 100%, gated in CI", safety_evals.probe_safety_evals
     ),
@@ -145,10 +149,20 @@ ITEMS: tuple[Item, ...] = (
         "A channel for users to report problems",
         saf.check_feedback_channel,
     ),
-    _static(
-        "safety.human-approval", "Human approval for high-risk tools", saf.check_human_approval
+    _dynamic(
+        "safety.human-approval",
+        "Human approval for high-risk tools, by approvers only",
+        attack.probe_human_approval,
     ),
-    _static("safety.api-auth", "Authenticated API", saf.check_api_auth),
+    _dynamic("safety.api-auth", "Authenticated API", attack.probe_api_auth),
+    _dynamic(
+        "safety.request-limits", "Oversized request bodies refused (413)", attack.probe_request_size
+    ),
+    _dynamic(
+        "safety.session-isolation",
+        "A caller cannot read or join another caller's session",
+        attack.probe_session_isolation,
+    ),
     _static("safety.secrets", "Secrets kept out of the code and the repository", saf.check_secrets),
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import shutil
 import tempfile
 import threading
@@ -45,10 +46,21 @@ class Harness:
         self._pools: dict[tuple, Any] = {}
         self._event_loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        self._service: Any = None
+        self._lock = threading.RLock()
+        # Keys of each role the attacked service accepts (fresh per evaluation, never defaults).
+        self.keys = {
+            role: f"wb-probe-{role}-{secrets.token_hex(12)}"
+            for role in ("client", "other-client", "approver", "operator")
+        }
 
     @property
     def mock(self):
         """The mock model, answering the probes' rules first and then the project's own."""
+        with self._lock:
+            return self._start_mock()
+
+    def _start_mock(self):
         if self._mock is None:
             from workbench.core.mock import start_mock
 
@@ -68,11 +80,36 @@ class Harness:
     @property
     def collector(self) -> RunningServer:
         """An OTLP collector writing into the workbench's store."""
-        if self._collector is None:
-            from workbench.core.collector.server import start_collector
+        with self._lock:
+            if self._collector is None:
+                from workbench.core.collector.server import start_collector
 
-            self._collector = start_collector(port=0)
-        return self._collector
+                self._collector = start_collector(port=0)
+            return self._collector
+
+    def service_env(self) -> dict[str, str]:
+        """The attacked service's environment: deployed-like (staging), one key per role."""
+        k = self.keys
+        return self.env(
+            AGENT_ENVIRONMENT="staging",
+            AGENT_API_KEYS=f"{k['client']},{k['other-client']}",
+            AGENT_APPROVER_KEYS=k["approver"],
+            AGENT_OPERATOR_KEYS=k["operator"],
+            AGENT_MEMORY_PATH=str(self.tmp / "service-memory.sqlite3"),
+            AGENT_STATE_URL=f"sqlite:///{self.tmp / 'service-state.sqlite3'}",
+            AGENT_TOOL_FAULTS="{}",
+        )
+
+    def service(self):
+        """The project's service under uvicorn, started once and shared by the HTTP probes."""
+        from workbench.core.readiness.probes.service import start_service
+
+        with self._lock:
+            if self._service is None:
+                self._service = start_service(
+                    self.project, env=self.service_env(), otlp_endpoint=self.collector.url
+                )
+            return self._service
 
     def env(self, **extra: str) -> dict[str, str]:
         """Environment for the project's processes: the mock, our collector, scratch memory."""
@@ -115,9 +152,13 @@ class Harness:
 
     def pool(self, env: dict[str, str], timeout: float):
         """A started one-child pool for ``env`` (reused by probes that need the same env)."""
+        key = tuple(sorted(env.items()))
+        with self._lock:
+            return self._pool(key, env, timeout)
+
+    def _pool(self, key: tuple, env: dict[str, str], timeout: float):
         from workbench.core.runner.pool import WorkerPool
 
-        key = tuple(sorted(env.items()))
         if key not in self._pools:
             pool = WorkerPool(
                 self.project,
@@ -175,6 +216,9 @@ class Harness:
                 self._thread.join(5.0)
             self._event_loop.close()
             self._event_loop = None
+        if self._service is not None:
+            self._service.stop()
+            self._service = None
         if self._mock is not None:
             self._mock.stop()
             self._mock = None

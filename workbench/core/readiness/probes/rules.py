@@ -18,6 +18,7 @@ RETRY_OK = "RETRY-OK: answered after the rate limit cleared."
 FALLBACK_OK = "FALLBACK-OK: answered by a fallback model."
 RETRIED_CLIENT_ERROR = "RETRIED: a client error was retried."
 TOOL_HANDLED = "TOOL-HANDLED: the tool was unavailable, so here is what I can tell you."
+RECALL = "RECALL turn="
 
 RETRY_429_COUNT = 2
 
@@ -81,9 +82,22 @@ def _tool_rules(kind: str, tool: ProbeTool) -> list[dict[str, Any]]:
     ]
 
 
-def probe_rules(tools: list[ProbeTool]) -> list[dict[str, Any]]:
+def approval_kind(tool: str) -> str:
+    """The marker kind that makes the mock call ``tool`` (a tool that must wait for approval)."""
+    return f"approval-{tool.lower().replace('_', '-')}"
+
+
+def probe_rules(
+    tools: list[ProbeTool], gated: list[ProbeTool] | None = None
+) -> list[dict[str, Any]]:
     """Every rule the probes rely on (they only match the probes' own markers)."""
     rules: list[dict[str, Any]] = [
+        {
+            # How many answers the model has seen in this conversation: 0 unless history leaked.
+            "id": "workbench-readiness-recall",
+            "when": {"user": "[readiness:recall]"},
+            "respond": {"text": RECALL + "${turn}"},
+        },
         {
             "id": "workbench-readiness-retry",
             "when": {"user": "[readiness:retry]", "model": [RETRY_MODEL]},
@@ -115,6 +129,8 @@ def probe_rules(tools: list[ProbeTool]) -> list[dict[str, Any]]:
     if tools:
         rules += _tool_rules("tool-hang", tools[0])
         rules += _tool_rules("tool-down", tools[1] if len(tools) > 1 else tools[0])
+    for tool in gated or []:
+        rules += _tool_rules(approval_kind(tool.name), tool)
     rules.append(
         {
             "id": "workbench-readiness-any",

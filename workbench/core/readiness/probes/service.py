@@ -33,6 +33,22 @@ class ServiceProcess:
         with httpx.Client(trust_env=False, timeout=timeout) as client:
             return client.get(self.url + path)
 
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        key: str | None = None,
+        timeout: float = 60.0,
+        **kwargs,
+    ) -> httpx.Response:
+        """One request to the service, with ``key`` as its ``X-API-Key`` when given."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if key is not None:
+            headers["X-API-Key"] = key
+        with httpx.Client(trust_env=False, timeout=timeout) as client:
+            return client.request(method, self.url + path, headers=headers, **kwargs)
+
     def log_tail(self, lines: int = 3) -> str:
         """The last lines the service wrote to stderr, on one line."""
         try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 
 from workbench.core.evals import stats
@@ -43,6 +46,24 @@ def test_bootstrap_is_seeded_and_brackets_the_mean():
     assert low < mean < high
     assert stats.bootstrap_mean_diff([0.5, 0.5]) == (0.5, 0.5, 0.5)
     assert stats.bootstrap_mean_diff([]) == (0.0, 0.0, 0.0)
+
+
+class _NumpyThatMustNotBeUsed(types.ModuleType):
+    """Stands in for an installed numpy: any use of it fails the test."""
+
+    def __getattr__(self, name: str):
+        raise AssertionError(f"the bootstrap used numpy.{name}; its numbers must not depend on it")
+
+
+def test_bootstrap_gives_the_same_numbers_with_or_without_numpy(monkeypatch):
+    # These values are what random.Random(0) resamples to; a numpy path gave a lower bound
+    # of -0.3214 here, so the interval depended on whether numpy happened to be installed.
+    diffs = [0.25, -0.5, 1.0, 0.0, 0.75, -1.0, 0.5]
+    expected = (0.14285714285714285, -0.35714285714285715, 0.6071428571428571)
+    monkeypatch.setitem(sys.modules, "numpy", None)  # `import numpy` raises ImportError
+    assert stats.bootstrap_mean_diff(diffs, seed=0) == expected
+    monkeypatch.setitem(sys.modules, "numpy", _NumpyThatMustNotBeUsed("numpy"))
+    assert stats.bootstrap_mean_diff(diffs, seed=0) == expected
 
 
 def test_pass_at_k_and_pass_hat_k():

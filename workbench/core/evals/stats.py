@@ -48,26 +48,20 @@ def mcnemar_exact(b: int, c: int) -> float:
 def bootstrap_mean_diff(
     differences: Sequence[float], *, iterations: int = 2000, seed: int = 0, level: float = 0.95
 ) -> tuple[float, float, float]:
-    """The mean of paired ``differences`` and its percentile bootstrap interval (seeded)."""
+    """The mean of paired ``differences`` and its percentile bootstrap interval (seeded).
+
+    One pure-Python resampler, so a seed gives the same interval on every install: a numpy
+    fast path drew other samples and shifted the interval with whether numpy happened to be
+    installed. Cost: ~0.2 s for 500 cases, ~1.3 s for 5,000 (2,000 resamples).
+    """
     n = len(differences)
     if n == 0:
         return 0.0, 0.0, 0.0
     mean = sum(differences) / n
     if n == 1 or len(set(differences)) == 1:
         return mean, mean, mean
-    try:
-        import numpy
-
-        rng = numpy.random.default_rng(seed)
-        values = numpy.asarray(differences, dtype=float)
-        means = []
-        for start in range(0, iterations, 250):  # chunks keep memory small on huge sets
-            size = min(250, iterations - start)
-            means.append(values[rng.integers(0, n, size=(size, n))].mean(axis=1))
-        samples = sorted(numpy.concatenate(means).tolist())
-    except ImportError:
-        rng_py = random.Random(seed)
-        samples = sorted(sum(rng_py.choices(differences, k=n)) / n for _ in range(iterations))
+    rng = random.Random(seed)
+    samples = sorted(sum(rng.choices(differences, k=n)) / n for _ in range(iterations))
     alpha = (1 - level) / 2
     return mean, _quantile(samples, alpha), _quantile(samples, 1 - alpha)
 

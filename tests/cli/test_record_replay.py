@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 
 from tests.core.test_runner_fakeproject import make_fake_project
+from tests.template.test_example_project import drift
 from workbench.core.mock import start_mock
 from workbench.core.mock.upstream import check_reachable, upstream_key
 from workbench.core.runner.stack import LocalStack, choose_target
+from workbench.core.scaffold import scaffold_project, update_project
 from workbench.core.serving import free_port, serve_in_thread
 from workbench.errors import ModelError, WorkbenchError
 
@@ -75,6 +77,7 @@ def files_holding(text: str, *folders: Path) -> list[Path]:
 def test_recorded_turn_replays_offline_identically_and_free(
     project: Path, workbench_home: Path
 ) -> None:
+    drift_before = drift(project)  # ([], [], []) unless the template is being edited
     upstream = start_mock(project_dir=project, port=free_port(), mode="rules")
     try:
         recorded = run_cli(
@@ -136,6 +139,9 @@ def test_recorded_turn_replays_offline_identically_and_free(
     leaks = files_holding(SECRET, workbench_home, project / "cassettes")
     assert not leaks, f"the API key was written to {leaks}"
     assert files_holding("sk-test-SECRET123", project) == [project / ".env"]
+
+    # The recordings are local artefacts: out of git, so out of the drift comparison.
+    assert drift(project) == drift_before, "recording must not make the example drift"
 
 
 @pytest.mark.slow
@@ -205,3 +211,22 @@ def test_upstream_key_comes_from_the_environment_or_dotenv() -> None:
     assert upstream_key("anthropic/claude-3-5-haiku-latest", {"ANTHROPIC_API_KEY": "k3"}) == "k3"
     assert upstream_key("openai/gpt-4o-mini", {}) is None
     assert upstream_key("not a model", {"OPENAI_API_KEY": "k1"}) is None
+
+
+def test_update_keeps_recorded_cassettes_and_local_state(workbench_home: Path) -> None:
+    """``workbench update`` merges template files only: recordings and .data/ are left alone."""
+    result = scaffold_project("support-agent", directory=workbench_home / "projects")
+    cassette = result.path / "cassettes" / "0123abcd.json"
+    cassette.parent.mkdir()
+    cassette.write_text('{"response": {}}\n')
+    memory = result.path / ".data" / "memory.sqlite3"
+    memory.parent.mkdir(exist_ok=True)
+    memory.write_bytes(b"local state")
+
+    update = update_project(result.path)
+
+    assert cassette.read_text() == '{"response": {}}\n'
+    assert memory.read_bytes() == b"local state"
+    touched = [*update.updated, *update.merged, *update.conflicts, *update.added, *update.removed]
+    assert not [path for path in touched if path.startswith(("cassettes/", ".data/"))]
+    assert drift(result.path) == ([], [], [])

@@ -34,3 +34,27 @@ def test_an_older_current_prompt_gates_its_own_variant(tmp_path):
 def test_a_prompt_no_variant_uses_gets_an_ad_hoc_one(tmp_path):
     plan = plan_evals(_copy(tmp_path, "v3"))
     assert "--variant ci=prompt@v3,model=mock" in plan.full
+
+
+def _record(project, name: str = "abc.json") -> None:
+    folder = project.path / "cassettes"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text("{}")
+
+
+def test_git_ignored_cassettes_do_not_make_ci_replay(tmp_path):
+    project = _copy(tmp_path, "v2")
+    _record(project)
+    plan = plan_evals(project)
+    assert plan.mode == "mock", "CI has no copy of a git-ignored recording"
+    assert any("ignored by .gitignore" in note for note in plan.notes)
+
+
+def test_committed_cassettes_make_ci_replay(tmp_path):
+    project = _copy(tmp_path, "v2")
+    gitignore = project.path / ".gitignore"
+    gitignore.write_text(gitignore.read_text().replace("/cassettes/\n", ""))
+    _record(project)
+    plan = plan_evals(project)
+    assert plan.mode == "replay"
+    assert "--variant ci=prompt@v2,model=replay" in plan.small

@@ -17,8 +17,9 @@ def _tracked_files(root) -> dict[str, bytes]:
     return {path: content for path, content in files.items() if not ignore.match_file(path)}
 
 
-def test_committed_example_matches_a_fresh_render():
-    on_disk = _tracked_files(EXAMPLE)
+def drift(root) -> tuple[list[str], list[str], list[str]]:
+    """A project folder against a fresh render of its answers: (missing, extra, changed)."""
+    on_disk = _tracked_files(root)
     answers = read_answers(on_disk[".copier-answers.yml"])
     data = {key: value for key, value in answers.items() if not key.startswith("_")}
 
@@ -27,7 +28,11 @@ def test_committed_example_matches_a_fresh_render():
     missing = sorted(set(fresh) - set(on_disk))
     extra = sorted(set(on_disk) - set(fresh))
     changed = sorted(path for path in set(fresh) & set(on_disk) if fresh[path] != on_disk[path])
-    assert (missing, extra, changed) == ([], [], []), (
+    return missing, extra, changed
+
+
+def test_committed_example_matches_a_fresh_render():
+    assert drift(EXAMPLE) == ([], [], []), (
         "projects/support-agent drifted from the template; re-render it with "
         "`python tools/rerender_example.py`"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import pathspec
 import yaml
 from pydantic import BaseModel, Field
 
@@ -63,18 +64,49 @@ def _variant_args(project: Project, notes: list[str]) -> tuple[list[str], str]:
     replay = next((name for name, v in serving.items() if v.model == "replay"), None)
     if replay:
         return ["--variants", replay], "replay"
-    cassettes = project.path / project.config.mock.cassettes
+    folder = project.config.mock.cassettes
     prompt = current or (next(iter(variants.values())).prompt if variants else "v1")
-    if cassettes.is_dir() and any(path.is_file() for path in cassettes.rglob("*")):
+    committed, ignored = cassette_files(project.path, folder)
+    if committed:
         return ["--variant", f"ci=prompt@{prompt},model=replay"], "replay"
     mock = next((name for name, v in serving.items() if v.model == "mock"), None)
-    notes.append(
-        "no cassettes recorded yet: CI evals run against the deterministic mock; record "
-        "cassettes and run `workbench ship` again to gate on replayed real answers"
-    )
+    if ignored:
+        notes.append(
+            f"the cassettes in {folder}/ are ignored by .gitignore, so CI cannot replay them: "
+            f"CI evals run against the deterministic mock; to gate on replayed answers, drop "
+            f"{folder}/ from .gitignore, commit it and run `workbench ship` again"
+        )
+    else:
+        notes.append(
+            "no cassettes recorded yet: CI evals run against the deterministic mock; record "
+            "cassettes, commit them and run `workbench ship` again to gate on replayed answers"
+        )
     if mock:
         return ["--variants", mock], "mock"
     return ["--variant", f"ci=prompt@{prompt},model=mock"], "mock"
+
+
+def cassette_files(root: Path, folder: str) -> tuple[list[str], list[str]]:
+    """Recorded cassettes under ``root/folder``: (committable, ignored by the project's .gitignore).
+
+    Recordings are local by default (the template ignores ``/cassettes/``); only the
+    ones git would commit reach CI, so only those can make CI replay.
+    """
+    base = root / folder
+    if not base.is_dir():
+        return [], []
+    files = sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file())
+    spec = _gitignore(root)
+    committed = [path for path in files if not spec.match_file(path)]
+    return committed, [path for path in files if path not in committed]
+
+
+def _gitignore(root: Path) -> pathspec.GitIgnoreSpec:
+    try:
+        lines = (root / ".gitignore").read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 def current_prompt(project: Project) -> str | None:

@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "ship": "workbench.cli.ship:ship",
     "check": "workbench.cli.check:check",
     "signoff": "workbench.cli.check:signoff",
+    "lock": "workbench.cli.lock:lock",
 }
 
 

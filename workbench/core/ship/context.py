@@ -60,6 +60,9 @@ class ShipContext(BaseModel):
     install_extras: list[str] = Field(default_factory=list)
     # What CI installs with ``pip install -e``: the project with its dev and store extras.
     project_spec: str = "."
+    # Hash-checked locks the image and CI install from (None: the project has none).
+    lock: str | None = None
+    dev_lock: str | None = None
     has_tests: bool = False
     image: str
     image_tag: str = "latest"
@@ -128,11 +131,21 @@ def build_context(project: Project) -> ShipContext:
         dev_extra="dev" in extras,
         install_extras=install_extras,
         project_spec=f".[{','.join(ci_extras)}]" if ci_extras else ".",
+        lock=_existing(root, "requirements.lock", notes),
+        dev_lock=_existing(root, "requirements-dev.lock", notes),
         has_tests=(root / "tests").is_dir(),
         image=f"ghcr.io/OWNER/{project.name}",
         image_tag=str(pyproject.get("project", {}).get("version") or "latest"),
         notes=notes,
     )
+
+
+def _existing(root: Path, name: str, notes: list[str]) -> str | None:
+    """``name`` when the project has that lock file; otherwise a note that installs float."""
+    if (root / name).is_file():
+        return name
+    notes.append(f"no {name}: installs resolve the newest versions at build time")
+    return None
 
 
 def read_env_template(path: Path) -> dict[str, str | None]:

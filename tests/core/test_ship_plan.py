@@ -33,6 +33,16 @@ def test_first_plan_lists_every_file_as_new_and_writes_nothing(project):
     assert not (project.path / "Dockerfile").exists()
 
 
+def test_a_blocked_ship_still_writes_the_ci_workflows_first(project):
+    # The eval gate in CI is itself a readiness item: the workflows cannot wait for it.
+    with pytest.raises(CheckFailed, match="wrote the CI workflows first"):
+        write_ship(plan_ship(project, checklist=FAILING))
+    workflows = sorted(p.name for p in (project.path / ".github" / "workflows").iterdir())
+    assert workflows and "deploy.yml" in workflows
+    assert FAILING_MARK not in (project.path / ".github/workflows/deploy.yml").read_text()
+    assert not (project.path / "Dockerfile").exists()
+
+
 def test_regenerating_the_same_inputs_writes_nothing(project):
     first = write_ship(plan_ship(project, checklist=PASSED))
     manifest = project.path / MANIFEST
@@ -100,11 +110,15 @@ def test_a_failing_checklist_blocks_writing(project):
 
 def test_force_marks_every_file_generated_from_a_failing_checklist(project):
     write_ship(plan_ship(project, force=True, checklist=FAILING))
-    for rel in ("Dockerfile", ".github/workflows/deploy.yml", "k8s/base/deployment.yaml"):
+    for rel in ("Dockerfile", "k8s/base/deployment.yaml"):
         assert (project.path / rel).read_text().startswith(f"# {FAILING_MARK}\n")
+    # CI workflows need no readiness, so they are never marked.
+    assert FAILING_MARK not in (project.path / ".github/workflows/deploy.yml").read_text()
     # Once the checklist passes, the marker goes away through an ordinary update.
     plan = plan_ship(project, checklist=PASSED)
-    assert {file.status for file in plan.files} == {"update"}
+    statuses = {file.path: file.status for file in plan.files}
+    assert {s for p, s in statuses.items() if not p.startswith(".github/")} == {"update"}
+    assert {s for p, s in statuses.items() if p.startswith(".github/")} == {"unchanged"}
     write_ship(plan)
     assert FAILING_MARK not in (project.path / "Dockerfile").read_text()
 

@@ -19,19 +19,43 @@ _STATUS_STYLE = {
 @click.option(
     "--force", is_flag=True, help="Generate despite a failing checklist; overwrite edits."
 )
-@click.option("--pretend", is_flag=True, help="Show what would be written (diffs); write nothing.")
-@click.option("--no-validate", is_flag=True, help="Skip hadolint, kubernetes-validate and friends.")
-def ship(project: str, force: bool, pretend: bool, no_validate: bool) -> None:
+@click.option(
+    "--pretend",
+    is_flag=True,
+    help="Dry run: render and validate, show what would be written and which readiness "
+    "items would stop a real ship; write nothing (exit 0 unless rendering or validation fails).",
+)
+@click.option(
+    "--skip-validation",
+    "--no-validate",
+    "skip_validation",
+    is_flag=True,
+    help="Do not run hadolint, kubernetes-validate and friends (the output says nothing "
+    "was validated). Without it, a missing validator fails the command.",
+)
+def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> None:
     """Generate the deployment files of PROJECT once its readiness checklist passes."""
     from workbench.core.projects import open_project
     from workbench.core.ship import plan_ship, refusal_message, validate_files, write_ship
 
     opened = open_project(project)
     plan = plan_ship(opened, force=force)
-    if plan.blocked:
+    if plan.blocked and not pretend:
         _echo_blocking(plan)
+        if not pretend:
+            # CI needs no readiness: the eval gate it runs is itself a checklist item.
+            from workbench.core.ship.plan import write_ci_workflows
+
+            for path in write_ci_workflows(plan).written:
+                click.echo(f"wrote {path} (CI workflows need no readiness)", err=True)
         raise CheckFailed(refusal_message(plan.checklist))
-    if not plan.checklist.passed:
+    if plan.blocked:
+        click.echo(
+            "pretend: the readiness checklist fails, so these are the files --force would "
+            "write, marked as such (the items are listed at the end)",
+            err=True,
+        )
+    elif not plan.checklist.passed:
         reason = plan.checklist.note or "the readiness checklist fails"
         click.secho(f"warning: {reason}; --force marks every file as such", fg="yellow", err=True)
     for note in plan.notes:
@@ -45,18 +69,63 @@ def ship(project: str, force: bool, pretend: bool, no_validate: bool) -> None:
 
     if pretend:
         click.echo("pretend: nothing written")
-        results = [] if no_validate else validate_files(plan)
+        results = None if skip_validation else validate_files(plan)
     else:
         written = write_ship(plan)
         click.echo(
             f"wrote {len(written.written)} file(s), {len(written.unchanged)} unchanged"
             + (f", kept {len(written.kept)} edited (use --force)" if written.kept else "")
         )
-        results = [] if no_validate else validate_files(opened.path)
+        results = None if skip_validation else validate_files(opened.path)
+    problem = _report_validation(results)
+    if pretend:
+        _echo_pretend_readiness(plan)
+    if problem:
+        raise CheckFailed(problem)
+
+
+def _echo_pretend_readiness(plan) -> None:
+    """What the checklist means for a real ship, after a dry run."""
+    if plan.blocked:
+        _echo_blocking(plan)
+        click.echo(
+            "pretend: a real `workbench ship` would be refused until these pass "
+            "(or with --force, which marks every file)"
+        )
+    elif plan.checklist.passed:
+        click.echo("pretend: the readiness checklist passes; `workbench ship` would write these")
+    else:
+        click.echo("pretend: --force would write these, marked as from a failing checklist")
+
+
+def _report_validation(results) -> str | None:
+    """Print the verdicts and say "validated" only if every validator ran and passed.
+
+    Returns why validation fails (a check failed, or a validator is not installed),
+    or None. ``results`` None: the user skipped validation on purpose.
+    """
+    if results is None:
+        click.secho("not validated: --skip-validation was given; no validator ran", fg="yellow")
+        return None
     _echo_validation(results)
-    failed = [result for result in results if not result.ok]
-    if failed:
-        raise CheckFailed(f"{len(failed)} validator check(s) failed")
+    failed = [result for result in results if not result.ok and not result.skipped]
+    skipped = [result for result in results if result.skipped]
+    for reason in dict.fromkeys(result.reason for result in skipped):
+        click.secho(f"not validated: {reason}", fg="red")
+    if failed or skipped:
+        parts = [f"{len(failed)} validator check(s) failed"] if failed else []
+        if skipped:
+            parts.append(
+                f"{len(skipped)} check(s) not validated (install the validators, or pass "
+                "--skip-validation to go without)"
+            )
+        return "; ".join(parts)
+    if not results:
+        click.echo("not validated: no validator applies to these files")
+        return None
+    tools = ", ".join(dict.fromkeys(result.validator.split(" (")[0] for result in results))
+    click.secho(f"validated: {len(results)} check(s) passed ({tools})", fg="green")
+    return None
 
 
 def _echo_blocking(plan) -> None:
@@ -80,7 +149,8 @@ def _echo_diff(diff: str) -> None:
 def _echo_validation(results) -> None:
     for result in results:
         if result.skipped:
-            click.echo(f"  skip  {result.validator}: {result.file} ({result.reason})")
+            mark = click.style("NOT VALIDATED", fg="red")
+            click.echo(f"  {mark}  {result.validator}: {result.file}")
             continue
         mark = click.style("ok  ", fg="green") if result.ok else click.style("FAIL", fg="red")
         click.echo(f"  {mark}  {result.validator}: {result.file}")

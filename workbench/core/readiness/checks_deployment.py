@@ -9,7 +9,7 @@ from workbench.core.readiness.attrs import uses_of
 from workbench.core.readiness.context import PROMPTS, RUNBOOK, CheckContext
 from workbench.core.readiness.docs import Section, find_section, load_yaml
 from workbench.core.readiness.model import Verdict
-from workbench.core.readiness.workflows import planned_workflows, project_workflows
+from workbench.core.readiness.workflows import project_workflows
 
 STAGES = ("pre-merge", "post-merge", "deploy")
 
@@ -27,7 +27,7 @@ def ci_gate(ctx: CheckContext) -> tuple[list[str], list[str], list[str]]:
     evidence: list[str] = []
     problems: list[str] = []
     covered: set[str] = set()
-    workflows = project_workflows(ctx.root) or planned_workflows(ctx.project)
+    workflows = project_workflows(ctx.root)
     for workflow in workflows:
         if workflow.error:
             problems.append(workflow.error)
@@ -55,6 +55,14 @@ def check_eval_gate_ci(ctx: CheckContext) -> Verdict:
             "add an [evals.gate] table to workbench.toml (e.g. functional = 0.9, safety = 1.0)",
             *evidence,
             *problems,
+        )
+    if missing and not project_workflows(ctx.root):
+        return Verdict.fail(
+            f"run `workbench ship {ctx.cli_name}`: it writes the CI workflows (pre-merge, "
+            "post-merge, deploy, each running `workbench eval --gate`) first, even while other "
+            "items fail; then commit .github/workflows/",
+            *evidence,
+            "no .github/workflows/ in the project",
         )
     if missing:
         return Verdict.fail(
@@ -235,4 +243,23 @@ def check_prompt_versioning(ctx: CheckContext) -> Verdict:
         )
     return Verdict.ok(
         *evidence, *(f"{h.where}: spans record workbench.prompt_version" for h in recorded[:2])
+    )
+
+
+def check_locked_dependencies(ctx: CheckContext) -> Verdict:
+    """``requirements.lock`` pins every dependency with hashes and matches pyproject.toml."""
+    from workbench.core.lockfile import check_lock
+
+    if not (ctx.root / "pyproject.toml").is_file():
+        return Verdict.fail("declare the project's dependencies in pyproject.toml and lock them")
+    problems = check_lock(ctx.root)
+    if problems:
+        return Verdict.fail(
+            "re-lock: `uv pip compile pyproject.toml --generate-hashes -o requirements.lock` "
+            "(every pin with --hash, the input digest of the current pyproject.toml), and "
+            "install from it in the image and in CI",
+            *problems[:8],
+        )
+    return Verdict.ok(
+        "requirements.lock: every pin hash-checked; resolved from the current pyproject.toml"
     )

@@ -9,7 +9,7 @@ from workbench.core.readiness import checks_observability as obs
 from workbench.core.readiness import checks_reliability as rel
 from workbench.core.readiness import checks_safety as saf
 from workbench.core.readiness.model import GROUPS, Item
-from workbench.core.readiness.probes import agent, attack, health, safety_evals
+from workbench.core.readiness.probes import agent, attack, health, project_tests, safety_evals
 
 
 def _static(id: str, title: str, check, required: bool = True) -> Item:
@@ -60,6 +60,16 @@ ITEMS: tuple[Item, ...] = (
         "reliability.rate-limiting", "Per-client rate limiting on the API", saf.check_rate_limit
     ),
     # Deployment
+    _dynamic(
+        "deployment.project-tests",
+        "The project's own test suite passes",
+        project_tests.probe_project_tests,
+    ),
+    _static(
+        "deployment.locked-dependencies",
+        "Dependencies locked with hashes, lock fresh",
+        dep.check_locked_dependencies,
+    ),
     _static("deployment.eval-gate-ci", "Eval gate at each CI stage", dep.check_eval_gate_ci),
     _static(
         "deployment.rollback-documented",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,30 +106,3 @@ def project_workflows(root: Path) -> list[Workflow]:
         return []
     files = sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
     return [parse_workflow(path, path.relative_to(root).as_posix()) for path in files]
-
-
-def planned_workflows(project) -> list[Workflow]:
-    """The workflows ``workbench ship`` would write for ``project``, parsed like real ones.
-
-    A project that has not shipped yet has no CI; the gate it will get is the one in
-    the workflows the workbench generates, so those are what the check judges then.
-    """
-    from workbench.core.ship.context import build_context
-    from workbench.core.ship.render import render_outputs
-
-    outputs = [
-        (output.path, body)
-        for output, body in render_outputs(build_context(project))
-        if output.path.startswith(".github/workflows/")
-    ]
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch)
-        for rel, body in outputs:
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            (root / rel).write_text(body, encoding="utf-8")
-        workflows = project_workflows(root)
-    for workflow in workflows:
-        workflow.rel = f"{workflow.rel} (written by `workbench ship`)"
-        for step in workflow.steps:
-            step.where = f"{step.where} (written by `workbench ship`)"
-    return workflows

@@ -26,6 +26,8 @@ from workbench.core.ship.models import (
 from workbench.core.ship.render import FAILING_MARK, UNEVALUATED_MARK, render_outputs
 from workbench.errors import CheckFailed
 
+CI_PREFIX = ".github/workflows/"
+
 
 def plan_ship(
     project: Project, *, force: bool = False, checklist: ChecklistStatus | None = None
@@ -42,7 +44,12 @@ def plan_ship(
     ctx = build_context(project)
     manifest = load_manifest(project.path)
     files = []
+    # CI workflows need no readiness (they are how a project earns deployment.eval-gate-ci),
+    # so they never carry the failing-checklist mark.
+    unmarked = {o.path: c for o, c in render_outputs(ctx)} if mark else {}
     for output, content in render_outputs(ctx, mark):
+        if output.path.startswith(CI_PREFIX):
+            content = unmarked.get(output.path, content)
         entry = manifest.files.get(output.path)
         files.append(_plan_file(project.path, output.path, output.template, content, entry))
     generated = {file.path for file in files}
@@ -59,18 +66,37 @@ def plan_ship(
     )
 
 
+def write_ci_workflows(plan: ShipPlan) -> ShipResult:
+    """Write only the CI workflows (``.github/workflows/``), whatever the checklist says.
+
+    The eval gate in CI is itself a readiness item, so the workflows cannot wait for the
+    checklist to pass: ``ship`` writes them first, and the item judges what is on disk.
+    Edited workflows are kept unless ``force``.
+    """
+    return _write(plan, [f for f in plan.files if f.path.startswith(CI_PREFIX)])
+
+
 def write_ship(plan: ShipPlan) -> ShipResult:
     """Write the plan's new and updated files (edited ones only with ``force``) and the manifest.
 
-    Raises ``CheckFailed`` when the checklist blocks shipping. A file that changed on
-    disk since it was planned counts as edited.
+    Raises ``CheckFailed`` when the checklist blocks shipping (after writing the CI
+    workflows, which need no readiness). A file that changed on disk since it was
+    planned counts as edited.
     """
     if plan.blocked:
-        raise CheckFailed(refusal_message(plan.checklist))
+        written = write_ci_workflows(plan)
+        message = refusal_message(plan.checklist)
+        if written.written:
+            message += f"; wrote the CI workflows first ({', '.join(written.written)})"
+        raise CheckFailed(message)
+    return _write(plan, plan.files)
+
+
+def _write(plan: ShipPlan, files: list[GeneratedFile]) -> ShipResult:
     root = plan.project_path
     manifest = load_manifest(root)
     result = ShipResult(project_path=root)
-    for file in plan.files:
+    for file in files:
         target = root / file.path
         current = sha256_file(target)
         changed_since_plan = current != file.disk_sha256

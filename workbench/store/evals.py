@@ -281,7 +281,7 @@ def matrix_page(
             break
         by_case: dict[int, MatrixRow] = {}
         for row in batch:
-            status = (
+            status: ResultStatus = (
                 "error"
                 if row["errs"] == row["runs"]
                 else ("pass" if row["passes"] * 2 > row["runs"] else "fail")

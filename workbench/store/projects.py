@@ -64,7 +64,7 @@ def save_project(
     if snapshot is not None:
         row["base_snapshot"] = snapshot
     with db.conn:
-        db["projects"].upsert(row, pk="path")
+        db.table("projects").upsert(row, pk="path")
     result = get_project(db, path)
     assert result is not None
     return result
@@ -73,7 +73,7 @@ def save_project(
 def get_project(db: Database, path: str) -> ProjectRecord | None:
     """The stored project at ``path``, or ``None``."""
     try:
-        return _record(db["projects"].get(path))
+        return _record(db.table("projects").get(path))
     except NotFoundError:
         return None
 

@@ -46,13 +46,14 @@ def add_signoff(
         "evidence": evidence,
     }
     with db.conn:
-        table = db["signoffs"].insert(row)
-    return SignoffRecord(id=table.last_pk, **row)
+        signoff_id = db.table("signoffs").insert(row).last_pk
+    assert signoff_id is not None  # sqlite-utils sets it on every insert
+    return SignoffRecord(id=signoff_id, **row)
 
 
 def signoffs_for(db: Database, project_path: str) -> list[SignoffRecord]:
     """Every sign-off of a project, newest first."""
-    rows = db["signoffs"].rows_where(
+    rows = db.table("signoffs").rows_where(
         "project_path = ?", [project_path], order_by="signed_at desc, id desc"
     )
     return [SignoffRecord(**row) for row in rows]

@@ -59,7 +59,7 @@ def make_span(
         kind=Span.SPAN_KIND_INTERNAL,
         start_time_unix_nano=start_ns,
         end_time_unix_nano=start_ns + duration_ns,
-        status=Status(code=status, message=message),
+        status=Status(code=Status.StatusCode.ValueType(status), message=message),
     )
     span.attributes.extend(key_values(attributes or {}))
     for event_name, event_attributes in events:

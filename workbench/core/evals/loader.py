@@ -291,20 +291,25 @@ def _validation_problem(error: ValidationError, raw: Any, line: int, where: str 
     node = raw
     found = line
     for part in first["loc"]:
-        if isinstance(node, dict | list):
-            found = line_of(node, part, found)
-            try:
-                node = node[part]
-            except (KeyError, IndexError, TypeError):
+        if not isinstance(node, dict | list):
+            continue
+        found = line_of(node, part, found)
+        if isinstance(node, dict):
+            if part not in node:
                 break
+            node = node[part]
+        elif isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            break
     field = ".".join(str(part) for part in loc) or "(case)"
     message = first["msg"]
     if first["type"] == "extra_forbidden":
-        message = f"unknown field{_suggest(str(first['loc'][-1]), _known_fields(first))}"
+        message = f"unknown field{_suggest(str(first['loc'][-1]), _known_fields())}"
     return _Problem(found, f"{where}{field}: {message}")
 
 
-def _known_fields(error: dict) -> list[str]:
+def _known_fields() -> list[str]:
     return [*Case.model_fields, "assert", "value", "threshold", "weight", "metric", "provider"]
 
 

@@ -285,7 +285,10 @@ def case_reports(names: list[str], tallies: dict[str, VariantTally]) -> list[Cas
     reports = []
     for cid, (_, category) in sorted(index.items(), key=lambda item: item[1][0]):
         outcomes = [
-            tallies[name].cases[cid].outcome for name in names if cid in tallies[name].cases
+            outcome
+            for name in names
+            if cid in tallies[name].cases
+            and (outcome := tallies[name].cases[cid].outcome) is not None
         ]
         reports.append(CaseReport(case_id=cid, category=category, results=outcomes))
     return reports

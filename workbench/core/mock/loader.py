@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -165,7 +166,7 @@ def _where(loc: list[Any]) -> str:
     return out or "(top level)"
 
 
-def _message(error: dict) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
         key = str(error["loc"][-1])
         close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1)

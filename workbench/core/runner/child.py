@@ -120,7 +120,11 @@ async def serve(function: Callable, in_fd: int, out_fd: int) -> None:
         if message["op"] == "run":
             task = loop.create_task(_run_one(function, request_id, message["request"], out_fd))
             tasks[request_id] = task
-            task.add_done_callback(lambda _t, rid=request_id: tasks.pop(rid, None))
+
+            def forget(_done: asyncio.Task, rid: str = request_id) -> None:
+                tasks.pop(rid, None)
+
+            task.add_done_callback(forget)
         elif message["op"] == "cancel" and request_id in tasks:
             tasks[request_id].cancel()
     for task in list(tasks.values()):

@@ -11,7 +11,7 @@ migrations = Migrations("workbench.projects")
 @migrations()
 def create_projects(db: Database) -> None:
     """Projects scaffolded or opened, with the pristine render used by ``update``."""
-    db["projects"].create(
+    db.table("projects").create(
         {
             "path": str,
             "name": str,

@@ -11,7 +11,7 @@ migrations = Migrations("workbench.readiness")
 @migrations()
 def create_signoffs(db: Database) -> None:
     """Sign-offs: who attested which item of which project, when, and on what evidence."""
-    db["signoffs"].create(
+    db.table("signoffs").create(
         {
             "id": int,
             "project_path": str,
@@ -28,4 +28,4 @@ def create_signoffs(db: Database) -> None:
         },
         pk="id",
     )
-    db["signoffs"].create_index(["project_path", "item_id", "signed_at"])
+    db.table("signoffs").create_index(["project_path", "item_id", "signed_at"])

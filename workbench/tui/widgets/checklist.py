@@ -95,9 +95,9 @@ class ChecklistList(OptionList):
             options += [Option(self._prompt(i.id), id=i.id) for i in items if i.group == group]
         self.clear_options()
         self.add_options(options)
-        ids = [option.id for option in options if not option.disabled]
+        ids = [option.id for option in options if not option.disabled and option.id is not None]
         if ids:
-            target = keep if keep in self._items else ids[0]
+            target = keep if keep is not None and keep in self._items else ids[0]
             self.highlighted = self.get_option_index(target)
 
     def update_item(self, item: ItemResult) -> None:

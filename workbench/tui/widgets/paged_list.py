@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from typing import ClassVar, Generic, TypeVar
+from collections.abc import Callable, Hashable
+from typing import Any, ClassVar, Generic, TypeVar
 
 from textual.message import Message
 
@@ -22,7 +22,8 @@ class PagedRowList(RowList, Generic[RowT]):
     ``page_key``; the list posts ``NeedMore`` once per key as the end comes near.
     """
 
-    NeedMore: ClassVar[type[Message]]
+    # A Message subclass whose constructor takes the page key (typed per subclass).
+    NeedMore: ClassVar[Callable[[Any], Message]]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -76,4 +77,4 @@ class PagedRowList(RowList, Generic[RowT]):
         key = self.page_key(self.rows[-1])
         if bottom >= len(self.rows) - PREFETCH and self._asked != key:
             self._asked = key
-            self.post_message(self.NeedMore(key))
+            self.post_message(type(self).NeedMore(key))

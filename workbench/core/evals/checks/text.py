@@ -117,7 +117,7 @@ def _check_schema(assertion: Assertion) -> None:
 def _is_json(assertion: Assertion, obs: Observation) -> Verdict:
     try:
         document = json.loads(_unfence(obs.output))
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         return False, 0.0, f"output is not JSON ({error.msg})"
     if assertion.value is None:
         return True, 1.0, "output is JSON"
@@ -127,7 +127,7 @@ def _is_json(assertion: Assertion, obs: Observation) -> Verdict:
 def _json_schema(assertion: Assertion, obs: Observation) -> Verdict:
     try:
         document = json.loads(_unfence(obs.output))
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         return False, 0.0, f"output is not JSON ({error.msg})"
     return _against_schema(assertion.value, document)
 

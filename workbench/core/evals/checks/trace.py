@@ -88,6 +88,10 @@ def _tool_not_called(assertion: Assertion, obs: Observation) -> Verdict:
     return True, 1.0, f"none of {', '.join(_expected_call(v)[0] for v in values)} called"
 
 
+def _validate_sequence(assertion: Assertion) -> None:
+    _sequence_spec(assertion.value)
+
+
 def _sequence_spec(value: Any) -> tuple[list[tuple[str, dict]], bool]:
     exact = False
     if isinstance(value, dict):
@@ -127,13 +131,13 @@ def _tool_sequence(assertion: Assertion, obs: Observation) -> Verdict:
 
 def _limit(assertion: Assertion) -> float:
     limit = assertion.threshold if assertion.value is None else assertion.value
-    return float(limit)  # type: ignore[arg-type]
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
+        raise ValueError("needs a non-negative number as 'value' or 'threshold' (the limit)")
+    return float(limit)
 
 
 def _validate_limit(assertion: Assertion) -> None:
-    limit = assertion.threshold if assertion.value is None else assertion.value
-    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit < 0:
-        raise ValueError("needs a non-negative number as 'value' or 'threshold' (the limit)")
+    _limit(assertion)
 
 
 def _at_most(actual: float, limit: float, unit: str, what: str) -> Verdict:
@@ -153,7 +157,7 @@ CHECKS = [
     Check(
         "tool-sequence",
         _tool_sequence,
-        lambda assertion: _sequence_spec(assertion.value) and None,
+        _validate_sequence,
         needs_trace=True,
     ),
     Check("max-steps", _max_steps, _validate_limit, needs_trace=True),

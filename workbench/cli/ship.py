@@ -42,12 +42,11 @@ def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> Non
     plan = plan_ship(opened, force=force)
     if plan.blocked and not pretend:
         _echo_blocking(plan)
-        if not pretend:
-            # CI needs no readiness: the eval gate it runs is itself a checklist item.
-            from workbench.core.ship.plan import write_ci_workflows
+        # CI needs no readiness: the eval gate it runs is itself a checklist item.
+        from workbench.core.ship.plan import write_ci_workflows
 
-            for path in write_ci_workflows(plan).written:
-                click.echo(f"wrote {path} (CI workflows need no readiness)", err=True)
+        for path in write_ci_workflows(plan).written:
+            click.echo(f"wrote {path} (CI workflows need no readiness)", err=True)
         raise CheckFailed(refusal_message(plan.checklist))
     if plan.blocked:
         click.echo(

@@ -92,7 +92,11 @@ class Finding(BaseModel):
 
 
 class ValidatorResult(BaseModel):
-    """One validator's verdict on one file (or folder, for kustomize builds)."""
+    """One validator's verdict on one file (or folder, for kustomize builds).
+
+    ``skipped``: the validator could not run (its program is not installed; ``reason``
+    says which package provides it). A skipped check is not ok: nothing was validated.
+    """
 
     validator: str
     file: str

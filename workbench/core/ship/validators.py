@@ -151,7 +151,7 @@ def zizmor(root: Path, files: list[str]) -> list[ValidatorResult]:
 
 
 def _skipped(validator: str, rel: str, reason: str) -> ValidatorResult:
-    return ValidatorResult(validator=validator, file=rel, ok=True, skipped=True, reason=reason)
+    return ValidatorResult(validator=validator, file=rel, ok=False, skipped=True, reason=reason)
 
 
 def _failed(validator: str, rel: str, output: str) -> ValidatorResult:

@@ -127,4 +127,4 @@ def _result(validator: str, label: str, findings: list[Finding]) -> ValidatorRes
 
 
 def _skipped(validator: str, label: str, reason: str) -> ValidatorResult:
-    return ValidatorResult(validator=validator, file=label, ok=True, skipped=True, reason=reason)
+    return ValidatorResult(validator=validator, file=label, ok=False, skipped=True, reason=reason)

@@ -45,7 +45,8 @@ def summary(results: list[ValidatorResult]) -> Content:
     skipped = sum(r.skipped for r in results)
     ok = len(results) - failed - skipped
     text = f"{len(results)} checks: {ok} ok, {failed} failed, {skipped} skipped"
-    return Content.styled(text, "bold $text-error" if failed else "bold $text-success")
+    # A skipped check validated nothing, so it is never shown as a success.
+    return Content.styled(text, "bold $text-error" if failed or skipped else "bold $text-success")
 
 
 class ValidationView(VerticalScroll):

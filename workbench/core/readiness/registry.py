@@ -9,7 +9,14 @@ from workbench.core.readiness import checks_observability as obs
 from workbench.core.readiness import checks_reliability as rel
 from workbench.core.readiness import checks_safety as saf
 from workbench.core.readiness.model import GROUPS, Item
-from workbench.core.readiness.probes import agent, attack, health, project_tests, safety_evals
+from workbench.core.readiness.probes import (
+    agent,
+    attack,
+    behaviour,
+    health,
+    project_tests,
+    safety_evals,
+)
 
 
 def _static(id: str, title: str, check, required: bool = True) -> Item:
@@ -54,10 +61,14 @@ ITEMS: tuple[Item, ...] = (
     _dynamic(
         "reliability.hung-tool", "A hung tool is cut off at its timeout", agent.probe_hung_tool
     ),
-    _static("reliability.step-limits", "Max steps and loop detection", rel.check_step_limits),
+    _dynamic(
+        "reliability.step-limits", "Max steps and loop detection", behaviour.probe_step_limits
+    ),
     _static("reliability.idempotent-writes", "Idempotent write tools", rel.check_idempotent_writes),
-    _static(
-        "reliability.rate-limiting", "Per-client rate limiting on the API", saf.check_rate_limit
+    _dynamic(
+        "reliability.rate-limiting",
+        "Per-client rate limiting on the API",
+        behaviour.probe_rate_limiting,
     ),
     # Deployment
     _dynamic(
@@ -122,12 +133,17 @@ ITEMS: tuple[Item, ...] = (
         A.runbook_section("on-call", "on call", "oncall"),
     ),
     # Cost
-    _static(
+    _dynamic(
         "cost.model-routing",
         "Model routing: the right model for each request",
-        cost.check_model_routing,
+        behaviour.probe_model_routing,
     ),
-    _static("cost.caching", "Response caching", cost.check_caching),
+    _dynamic("cost.caching", "Response caching", behaviour.probe_caching),
+    _dynamic(
+        "cost.dollar-caps",
+        "Dollar caps stop spending before the model is called",
+        behaviour.probe_dollar_caps,
+    ),
     _dynamic(
         "cost.session-budgets",
         "Per-session token budgets, answered gracefully",

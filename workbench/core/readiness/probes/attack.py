@@ -223,7 +223,7 @@ def probe_request_size(ctx: CheckContext) -> Verdict:
         svc = service(ctx)
     except WorkbenchError as error:
         return Verdict.error(error.message)
-    key = ctx.harness.keys["client"]
+    key = ctx.harness.keys["size"]
     payload = b'{"input": "' + b"a" * OVERSIZE_BYTES + b'"}'
     failures, evidence = [], []
 
@@ -279,7 +279,7 @@ def probe_guardrails(ctx: CheckContext) -> Verdict:
         svc = service(ctx)
     except WorkbenchError as error:
         return Verdict.error(error.message, *static.evidence)
-    key = ctx.harness.keys["client"]
+    key = ctx.harness.keys["guard"]
     probe = R.marker("guardrail")
     attacks = {
         "as the message": INJECTION,

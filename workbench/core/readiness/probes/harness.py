@@ -23,6 +23,8 @@ from workbench.core.runner.protocol import TurnOutcome
 from workbench.core.serving import RunningServer
 
 RULES_FILE = "000-workbench-readiness.yaml"
+CLIENT_ROLES = ("client", "other-client", "guard", "size", "rate")
+RATE_LIMIT = "20/minute"
 MOCK_KEY = "workbench-mock-key"
 
 
@@ -49,10 +51,13 @@ class Harness:
         self._service: Any = None
         self._lock = threading.RLock()
         # Keys of each role the attacked service accepts (fresh per evaluation, never defaults).
+        # Each probe calls with its own client key, so one probe's requests never count
+        # against another's rate limit.
         self.keys = {
             role: f"wb-probe-{role}-{secrets.token_hex(12)}"
-            for role in ("client", "other-client", "approver", "operator")
+            for role in (*CLIENT_ROLES, "approver", "operator")
         }
+        self.rate_limit = RATE_LIMIT
 
     @property
     def mock(self):
@@ -92,7 +97,8 @@ class Harness:
         k = self.keys
         return self.env(
             AGENT_ENVIRONMENT="staging",
-            AGENT_API_KEYS=f"{k['client']},{k['other-client']}",
+            AGENT_API_KEYS=",".join(k[role] for role in CLIENT_ROLES),
+            AGENT_RATE_LIMIT=self.rate_limit,
             AGENT_APPROVER_KEYS=k["approver"],
             AGENT_OPERATOR_KEYS=k["operator"],
             AGENT_MEMORY_PATH=str(self.tmp / "service-memory.sqlite3"),

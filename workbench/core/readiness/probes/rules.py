@@ -82,6 +82,37 @@ def _tool_rules(kind: str, tool: ProbeTool) -> list[dict[str, Any]]:
     ]
 
 
+def loop_tool(tools: list[ProbeTool]) -> ProbeTool:
+    """The tool the step-limit probe makes the model call forever (never the hanging one)."""
+    return tools[1] if len(tools) > 1 else tools[0]
+
+
+def _varying(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The arguments with the step number appended to the first string (digits stay digits)."""
+    varied = dict(arguments)
+    for key, value in varied.items():
+        if isinstance(value, str):
+            varied[key] = value + "${step}"
+            break
+    return varied
+
+
+def _loop_rules(tool: ProbeTool) -> list[dict[str, Any]]:
+    """A model that never stops calling ``tool``: with the same arguments, or new ones each step."""
+    return [
+        {
+            "id": "workbench-readiness-loop-same",
+            "when": {"user": "[readiness:loop-same]"},
+            "respond": {"tool_calls": [{"name": tool.name, "arguments": tool.arguments}]},
+        },
+        {
+            "id": "workbench-readiness-loop-vary",
+            "when": {"user": "[readiness:loop-vary]"},
+            "respond": {"tool_calls": [{"name": tool.name, "arguments": _varying(tool.arguments)}]},
+        },
+    ]
+
+
 def approval_kind(tool: str) -> str:
     """The marker kind that makes the mock call ``tool`` (a tool that must wait for approval)."""
     return f"approval-{tool.lower().replace('_', '-')}"
@@ -131,6 +162,8 @@ def probe_rules(
         rules += _tool_rules("tool-down", tools[1] if len(tools) > 1 else tools[0])
     for tool in gated or []:
         rules += _tool_rules(approval_kind(tool.name), tool)
+    if tools:
+        rules += _loop_rules(loop_tool(tools))
     rules.append(
         {
             "id": "workbench-readiness-any",

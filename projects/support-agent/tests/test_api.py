@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -137,7 +138,7 @@ def test_production_refuses_the_development_key(client):
 
 
 def test_users_can_report_a_problem(client):
-    from support_agent.memory import get_store
+    from support_agent.infra.state import get_state
 
     report = {"trace_id": "ab" * 16, "rating": -1, "comment": "Wrong! mail me at a@b.co"}
     with client() as http:
@@ -145,5 +146,5 @@ def test_users_can_report_a_problem(client):
         rejected = http.post("/feedback", json={"rating": 1}, headers=KEY)
     assert accepted.status_code == 202
     assert rejected.status_code == 422
-    stored = get_store().feedback()
+    stored = asyncio.run(get_state().feedback())
     assert stored[0]["trace_id"] == "ab" * 16 and "a@b.co" not in stored[0]["comment"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from support_agent.agents.entry import run_turn
 from support_agent.infra.budget import BudgetExceeded, BudgetGovernor
 from support_agent.infra.settings import Budgets, get_settings
-from support_agent.memory import get_store
+from support_agent.infra.state import get_state
 
 
 def test_budgets_come_from_workbench_toml():
@@ -35,28 +37,24 @@ async def test_a_request_budget_smaller_than_the_prompt_stops_before_the_call(mo
     assert alerts and alerts[0].attributes["workbench.budget.kind"] == "tokens_per_request"
 
 
-def test_alerts_fire_once_at_each_threshold():
-    governor = BudgetGovernor(Budgets(tokens_per_request=1000), get_store())
-    assert governor.record(400, 0.0) == []
-    assert [a["workbench.budget.threshold"] for a in governor.record(100, 0.0)] == [0.5]
-    assert [a["workbench.budget.threshold"] for a in governor.record(350, 0.0)] == [0.8]
-    assert [a["workbench.budget.threshold"] for a in governor.record(200, 0.0)] == [1.0]
-    assert governor.record(100, 0.0) == []
+async def test_alerts_fire_once_at_each_threshold():
+    governor = await BudgetGovernor.start(Budgets(tokens_per_request=1000), get_state())
+    assert await governor.record(400, 0.0) == []
+    assert [a["workbench.budget.threshold"] for a in await governor.record(100, 0.0)] == [0.5]
+    assert [a["workbench.budget.threshold"] for a in await governor.record(350, 0.0)] == [0.8]
+    assert [a["workbench.budget.threshold"] for a in await governor.record(200, 0.0)] == [1.0]
+    assert await governor.record(100, 0.0) == []
 
 
-def test_daily_dollars_carry_across_turns():
-    store = get_store()
-    first = BudgetGovernor(Budgets(usd_per_day=1.0), store)
-    first.record(100, 0.6)
-    first.commit()
-    second = BudgetGovernor(Budgets(usd_per_day=1.0), store)
-    second.record(100, 0.5)
-    try:
-        second.check_before_call()
-    except BudgetExceeded as error:
-        assert error.kind == "usd_per_day"
-    else:
-        raise AssertionError("the daily budget should be exhausted")
+async def test_daily_dollars_carry_across_turns():
+    state = get_state()
+    first = await BudgetGovernor.start(Budgets(usd_per_day=1.0), state)
+    await first.check_before_call(0, 0.1)
+    await first.record(100, 1.0)
+    second = await BudgetGovernor.start(Budgets(usd_per_day=1.0), state)
+    with pytest.raises(BudgetExceeded) as exceeded:
+        await second.check_before_call(0, 0.1)
+    assert exceeded.value.kind == "usd_per_day"
 
 
 async def test_alerts_are_span_events_on_the_agent_span(model, spans):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -99,9 +99,12 @@ async def _answer(state: MockState, body: dict, key: str, decision) -> tuple[dic
                 f"no cassette for request {key} in {options.cassette_dir} (strict replay); "
                 "record it with --mode record or use --mode passthrough"
             )
-    result = await forward(options.upstream, body)
-    secrets = (options.upstream.api_key,) if options.upstream.api_key else ()
-    state.store.save(key, body, result, upstream=options.upstream.model, secrets=secrets)
+    upstream = options.upstream
+    if upstream is None:  # mock_options refuses record and passthrough without one
+        raise UpstreamError(500, f"mode {options.mode!r} has no upstream model to forward to")
+    result = await forward(upstream, body)
+    secrets = (upstream.api_key,) if upstream.api_key else ()
+    state.store.save(key, body, result, upstream=upstream.model, secrets=secrets)
     return state.store.load(key) or result, "record"
 
 
@@ -145,7 +148,7 @@ def _broken(result: dict, fault: Fault, stream: bool, include_usage: bool, heade
     return _stream(chunks[:keep], headers, done=False)
 
 
-def _stream(chunks: list[dict | str], headers: dict, *, done: bool) -> StreamingResponse:
+def _stream(chunks: Sequence[dict | str], headers: dict, *, done: bool) -> StreamingResponse:
     async def events() -> AsyncIterator[bytes]:
         for chunk in chunks:
             yield wire.sse(chunk)

@@ -49,7 +49,9 @@ def sample_latency(spec: Latency, *key: object) -> float:
 
 def rule_fault(rule: Rule | None, request_hash: str, occurrence: int, seed: int) -> Fault | None:
     """The first of the rule's faults that fires for the ``occurrence``-th sight of this request."""
-    for index, fault in enumerate(rule.fault if rule else ()):
+    if rule is None:
+        return None
+    for index, fault in enumerate(rule.fault):
         if fault.fail_first is not None:
             if occurrence < fault.fail_first:
                 return fault

@@ -9,7 +9,7 @@ from workbench.core.config import MockSection, load_config
 from workbench.core.llm import import_litellm
 from workbench.core.mock.app import create_app
 from workbench.core.mock.faults import Overrides
-from workbench.core.mock.state import MODES, MockOptions, MockState
+from workbench.core.mock.state import MODES, MockOptions, MockState, is_mode
 from workbench.core.mock.upstream import Upstream
 from workbench.core.serving import RunningServer, serve_in_thread
 from workbench.errors import ConfigError, WorkbenchError
@@ -51,7 +51,7 @@ def mock_options(
     cassette_dir: Path | None = None,
 ) -> MockOptions:
     """Options from ``[mock]`` in workbench.toml, the arguments and the environment."""
-    if mode not in MODES:
+    if not is_mode(mode):
         raise WorkbenchError(f"unknown mock mode {mode!r}; choose one of {', '.join(MODES)}")
     section = load_config(project_dir).mock if project_dir is not None else MockSection()
     base = project_dir if project_dir is not None else Path.cwd()
@@ -69,7 +69,7 @@ def mock_options(
             "(or WORKBENCH_MOCK_UPSTREAM_MODEL)"
         )
     return MockOptions(
-        mode=mode,  # type: ignore[arg-type]
+        mode=mode,
         rules_dir=(base / section.rules) if project_dir is not None else None,
         cassette_dir=cassette_dir or (base / section.cassettes),
         priced_as=section.priced_as,

@@ -6,7 +6,7 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from workbench.core.mock.cassettes import CassetteStore
 from workbench.core.mock.faults import Overrides
@@ -15,6 +15,11 @@ from workbench.core.mock.upstream import Upstream
 
 Mode = Literal["rules", "record", "replay", "passthrough"]
 MODES: tuple[str, ...] = ("rules", "record", "replay", "passthrough")
+
+
+def is_mode(value: str) -> TypeGuard[Mode]:
+    """Whether ``value`` names one of the mock's modes."""
+    return value in MODES
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ..infra.budget import BUDGET_REACHED_MESSAGE, BudgetExceeded, BudgetGoverno
 from ..infra.cache import get_cache
 from ..infra.logs import bind_ids, configure_logging, get_logger
 from ..infra.settings import Settings, get_settings
-from ..memory import get_store
+from ..infra.state import get_state
 from ..tools.shop import get_registry
 from .llm import LLMError
 from .loop import EventSink, Limits, LoopOutcome, LoopStop, run_loop
@@ -125,7 +125,7 @@ async def _turn(
         outcome.error = f"{guard.name}: {guard.reason}"
         outcome.output = TOO_LONG if guard.name == "input_length" else REFUSAL
         return
-    store = get_store()
+    state = get_state()
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
     if history:
         messages += [
@@ -133,7 +133,7 @@ async def _turn(
             for m in history
         ]
     elif session_id:
-        messages += store.history(session_id, settings.memory_window)
+        messages += await state.history(session_id, settings.memory_window)
     messages.append({"role": "user", "content": guard.text})
     target = choose_target(request, guard.text, settings)
     span.set_attributes(
@@ -145,8 +145,8 @@ async def _turn(
             "workbench.routing.reason": target.reason,
         }
     )
-    governor = BudgetGovernor(
-        effective_budgets(settings.budgets, request.get("budget")), store, session_id
+    governor = await BudgetGovernor.start(
+        effective_budgets(settings.budgets, request.get("budget")), state, session_id
     )
     # Evals need independent samples, so eval runs never read the cache.
     use_cache = settings.features.response_cache and not common.get("workbench.eval_run")
@@ -178,14 +178,14 @@ async def _turn(
         outcome.status, outcome.output = "error", SORRY
         outcome.error = f"session timed out after {settings.session_timeout_s:g}s"
     finally:
-        governor.commit()
+        await governor.commit()
         for alert in governor.alerts:
             span.add_event("budget.alert", alert)
         span.set_attributes(governor.span_attributes())
     checked = guardrails.check_output(outcome.output)
     outcome.output = checked.text
     if session_id and outcome.status in ("ok", "pending_approval"):
-        store.append(
+        await state.append(
             session_id,
             [
                 {"role": "user", "content": guard.text},

@@ -321,7 +321,7 @@ async def complete(
         if cache is not None:
             tool_names = [t["function"]["name"] for t in tools]
             key = cache_key(target.primary, messages, tool_names, params)
-            hit = cache.get(key)
+            hit = await cache.get(key)
             if hit is not None:
                 result = LLMResult(
                     **{
@@ -376,5 +376,5 @@ async def complete(
             )
             log.warning("llm_fallback", fallback_from=target.primary, fallback_to=result.model)
         if key is not None and cache is not None and not result.tool_calls:
-            cache.put(key, {k: v for k, v in result.__dict__.items() if k != "cache_hit"})
+            await cache.put(key, {k: v for k, v in result.__dict__.items() if k != "cache_hit"})
         return result

@@ -13,6 +13,7 @@ from typing import Any
 from ..infra.budget import BudgetGovernor
 from ..infra.cache import ResponseCache
 from ..infra.logs import get_logger
+from ..infra.settings import get_settings
 from ..tools.base import ToolOutcome
 from ..tools.registry import ToolRegistry
 from . import llm
@@ -65,6 +66,33 @@ def _text_tokens(model: str, text: str) -> int:
         return len(text) // 4
 
 
+def _price(model: str) -> tuple[float, float]:
+    """(USD per input token, USD per output token) from litellm's map; 0 when unknown."""
+    table = llm.litellm_module().model_cost
+    entry = table.get(model) or table.get(model.split("/", 1)[-1]) or {}
+    return (
+        float(entry.get("input_cost_per_token") or 0.0),
+        float(entry.get("output_cost_per_token") or 0.0),
+    )
+
+
+def estimate_call(
+    target: ModelTarget, messages: list[dict[str, Any]], params: dict[str, Any]
+) -> tuple[int, float]:
+    """(prompt tokens, the call's cost at most) for the budget's reservation.
+
+    The cost assumes the dearest model the call may reach (fallbacks included) and a reply
+    of `max_tokens` (the request's, else AGENT_BUDGET_RESERVE_OUTPUT_TOKENS).
+    """
+    prompt = estimate_tokens(target.primary, messages)
+    reply = params.get("max_tokens") or get_settings().budget_reserve_output_tokens
+    usd = max(
+        prompt * inp + int(reply) * out
+        for inp, out in (_price(model) for model in (target.primary, *target.fallbacks))
+    )
+    return prompt, usd
+
+
 def estimate_tokens(model: str, messages: list[dict[str, Any]]) -> int:
     """Prompt tokens of `messages`: each text counted once and remembered, plus framing.
 
@@ -97,10 +125,7 @@ async def run_loop(
     seen: Counter[str] = Counter()
     tools = registry.schemas()
     for step in range(1, limits.max_steps + 1):
-        if governor.limits_tokens:
-            governor.check_before_call(estimate_tokens(target.primary, messages))
-        else:
-            governor.check_before_call()
+        await governor.check_before_call(*estimate_call(target, messages, params))
         failures: list[str] = []
         try:
             # The step timeout covers the whole chain: attempts, backoff and fallbacks.
@@ -117,7 +142,7 @@ async def run_loop(
         outcome.output_tokens += result.output_tokens
         cost = result.cost_usd or 0.0
         outcome.cost_usd += cost
-        governor.record(result.input_tokens + result.output_tokens, cost)
+        await governor.record(result.input_tokens + result.output_tokens, cost)
         if on_event:
             await on_event("step", {"step": step, "model": result.model})
         if not result.tool_calls:

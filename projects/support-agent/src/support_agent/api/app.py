@@ -17,7 +17,7 @@ from ..infra import guardrails, tracing
 from ..infra.logs import bind_ids, clear_ids, configure_logging, get_logger
 from ..infra.settings import get_settings
 from ..infra.tracing import one_line
-from ..memory import get_store
+from ..infra.state import get_state
 from ..tools.shop import get_registry
 from .readiness import run_checks
 from .schemas import Feedback, RunRequest, RunResponse
@@ -140,7 +140,7 @@ def create_app() -> FastAPI:
         report = body.model_dump()
         report["comment"] = guardrails.redact_pii(body.comment).text
         report["request_id"] = request.state.request_id
-        get_store().add_feedback(report)
+        await get_state().add_feedback(report)
         with tracing.span("user_feedback", {"workbench.feedback.rating": body.rating}) as span:
             if body.trace_id:
                 span.set_attribute("workbench.feedback.trace_id", body.trace_id)

@@ -12,13 +12,13 @@ from ..agents import llm
 from ..agents.prompts import load_prompts
 from ..agents.routing import choose_target
 from ..infra.settings import get_settings
-from ..memory import get_store
+from ..infra.state import get_state
 
 
 async def check_memory() -> str:
-    """The session store answers a query."""
-    await asyncio.to_thread(get_store().ping)
-    return f"{get_settings().memory_backend} store reachable"
+    """The shared state store answers a query."""
+    await get_state().ping()
+    return f"{get_settings().state_url_resolved.split(':', 1)[0]} state store reachable"
 
 
 async def check_prompts() -> str:

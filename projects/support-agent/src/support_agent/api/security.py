@@ -1,18 +1,17 @@
-"""API-key auth (X-API-Key) and a per-key rate limit (the `limits` library, moving window)."""
+"""API-key auth (X-API-Key) and a per-key rate limit (moving window, in the shared state)."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import math
-import time
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 
 from ..infra.settings import get_settings
+from ..infra.state import get_state
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
@@ -25,26 +24,26 @@ def require_api_key(key: str | None = Security(api_key_header)) -> str:
 
 
 class RateLimiter:
-    """A moving-window limit per API key, in memory (use limits' Redis storage for replicas)."""
+    """A moving-window limit per caller, counted in the shared state store (every replica)."""
 
     def __init__(self, rate: str) -> None:
         self.item: RateLimitItem = parse(rate)
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
-    def check(self, key: str) -> None:
-        """Count one request for `key`; 429 with Retry-After when over the limit."""
-        if self.limiter.hit(self.item, "agent", key):
+    async def check(self, caller: str) -> None:
+        """Count one request for `caller`; 429 with Retry-After when over the limit."""
+        allowed, retry_after = await get_state().rate_limit_hit(
+            caller, self.item.amount, self.item.get_expiry()
+        )
+        if allowed:
             return
-        reset_at = self.limiter.get_window_stats(self.item, "agent", key).reset_time
-        retry_after = max(1, math.ceil(reset_at - time.time()))
         raise HTTPException(
             status_code=429,
             detail=f"rate limit exceeded ({self.item})",
-            headers={"Retry-After": str(retry_after)},
+            headers={"Retry-After": str(max(1, math.ceil(retry_after)))},
         )
 
 
-def rate_limited(request: Request, key: str = Depends(require_api_key)) -> str:
+async def rate_limited(request: Request, key: str = Depends(require_api_key)) -> str:
     """Auth, then the rate limit; the dependency every agent route uses."""
-    request.app.state.rate_limiter.check(key)
+    await request.app.state.rate_limiter.check(rate_limit_key(key))
     return key

@@ -1,12 +1,16 @@
-"""An exact-match response cache: the same model, prompt and conversation get the same answer."""
+"""An exact-match response cache: the same model, prompt and conversation get the same answer.
+
+Entries live in the state store with a time-to-live, so every replica shares them (Redis)
+and a restart keeps them (SQLite).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections import OrderedDict
 from typing import Any
+
+from .state import StateStore, get_state
 
 
 def cache_key(model: str, messages: list[dict[str, Any]], tools: list[str], params: dict) -> str:
@@ -20,57 +24,42 @@ def cache_key(model: str, messages: list[dict[str, Any]], tools: list[str], para
 
 
 class ResponseCache:
-    """An in-process LRU with a time-to-live; swap for Redis when running several replicas."""
+    """Model answers in the state store for `ttl_s` seconds; counts hits and misses."""
 
-    def __init__(self, ttl_s: float = 300.0, max_entries: int = 1000) -> None:
+    def __init__(self, state: StateStore, ttl_s: float = 300.0) -> None:
+        self.state = state
         self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._entries: OrderedDict[str, tuple[float, Any]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: str) -> Any | None:
+    async def get(self, key: str) -> Any | None:
         """The cached value for `key`, or None when absent or expired."""
-        entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            self._entries.pop(key, None)
+        value = await self.state.cache_get(f"response:{key}")
+        if value is None:
             self.misses += 1
-            return None
-        self._entries.move_to_end(key)
-        self.hits += 1
-        return entry[1]
+        else:
+            self.hits += 1
+        return value
 
-    def put(self, key: str, value: Any) -> None:
-        """Remember `value` under `key`, evicting the least recently used entry when full."""
-        self._entries[key] = (time.monotonic() + self.ttl_s, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        """Forget everything."""
-        self._entries.clear()
-        self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
+    async def put(self, key: str, value: Any) -> None:
+        """Remember a JSON-serialisable `value` under `key`."""
+        await self.state.cache_put(f"response:{key}", value, self.ttl_s)
 
 
 _cache: ResponseCache | None = None
 
 
 def get_cache() -> ResponseCache:
-    """The process's response cache."""
+    """The process's response cache (on the process's state store)."""
     global _cache
     if _cache is None:
         from .settings import get_settings
 
-        settings = get_settings()
-        _cache = ResponseCache(settings.cache_ttl_s, settings.cache_max_entries)
+        _cache = ResponseCache(get_state(), get_settings().cache_ttl_s)
     return _cache
 
 
 def reset_cache() -> None:
-    """Drop the process's cache (tests, settings changes)."""
+    """Drop the process's cache object (tests, settings changes); entries stay in the store."""
     global _cache
     _cache = None

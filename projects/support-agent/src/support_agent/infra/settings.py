@@ -44,6 +44,7 @@ class Budgets(BaseModel):
     tokens_per_session: int | None = None
     usd_per_request: float | None = None
     usd_per_day: float | None = None
+    usd_per_day_per_caller: float | None = None
     usd_per_month: float | None = None
     alert_thresholds: list[float] = Field(default_factory=lambda: [0.5, 0.8, 1.0])
 
@@ -95,14 +96,20 @@ class Settings(BaseSettings):
 
     # Guardrails and cache.
     max_input_chars: int = 4000
+    # The reply length a budget reservation assumes when a request sets no max_tokens.
+    budget_reserve_output_tokens: int = 1024
     cache_ttl_s: float = 300.0
-    cache_max_entries: int = 1000
 
-    # Memory.
+    # Shared state (sessions, approvals, idempotency, rate limits, budgets, cache): see
+    # infra/state. AGENT_STATE_URL wins; otherwise memory_backend picks SQLite at
+    # memory_path (one process) or Redis at redis_url (any number of replicas).
+    state_url: str | None = None
     memory_backend: Literal["sqlite", "redis"] = "sqlite"
     memory_path: Path = PROJECT_ROOT / ".data" / "memory.sqlite3"
     redis_url: str = "redis://localhost:6379/0"
     memory_window: int = 20
+    session_ttl_s: float = 7 * 86400.0
+
 
     # Tools: fault injection for chaos drills and readiness checks, e.g. {"lookup_order": "hang"}.
     tool_faults: dict[str, Literal["hang", "error", "transient"]] = Field(default_factory=dict)
@@ -147,6 +154,15 @@ class Settings(BaseSettings):
     def api_key_list(self) -> list[str]:
         """The accepted API keys."""
         return [key.strip() for key in self.api_keys.split(",") if key.strip()]
+
+    @property
+    def state_url_resolved(self) -> str:
+        """The state store's URL: AGENT_STATE_URL, else one built from memory_backend."""
+        if self.state_url:
+            return self.state_url
+        if self.memory_backend == "redis":
+            return self.redis_url
+        return f"sqlite:///{self.memory_path}"
 
     def cheap_model(self) -> str:
         """The model for simple requests."""

@@ -1,0 +1,154 @@
+"""The state store contract, on the embedded SQLite store and on a real Redis server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from support_agent.infra.state import BudgetExceeded, StateStore, state_from_url
+from support_agent.infra.state.redis import RedisState
+from support_agent.infra.state.sqlite import SQLiteState
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+async def state(request, tmp_path) -> AsyncIterator[StateStore]:
+    """A fresh store of each kind."""
+    if request.param == "sqlite":
+        store: StateStore = SQLiteState(tmp_path / "state.sqlite3")
+    else:
+        store = RedisState.from_url(request.getfixturevalue("redis_url"))
+    assert isinstance(store, StateStore)
+    yield store
+    await store.close()
+
+
+async def test_history_is_a_sliding_window_per_session(state):
+    await state.append("a", [{"role": "user", "content": f"m{i}"} for i in range(10)])
+    await state.append("b", [{"role": "user", "content": "other"}])
+    assert [m["content"] for m in await state.history("a", 3)] == ["m7", "m8", "m9"]
+    assert len(await state.history("b", 20)) == 1
+    await state.clear("a")
+    assert await state.history("a", 3) == []
+
+
+async def test_sessions_expire(tmp_path):
+    store = SQLiteState(tmp_path / "s.sqlite3", session_ttl_s=0.01)
+    await store.append("a", [{"role": "user", "content": "hi"}])
+    await asyncio.sleep(0.05)
+    assert await store.history("a", 5) == []
+
+
+async def test_an_approval_is_decided_once_however_many_try(state):
+    record = {"id": "ap1", "tool": "issue_refund", "arguments": {}, "status": "pending"}
+    await state.put_approval(record, ttl_s=60)
+    assert [a["id"] for a in await state.list_approvals()] == ["ap1"]
+    decided = await asyncio.gather(
+        *(state.decide_approval("ap1", "approved", f"approver{i}") for i in range(10))
+    )
+    winners = [d for d in decided if d is not None]
+    assert len(winners) == 1 and winners[0]["status"] == "approved"
+    assert (await state.get_approval("ap1"))["decided_by"] == winners[0]["decided_by"]
+    assert await state.list_approvals() == []
+    assert len(await state.list_approvals("all")) == 1
+    assert await state.decide_approval("ap1", "rejected", "late") is None
+    assert await state.decide_approval("unknown", "approved", "x") is None
+
+
+async def test_approvals_expire(state):
+    await state.put_approval({"id": "old", "status": "pending"}, ttl_s=0.05)
+    await asyncio.sleep(0.2)
+    assert await state.get_approval("old") is None
+    assert await state.list_approvals("all") == []
+    assert await state.decide_approval("old", "approved", "x") is None
+
+
+async def test_audit_and_feedback_are_kept_newest_first(state):
+    for index in range(3):
+        await state.add_audit({"n": index})
+        await state.add_feedback({"n": index})
+    assert [e["n"] for e in await state.audit_log(2)] == [2, 1]
+    assert [e["n"] for e in await state.feedback()] == [2, 1, 0]
+
+
+async def test_an_idempotency_key_is_claimed_once(state):
+    claims = await asyncio.gather(*(state.claim_idempotency("k", 60) for _ in range(10)))
+    assert claims.count(True) == 1
+    assert await state.get_idempotent_result("k") is None
+    await state.put_idempotent_result("k", {"refund": "r1"}, 60)
+    assert await state.get_idempotent_result("k") == {"refund": "r1"}
+
+
+async def test_the_rate_limit_is_a_moving_window(state):
+    hits = [await state.rate_limit_hit("caller", 3, 60) for _ in range(4)]
+    assert [allowed for allowed, _ in hits] == [True, True, True, False]
+    assert 0 < hits[-1][1] <= 60
+    assert (await state.rate_limit_hit("someone-else", 3, 60))[0]
+
+
+async def test_reservations_stop_at_the_cap_and_reconcile_to_actual_spend(state):
+    first = await state.reserve_budget({"usd": 0.6, "tokens": 50}, {"usd": 1.0}, 60)
+    await state.reserve_budget({"usd": 0.6}, {"usd": 1.0}, 60)
+    with pytest.raises(BudgetExceeded) as full:
+        await state.reserve_budget({"usd": 0.01}, {"usd": 1.0}, 60)
+    assert full.value.kind == "usd" and full.value.used == pytest.approx(1.2)
+    await state.reconcile_budget(first, {"usd": 0.1, "tokens": 7})
+    await state.reconcile_budget(first, {"usd": 0.1, "tokens": 7})  # once only
+    assert await state.spend("usd") == pytest.approx(0.7)
+    assert await state.spend("tokens") == 7
+
+
+async def test_concurrent_reservations_overshoot_by_at_most_one(state):
+    async def reserve() -> bool:
+        try:
+            await state.reserve_budget({"usd": 0.3}, {"usd": 1.0}, 60)
+        except BudgetExceeded:
+            return False
+        return True
+
+    admitted = await asyncio.gather(*(reserve() for _ in range(50)))
+    assert admitted.count(True) == 4  # 0, 0.3, 0.6, 0.9 are under the cap
+    assert await state.spend("usd") == pytest.approx(1.2)
+
+
+async def test_the_cache_keeps_json_values_for_their_time(state):
+    await state.cache_put("k", {"content": "hi", "tool_calls": []}, 60)
+    await state.cache_put("short", "x", 0.05)
+    await asyncio.sleep(0.2)
+    assert await state.cache_get("k") == {"content": "hi", "tool_calls": []}
+    assert await state.cache_get("short") is None
+
+
+async def test_sqlite_state_survives_a_restart(tmp_path):
+    await SQLiteState(tmp_path / "m.sqlite3").append("s", [{"role": "user", "content": "hi"}])
+    assert (await SQLiteState(tmp_path / "m.sqlite3").history("s", 5))[0]["content"] == "hi"
+
+
+async def test_sqlite_work_runs_off_the_event_loop(tmp_path):
+    """While the store holds its lock (a slow disk), the loop keeps serving other tasks."""
+    store = SQLiteState(tmp_path / "t.sqlite3")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    store._lock.acquire()
+    write = asyncio.create_task(store.append("s", [{"role": "user", "content": "x"}]))
+    before = ticks
+    while ticks < before + 100:
+        await asyncio.sleep(0)
+    assert not write.done()  # it waits in a worker thread, and the loop still ran
+    store._lock.release()
+    await asyncio.wait_for(write, timeout=10)
+    ticker.cancel()
+    assert len(await store.history("s", 5)) == 1
+
+
+def test_an_unknown_state_url_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown backend 'postgres'"):
+        state_from_url("postgres://db/agent")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ class StoreTraceSource:
         self.db_path = db_path
         self.wait_s = wait_s
         self._lock = threading.Lock()
-        self._conn = None
+        self._conn: sqlite3.Connection | None = None
 
     async def facts(self, trace_ids: list[str]) -> TraceFacts | None:
         """The combined facts of ``trace_ids``, or ``None`` if none reached the store in time."""

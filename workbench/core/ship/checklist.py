@@ -28,7 +28,7 @@ def evaluate_checklist(project: Project) -> ChecklistStatus:
             ),
         )
     result = evaluate(project)
-    if inspect.isawaitable(result):
+    if inspect.iscoroutine(result):
         result = asyncio.run(result)
     return checklist_from_result(result)
 

@@ -21,6 +21,11 @@ async def run_turn(request):
     command = request["input"]
     if command.startswith("sleep:"):
         await asyncio.sleep(float(command[6:]))
+    elif command.startswith("flag:"):
+        # The turn has started: say so in a file the test waits for, then take a minute.
+        with open(command[5:], "w") as flag:
+            flag.write(str(os.getpid()))
+        await asyncio.sleep(60)
     elif command == "exit":
         os._exit(9)
     elif command == "segv":

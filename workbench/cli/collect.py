@@ -21,6 +21,8 @@ def collect(host: str | None, port: int | None, max_body_mb: float) -> None:
 
     from workbench import locations
     from workbench.core.collector.app import create_app
+    from workbench.core.collector.identity import store_id
+    from workbench.core.collector.server import another_home, collector_store
     from workbench.core.serving import port_in_use
     from workbench.errors import WorkbenchError
     from workbench.settings import get_settings
@@ -28,6 +30,9 @@ def collect(host: str | None, port: int | None, max_body_mb: float) -> None:
     settings = get_settings()
     host = host or settings.collector_host
     port = port if port is not None else settings.collector_port
+    reported = collector_store(host, port)
+    if reported is not None and reported != store_id():
+        raise WorkbenchError(another_home(host, port) + " or --port")
     if port_in_use(host, port):
         raise WorkbenchError(f"{host}:{port} is already in use; choose another port with --port")
     app = create_app(max_body_bytes=int(max_body_mb * 1024 * 1024))

@@ -31,6 +31,7 @@ from workbench.core.collector.decode import (
     media_type,
     read_body,
 )
+from workbench.core.collector.identity import store_id
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 from workbench.core.collector.overrides import PricingOverrides
 from workbench.core.collector.sink import write_spans
@@ -78,6 +79,7 @@ def create_app(
     elif pool is None and workers:
         raise ValueError("worker processes can only use the projects' pricing overrides")
     state: dict[str, BatchWriter] = {}
+    store = store_id(db_path)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -98,10 +100,13 @@ def create_app(
         try:
             yield
         finally:
+            # Closed on the loop's own thread, not via asyncio.to_thread: a collector stopped
+            # from an atexit handler runs this after the interpreter has refused new executor
+            # work, and the server has nothing left to serve meanwhile.
             if pool is not None:
-                await asyncio.to_thread(pool.close)
-            await asyncio.to_thread(writer.close)
-            await asyncio.to_thread(checkpointer.close)
+                pool.close()
+            writer.close()
+            checkpointer.close()
 
     async def normalize(body: bytes, media: str) -> Normalized:
         if pool is not None and pool.available and len(body) >= offload_bytes:
@@ -145,7 +150,7 @@ def create_app(
         return Response(encode_response(response, media), media_type=media)
 
     async def healthz(request: Request) -> Response:
-        body: dict[str, Any] = {"status": "ok", "service": HEALTH_SERVICE}
+        body: dict[str, Any] = {"status": "ok", "service": HEALTH_SERVICE, "store": store}
         if pool is not None:
             body["decode_workers"] = {
                 "size": pool.workers,

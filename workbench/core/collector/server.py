@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 
 from workbench.core.collector.app import DEFAULT_MAX_BODY, HEALTH_SERVICE, create_app
+from workbench.core.collector.identity import store_id
 from workbench.core.serving import RunningServer, port_in_use, serve_in_thread
 from workbench.errors import WorkbenchError
 
@@ -23,25 +24,50 @@ def start_collector(
     return serve_in_thread(app, host=host, port=port, name="workbench collector")
 
 
-def collector_running(host: str, port: int) -> bool:
-    """Whether a workbench collector answers /healthz at ``host:port``."""
+def collector_store(host: str, port: int) -> str | None:
+    """The store id a workbench collector at ``host:port`` reports; None when none answers."""
     try:
         with httpx.Client(trust_env=False, timeout=1.0) as client:
             response = client.get(f"http://{host}:{port}/healthz")
     except httpx.HTTPError:
-        return False
+        return None
     try:
-        return response.status_code == 200 and response.json().get("service") == HEALTH_SERVICE
+        body = response.json()
     except ValueError:
-        return False
+        return None
+    if response.status_code != 200 or not isinstance(body, dict):
+        return None
+    if body.get("service") != HEALTH_SERVICE:
+        return None
+    return str(body.get("store") or "unknown")
+
+
+def collector_running(host: str, port: int, db_path: Path | None = None) -> bool:
+    """Whether the collector of this home's store (or ``db_path``'s) answers at ``host:port``."""
+    return collector_store(host, port) == store_id(db_path)
 
 
 def ensure_collector(host: str, port: int) -> RunningServer | None:
-    """Start a collector on ``host:port`` unless one already runs there (then None)."""
-    if collector_running(host, port):
+    """Start a collector on ``host:port`` unless this home's already runs there (then None).
+
+    A collector there that writes to another home's database is an error: sending
+    to it would put this home's traces into someone else's store.
+    """
+    reported = collector_store(host, port)
+    if reported == store_id():
         return None
+    if reported is not None:
+        raise WorkbenchError(another_home(host, port))
     if port_in_use(host, port):
         raise WorkbenchError(
             f"{host}:{port} is in use by something that is not a workbench collector"
         )
     return start_collector(host=host, port=port)
+
+
+def another_home(host: str, port: int) -> str:
+    """The one-line error for a port held by the collector of another workbench home."""
+    return (
+        f"{host}:{port} serves the trace collector of another workbench home (another "
+        "WORKBENCH_HOME); give this home its own port with WORKBENCH_COLLECTOR_PORT"
+    )

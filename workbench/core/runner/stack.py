@@ -10,12 +10,13 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from workbench.core.config import ModelSource, VariantSection
 from workbench.core.projects import Project
+from workbench.core.runner.background import in_daemon_thread
 from workbench.core.runner.errors import explain_model_error
 from workbench.core.runner.pool import WorkerPool
 from workbench.core.runner.protocol import TurnOutcome
@@ -24,7 +25,11 @@ from workbench.core.tracemodels import TraceDetail
 from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 
+if TYPE_CHECKING:
+    from workbench.core.mock.server import MockServer
+
 MOCK_SOURCES = ("mock", "replay")
+Running = TypeVar("Running", bound=RunningServer)
 
 
 @dataclass(frozen=True)
@@ -133,12 +138,14 @@ class LocalStack:
         self.echo_stderr = echo_stderr
         self.collector: RunningServer | None = None
         self.otlp_endpoint = ""
-        self.mock = None
+        self.mock: MockServer | None = None
         self.pool: WorkerPool | None = None
+        self._closed = False
 
     async def __aenter__(self) -> LocalStack:
+        # Starting imports litellm (seconds): in daemon threads, so Ctrl-C need not wait for it.
         try:
-            await asyncio.to_thread(self._start_collector)
+            await in_daemon_thread(self._start_collector)
             self.pool = WorkerPool(
                 self.project,
                 size=self.pool_size,
@@ -149,11 +156,11 @@ class LocalStack:
             # Both import litellm (seconds each): the mock in a thread, the child meanwhile.
             starts = [self.pool.start()]
             if self.target.source in MOCK_SOURCES:
-                starts.append(asyncio.to_thread(self._start_mock))
+                starts.append(in_daemon_thread(self._start_mock))
             elif self.target.source == "record":
-                starts.append(asyncio.to_thread(self._start_recorder))
+                starts.append(in_daemon_thread(self._start_recorder))
             else:
-                starts.append(asyncio.to_thread(self._check_model))
+                starts.append(in_daemon_thread(self._check_model))
             results = await asyncio.gather(*starts, return_exceptions=True)
             for result in results:
                 if isinstance(result, BaseException):
@@ -173,8 +180,14 @@ class LocalStack:
         if collector_running(settings.collector_host, settings.collector_port):
             self.otlp_endpoint = f"http://{settings.collector_host}:{settings.collector_port}"
             return
-        self.collector = start_collector(host="127.0.0.1", port=0)
+        self.collector = self._keep(start_collector(host="127.0.0.1", port=0))
         self.otlp_endpoint = self.collector.url
+
+    def _keep(self, server: Running) -> Running:
+        """``server``, or stopped at once if the stack closed while it started."""
+        if self._closed:
+            server.stop()
+        return server
 
     def _check_model(self) -> None:
         from workbench.core.mock.upstream import check_reachable
@@ -199,15 +212,15 @@ class LocalStack:
             "api_base": target.api_base,
             "api_key": upstream_key(target.model, child_env(self.project)),
         }
-        self.mock = start_mock(
-            project_dir=self.project.path, port=0, mode="record", upstream=upstream
+        self.mock = self._keep(
+            start_mock(project_dir=self.project.path, port=0, mode="record", upstream=upstream)
         )
 
     def _start_mock(self) -> None:
         from workbench.core.mock import start_mock
 
         mode = "replay" if self.target.source == "replay" else "rules"
-        self.mock = start_mock(project_dir=self.project.path, port=0, mode=mode)
+        self.mock = self._keep(start_mock(project_dir=self.project.path, port=0, mode=mode))
 
     def request(self, text: str, *, session_id: str) -> dict[str, Any]:
         """The turn request for ``text`` with this stack's variant and model."""
@@ -240,7 +253,8 @@ class LocalStack:
         result = outcome.result or {}
         trace = None
         if result.get("trace_id"):
-            trace = await asyncio.to_thread(wait_for_trace, str(result["trace_id"]))
+            trace_id = str(result["trace_id"])
+            trace = await in_daemon_thread(lambda: wait_for_trace(trace_id))
         error = None
         if not outcome.ok:
             error = f"the agent's turn failed ({outcome.error_kind}): {outcome.message}"
@@ -282,6 +296,7 @@ class LocalStack:
 
     async def close(self) -> None:
         """Stop the pool, the mock and the collector this stack started."""
+        self._closed = True
         if self.pool is not None:
             await self.pool.close()
         for server in (self.mock, self.collector):

@@ -152,8 +152,11 @@ class Worker:
         process = self.process
         if process is None:
             return
+        # A child still importing (seconds, for litellm) reads stdin only afterwards: it has
+        # no turn to finish, so it is killed at once rather than after ``grace``.
+        starting = self._ready is None or not self._ready.done()
         self._fail_pending("the worker pool was closed")
-        if process.returncode is None and process.stdin is not None:
+        if not starting and process.returncode is None and process.stdin is not None:
             with contextlib.suppress(Exception):
                 process.stdin.close()
             with contextlib.suppress(TimeoutError):

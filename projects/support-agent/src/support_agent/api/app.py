@@ -16,8 +16,8 @@ from ..agents.entry import run_turn
 from ..infra import guardrails, tracing
 from ..infra.logs import bind_ids, clear_ids, configure_logging, get_logger
 from ..infra.settings import get_settings
-from ..infra.tracing import one_line
 from ..infra.state import get_state
+from ..infra.tracing import one_line
 from ..tools.shop import get_registry
 from .readiness import run_checks
 from .schemas import Feedback, RunRequest, RunResponse

@@ -43,6 +43,11 @@ class RateLimiter:
         )
 
 
+def rate_limit_key(api_key: str) -> str:
+    """What the limiter counts under: a digest of the key (keys never reach the store)."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
 async def rate_limited(request: Request, key: str = Depends(require_api_key)) -> str:
     """Auth, then the rate limit; the dependency every agent route uses."""
     await request.app.state.rate_limiter.check(rate_limit_key(key))

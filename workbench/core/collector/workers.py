@@ -69,7 +69,8 @@ def unpack(result: Result) -> Normalized:
 
 def read_exact(stream: IO[bytes], size: int) -> bytes:
     """Exactly ``size`` bytes from ``stream``; ``EOFError`` if it ends first."""
-    data = stream.read(size)
+    # A raw (unbuffered) pipe may return None, or fewer bytes than asked, before the rest arrives.
+    data: bytes | None = stream.read(size)
     if data is None or len(data) < size:
         chunks = [data or b""]
         have = len(chunks[0])
@@ -136,8 +137,9 @@ class _Worker:
     def close(self) -> None:
         """End the process: end-of-file first, so it exits on its own; a kill if it lingers."""
         for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()  # type: ignore[union-attr]
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
         try:
             self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:

@@ -19,9 +19,11 @@ def turn_inputs(case: Case) -> list[Any]:
     variables = case.vars
     if isinstance(case.input, str):
         return [render(case.input, variables)]
-    if case.input and isinstance(case.input[0], str):
-        return [render(text, variables) for text in case.input]
-    return [[{"role": m.role, "content": render(m.content, variables)} for m in case.input]]
+    texts = [item for item in case.input if isinstance(item, str)]
+    if texts:
+        return [render(text, variables) for text in texts]
+    messages = [item for item in case.input if not isinstance(item, str)]
+    return [[{"role": m.role, "content": render(m.content, variables)} for m in messages]]
 
 
 def build_request(
@@ -96,9 +98,9 @@ async def observe(
         started = time.perf_counter()
         try:
             outcome = await engine.call(plan, variant, request)
-        except Exception as error:  # a runner fault is this case's error, never the run's end
+        except Exception as fault:  # a runner fault is this case's error, never the run's end
             obs.latency_ms += (time.perf_counter() - started) * 1000
-            return obs, f"runner: {type(error).__name__}: {error}"
+            return obs, f"runner: {type(fault).__name__}: {fault}"
         obs.latency_ms += (time.perf_counter() - started) * 1000
         result, error = outcome_parts(outcome)
         if result is not None:

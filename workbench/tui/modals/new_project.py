@@ -105,7 +105,7 @@ class NewProjectModal(ModalScreen[ScaffoldResult | None]):
         return scaffold_project(name, template=self.template, directory=directory, answers=answers)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.SUCCESS:
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, ScaffoldResult):
             self._show_result(event.worker.result)
         elif event.state is WorkerState.ERROR:
             self.query_one("#create", Button).disabled = False

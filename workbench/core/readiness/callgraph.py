@@ -117,3 +117,80 @@ def nondeterministic_calls(index: SourceIndex, hit: Hit, expr: ast.AST) -> list[
     module, function = target
     found = find_reached(index, module, function, _random)
     return [f"{m.rel}:{call.lineno}: {m.qualify(call.func)}() in the key" for m, call in found]
+
+
+TIMEOUT_CONTEXTS = {"asyncio.timeout", "anyio.fail_after", "async_timeout.timeout"}
+MODEL_CALLS = ("acompletion", "completion")
+
+
+def _disabled(expr: ast.AST | None) -> bool:
+    """A limit that may be None or infinite is no limit."""
+    if expr is None:
+        return True
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Constant) and node.value is None:
+            return True
+        if isinstance(node, ast.Constant) and node.value in ("inf", "infinity"):
+            return True
+    return False
+
+
+def _model_call(module: Module, call: ast.Call) -> bool:
+    return qualname(module, call).rpartition(".")[2] in MODEL_CALLS
+
+
+def timeout_blocks(index: SourceIndex) -> Iterator[tuple[Hit, ast.AST, list[ast.AST]]]:
+    """(where, limit, bodies) of each ``async with <timeout>(limit)`` / ``wait_for(aw, limit)``."""
+    for module in index.modules:
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    expr = item.context_expr
+                    if isinstance(expr, ast.Call) and module.qualify(expr.func) in TIMEOUT_CONTEXTS:
+                        limit = (
+                            expr.args[0]
+                            if expr.args
+                            else next(
+                                (k.value for k in expr.keywords if k.arg in ("delay", "delay_s")),
+                                None,
+                            )
+                        )
+                        yield Hit(module, node), limit, list(node.body)
+            elif isinstance(node, ast.Call) and module.qualify(node.func) == "asyncio.wait_for":
+                limit = (
+                    node.args[1]
+                    if len(node.args) > 1
+                    else next((k.value for k in node.keywords if k.arg == "timeout"), None)
+                )
+                yield Hit(module, node), limit, node.args[:1]
+
+
+def session_timeouts(index: SourceIndex) -> list[str]:
+    """Timeouts that bound a whole turn: their body reaches the loop that calls the model.
+
+    A timeout around one model call does not count (its body reaches a model call but no
+    loop over model calls); nor does one whose limit may be None.
+    """
+    memo: dict[int, bool] = {}
+
+    def agent_loop(module: Module, function: FunctionNode) -> bool:
+        if id(function) not in memo:
+            memo[id(function)] = False
+            memo[id(function)] = any(
+                find_reached(index, module, loop, _model_call)
+                for loop in ast.walk(function)
+                if isinstance(loop, ast.For | ast.AsyncFor | ast.While)
+            )
+        return memo[id(function)]
+
+    def reaches_loop(module: Module, call: ast.Call) -> bool:
+        target = resolve(index, module, call.func)
+        return target is not None and agent_loop(*target)
+
+    found = []
+    for hit, limit, bodies in timeout_blocks(index):
+        if _disabled(limit):
+            continue
+        if any(find_reached(index, hit.module, body, reaches_loop) for body in bodies):
+            found.append(f"{hit.where}: timeout({ast.unparse(limit)}) around the agent loop")
+    return found

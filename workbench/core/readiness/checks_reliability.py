@@ -171,10 +171,11 @@ def check_timeouts(ctx: CheckContext) -> Verdict:
             "tool calls: wrap each call in `async with asyncio.timeout(tool.timeout_s)` in "
             + ctx.module_rel("tools.registry", ctx.pkg("tools", "registry.py"))
         )
-    agent_hits = [h for h in timeouts if not h.module.name.startswith(tools_pkg)]
-    session = [h for h in agent_hits if "session" in ast.unparse(h.node).lower()]
+    from workbench.core.readiness.callgraph import session_timeouts
+
+    session = session_timeouts(ctx.source)
     if session:
-        evidence.append(f"{session[0].where}: {ast.unparse(session[0].node)[:80]}")
+        evidence.append(session[0])
     else:
         missing.append(
             "the session: bound the whole turn with "

@@ -38,17 +38,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class UserError(click.ClickException):
-    """A ``WorkbenchError`` shown the way click shows its own errors: one line, its exit code."""
-
-    def __init__(self, error: WorkbenchError) -> None:
-        super().__init__(error.message)
-        self.exit_code = error.exit_code
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use, and whose errors are one line."""
 
@@ -69,7 +58,9 @@ class LazyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except WorkbenchError as error:
-            raise UserError(error) from None
+            # One line, the way click shows its own errors, and the error's own exit code.
+            click.echo(f"error: {error.message}", err=True)
+            raise click.exceptions.Exit(error.exit_code) from None
 
 
 @click.group(

@@ -47,7 +47,8 @@ def current_prompt_version(ctx: CheckContext) -> tuple[str, str]:
         return "", path.read_text(encoding="utf-8")
     if not isinstance(data, dict):
         return "", ""
-    versions = data.get("versions") if isinstance(data.get("versions"), dict) else {}
+    listed = data.get("versions")
+    versions = listed if isinstance(listed, dict) else {}
     current = next(
         (str(data[k]) for k in ("current", "default", "version") if isinstance(data.get(k), str)),
         "",

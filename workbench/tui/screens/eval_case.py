@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,6 +15,9 @@ from textual.worker import Worker, WorkerState
 
 from workbench.core.evals_view import CaseDetail, EvalReader, word_diff
 from workbench.tui.widgets.case_compare import ADDED, REMOVED, CasePane
+
+if TYPE_CHECKING:
+    from workbench.core.live import TraceReader
 
 
 class EvalCaseScreen(Screen):
@@ -39,7 +44,7 @@ class EvalCaseScreen(Screen):
         self.detail: CaseDetail | None = None
         self.b_index = 1
         self.repeat = 0
-        self._traces = None
+        self._traces: TraceReader | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,7 +73,11 @@ class EvalCaseScreen(Screen):
             self._show()
         elif event.state is WorkerState.ERROR and event.worker.group == "eval-case":
             self.notify(str(event.worker.error), title="Could not read the case", severity="error")
-        elif event.worker.group == "eval-trace" and event.state is WorkerState.SUCCESS:
+        elif (
+            event.worker.group == "eval-trace"
+            and event.state is WorkerState.SUCCESS
+            and event.worker.result is not None
+        ):
             from workbench.tui.screens.trace_view import TraceViewScreen
 
             trace_id, reader = event.worker.result
@@ -158,7 +167,7 @@ class EvalCaseScreen(Screen):
         self.open_trace(pane.side.trace_id)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="eval-trace")
-    def open_trace(self, trace_id: str):
+    def open_trace(self, trace_id: str) -> tuple[str, TraceReader]:
         """Open a trace reader off the event loop; the trace view is pushed when it is ready."""
         from workbench.core.live import TraceReader
 

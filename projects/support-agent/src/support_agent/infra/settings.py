@@ -118,6 +118,15 @@ class Settings(BaseSettings):
     rate_limit: str = "60/minute"
     readiness_model_check: Literal["off", "config", "ping"] = "config"
     readiness_timeout_s: float = 3.0
+    # The model endpoint is checked in the background this often; /readiness and /metrics
+    # report the last result (it never takes the pod out of rotation).
+    model_check_interval_s: float = 30.0
+    # Idle /agent/stream connections get a `: keepalive` comment this often (proxies close
+    # streams that stay silent, e.g. while a slow tool runs).
+    stream_keepalive_s: float = 15.0
+    # When set, GET /metrics needs `Authorization: Bearer <token>` (otherwise it is open, for
+    # in-cluster scraping; keep it off the public ingress either way).
+    metrics_token: str | None = None
 
     # Where the model answers, stamped on every span as workbench.model_source (a turn's
     # span_attributes override it); `workbench dev` sets WORKBENCH_MODEL_SOURCE.

@@ -14,6 +14,7 @@ from ..infra.budget import BudgetGovernor
 from ..infra.cache import ResponseCache
 from ..infra.logs import get_logger
 from ..infra.settings import get_settings
+from ..infra.stream_redaction import StreamRedactor
 from ..tools.base import ToolOutcome
 from ..tools.registry import ToolRegistry
 from . import llm
@@ -127,10 +128,13 @@ async def run_loop(
     for step in range(1, limits.max_steps + 1):
         await governor.check_before_call(*estimate_call(target, messages, params))
         failures: list[str] = []
+        redactor, on_delta = _delta_sink(on_event)
         try:
             # The step timeout covers the whole chain: attempts, backoff and fallbacks.
             async with asyncio.timeout(limits.step_timeout_s):
-                result = await llm.complete(target, messages, tools, params, cache, failures)
+                result = await llm.complete(
+                    target, messages, tools, params, cache, failures, on_delta=on_delta
+                )
         except TimeoutError:
             why = f"model step timed out after {limits.step_timeout_s:g}s"
             if failures:
@@ -144,6 +148,8 @@ async def run_loop(
         outcome.cost_usd += cost
         await governor.record(result.input_tokens + result.output_tokens, cost)
         if on_event:
+            if rest := redactor.flush():
+                await on_event("delta", {"text": rest})
             await on_event("step", {"step": step, "model": result.model})
         if not result.tool_calls:
             outcome.status, outcome.output = "ok", result.content or ""
@@ -173,6 +179,19 @@ async def run_loop(
             outcome.output = approval_message(pending)
             return outcome
     raise LoopStop("error", f"max steps ({limits.max_steps}) reached without an answer")
+
+
+def _delta_sink(on_event: EventSink | None) -> tuple[StreamRedactor, llm.DeltaSink | None]:
+    """A redactor and the callback that streams the model's text as `delta` events."""
+    redactor = StreamRedactor()
+    if on_event is None:
+        return redactor, None
+
+    async def on_delta(text: str) -> None:
+        if released := redactor.feed(text):
+            await on_event("delta", {"text": released})
+
+    return redactor, on_delta
 
 
 def approval_message(pending: ToolOutcome) -> str:

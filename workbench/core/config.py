@@ -66,6 +66,8 @@ class BudgetSection(_Section):
     tokens_per_session: int | None = None
     usd_per_request: float | None = None
     usd_per_day: float | None = None
+    # Each API caller's share of a day (the service enforces it; one key cannot spend all).
+    usd_per_day_per_caller: float | None = None
     usd_per_month: float | None = None
     alert_thresholds: list[float] = Field(default_factory=lambda: [0.5, 0.8, 1.0])
 
@@ -97,6 +99,15 @@ class PricingOverride(_Section):
     cached_input_per_mtok: float | None = None
 
 
+class DeploySection(_Section):
+    """How the project runs when shipped: where its shared state lives."""
+
+    # "sqlite": embedded, one process (ship refuses replicas and autoscaling);
+    # "redis": shared by any number of replicas (the URL comes from a Secret).
+    # None: not stated (ship falls back to the project's memory backend).
+    state: Literal["sqlite", "redis"] | None = None
+
+
 class ProjectConfig(_Section):
     """The whole of ``workbench.toml``."""
 
@@ -108,6 +119,7 @@ class ProjectConfig(_Section):
     mock: MockSection = Field(default_factory=MockSection)
     evals: EvalsSection = Field(default_factory=EvalsSection)
     pricing: dict[str, PricingOverride] = Field(default_factory=dict)
+    deploy: DeploySection = Field(default_factory=DeploySection)
 
 
 ModelSource = Literal["mock", "replay", "record", "real"]

@@ -253,9 +253,9 @@ class EvalsScreen(Screen):
         if event.state is WorkerState.ERROR:
             self.notify(str(event.worker.error), title="Evals", severity="error")
             return
-        if event.state is not WorkerState.SUCCESS:
-            return
         result = event.worker.result
+        if event.state is not WorkerState.SUCCESS or result is None:
+            return
         if group == "evals-start":
             self._show_projects(*result)
         elif group == "evals-project":

@@ -184,7 +184,7 @@ class ReadinessScreen(ProjectPickerScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group
         if group == "readiness-check":
-            if event.state is WorkerState.SUCCESS:
+            if event.state is WorkerState.SUCCESS and event.worker.result is not None:
                 token, full, result = event.worker.result
                 if token == self._token:
                     self.query_one("#readiness-run").display = False

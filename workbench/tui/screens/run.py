@@ -181,9 +181,8 @@ class RunScreen(Screen):
         if event.worker.group != "run-turn" or event.worker is not self._turn:
             return
         chat = self.query_one(ChatLog)
-        if event.state is WorkerState.SUCCESS:
-            report: TurnReport = event.worker.result
-            self._finish(report)
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, TurnReport):
+            self._finish(event.worker.result)
         elif event.state is WorkerState.ERROR:
             chat.add("error", str(event.worker.error))
             self._stop_following()

@@ -24,6 +24,7 @@ from workbench.core.projects import Project
 from workbench.core.readiness import ChecklistResult, ItemResult
 from workbench.core.ship import ShipPlan, ShipResult
 from workbench.core.ship.checklist import checklist_from_result
+from workbench.core.ship.models import FileStatus
 from workbench.tui.modals.confirm import ConfirmModal
 from workbench.tui.screens import _project_checklist
 from workbench.tui.screens._project_checklist import ProjectPickerScreen
@@ -32,17 +33,19 @@ from workbench.tui.widgets.file_preview import DiffView, FilePreview
 from workbench.tui.widgets.ship_files import ShipFileList
 from workbench.tui.widgets.validation import ValidationView
 
+_STATUS_LABELS: tuple[tuple[FileStatus, str], ...] = (
+    ("new", "new"),
+    ("update", "to update"),
+    ("edited-conflict", "edited"),
+    ("unchanged", "unchanged"),
+)
+
 
 def plan_summary(plan: ShipPlan) -> str:
     """``Checklist passes · 21 files: 3 new, 1 update, 17 unchanged``."""
     counts = [
         f"{len(files)} {label}"
-        for status, label in (
-            ("new", "new"),
-            ("update", "to update"),
-            ("edited-conflict", "edited"),
-            ("unchanged", "unchanged"),
-        )
+        for status, label in _STATUS_LABELS
         if (files := plan.by_status(status))
     ]
     if plan.checklist.passed:
@@ -279,7 +282,7 @@ class ShipScreen(ProjectPickerScreen):
             if group == "ship-validate":
                 self.query_one(ValidationView).show(None)
             self.notify(str(event.worker.error), title="Ship", severity="error")
-        elif state is not WorkerState.SUCCESS:
+        elif state is not WorkerState.SUCCESS or event.worker.result is None:
             return
         elif group == "ship-plan":
             token, checklist, plan = event.worker.result

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.cli.test_dev_support_agent import _children
 from tests.core.test_runner_fakeproject import make_fake_project
 from workbench.core.dev import DevStack, service_argv
 from workbench.core.serving import free_port
@@ -89,7 +90,9 @@ def test_dev_stack_points_the_service_at_mock_and_collector(tmp_path: Path, monk
 
 
 @pytest.mark.slow
-def test_dev_command_runs_until_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["int", "term"])
+def test_dev_command_runs_until_interrupted(tmp_path: Path, stop_signal: int) -> None:
+    """Ctrl-C, or SIGTERM from a supervisor: the service's processes stop with dev."""
     project = make_fake_project(tmp_path)
     port, collector_port = free_port(), free_port()
     env = dict(os.environ, WORKBENCH_COLLECTOR_PORT=str(collector_port))
@@ -114,7 +117,8 @@ def test_dev_command_runs_until_interrupted(tmp_path: Path) -> None:
         ).json()
         assert reply["output"] == "echo: ping"
         worker_pid = httpx.get(f"http://127.0.0.1:{port}/healthz", trust_env=False).json()["pid"]
-        process.send_signal(signal.SIGINT)
+        reloader_pids = _children(process.pid)
+        process.send_signal(stop_signal)
         process.wait(timeout=15)
         reader.join(5)
     finally:
@@ -126,6 +130,7 @@ def test_dev_command_runs_until_interrupted(tmp_path: Path) -> None:
     assert f"127.0.0.1:{collector_port}/v1/traces" in output
     assert "/v1" in output and "mock model" in output
     assert _wait(lambda: not _alive(worker_pid), 5), "the service worker outlived dev"
+    assert reloader_pids and _wait(lambda: not any(map(_alive, reloader_pids)), 5)
     assert not _port_open(port) and not _port_open(collector_port)
 
 

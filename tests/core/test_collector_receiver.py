@@ -309,3 +309,26 @@ def test_failed_write_is_never_acknowledged_and_nothing_is_half_stored(tmp_path)
     with sqlite3.connect(tmp_path / "w.db") as conn:
         assert conn.execute("SELECT count(*) FROM spans").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM traces").fetchone() == (0,)
+
+
+def test_a_collector_stopped_at_exit_closes_its_store(tmp_path):
+    """Stopped by an atexit handler (after the interpreter refuses new executor work), the
+    collector still closes its writer and checkpointer: no error, no WAL file left."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    db = tmp_path / "exit.db"
+    code = (
+        "import atexit; from pathlib import Path\n"
+        "from workbench.core.collector.server import start_collector\n"
+        f"server = start_collector(db_path=Path({str(db)!r}))\n"
+        "atexit.register(server.stop)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "RuntimeError" not in result.stderr, result.stderr
+    assert db.exists() and not db.with_name("exit.db-wal").exists()

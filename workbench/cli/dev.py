@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 
 
@@ -40,6 +42,10 @@ def dev(
     from workbench.core.dev import DevStack
     from workbench.core.projects import open_project
 
+    # SIGTERM (a supervisor, `kill`) and SIGHUP (the terminal closed) stop like Ctrl-C:
+    # by default they end this process at once and orphan the service's process group.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, _interrupt)
     console = Console(stderr=True)
     stack = DevStack(
         open_project(project),
@@ -65,3 +71,8 @@ def dev(
         console.print("stopping…")
     finally:
         stack.stop()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Turn a stop signal into ``KeyboardInterrupt``, so ``dev`` stops what it started."""
+    raise KeyboardInterrupt

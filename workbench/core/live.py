@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from workbench.core.budget import BudgetReport, budget_status
 from workbench.core.projects import Project
 from workbench.core.tracemodels import SpanRecord, TraceDetail, TraceSummary
+from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 from workbench.store import traces
 from workbench.store.schema.spans import SPAN_COLUMNS
@@ -212,6 +213,8 @@ def _outline_span(trace_id: str, row: tuple) -> SpanRecord:
 
 _collector_lock = threading.Lock()
 _collector_address: str | None = None
+_collector_server = None  # the collector this process started, if any
+_collector_closed = False
 
 
 def ensure_local_collector(
@@ -219,15 +222,17 @@ def ensure_local_collector(
 ) -> str:
     """Make sure a collector answers on the configured host and port; say which.
 
-    Starts one in this process (stopped at exit) when none is running there, once
-    per process. Returns ``"collector on http://HOST:PORT"`` plus ``(started)`` or
-    ``(already running)``; raises ``WorkbenchError`` when the port is taken by
-    something else.
+    Starts one in this process (stopped by ``stop_local_collector``, or at exit) when
+    none is running there, once per process. Returns ``"collector on http://HOST:PORT"``
+    plus ``(started)`` or ``(already running)``; raises ``WorkbenchError`` when the
+    port is taken by something else, or after ``stop_local_collector``.
     """
-    global _collector_address
+    global _collector_address, _collector_server
     with _collector_lock:
         if _collector_address is not None:
             return _collector_address
+        if _collector_closed:
+            raise WorkbenchError("the workbench is closing; no collector started")
         from workbench.core.collector import ensure_collector
 
         settings = get_settings()
@@ -235,6 +240,20 @@ def ensure_local_collector(
         server = (start or ensure_collector)(host, port)
         how = "already running" if server is None else "started"
         if server is not None and hasattr(server, "stop"):
-            atexit.register(server.stop)
+            _collector_server = server
+            atexit.register(stop_local_collector)
         _collector_address = f"collector on http://{host}:{port} ({how})"
         return _collector_address
+
+
+def stop_local_collector() -> None:
+    """Stop the collector ``ensure_local_collector`` started, flushing and closing its writer.
+
+    A start in progress is waited for and then stopped; none starts afterwards.
+    """
+    global _collector_server, _collector_closed
+    _collector_closed = True
+    with _collector_lock:
+        server, _collector_server = _collector_server, None
+    if server is not None:
+        server.stop()

@@ -10,9 +10,10 @@ Screens are imported on first visit, so a new section never slows startup.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from pathlib import Path
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 
@@ -45,9 +46,12 @@ class WorkbenchApp(App[None]):
 
     def on_mount(self) -> None:
         if self.start_collector:
-            self.ensure_collector()
+            # A daemon thread, not a thread worker: Textual's workers share asyncio's default
+            # executor, which quitting waits for, and a start takes a while on a busy machine.
+            threading.Thread(
+                target=self.ensure_collector, name="workbench-tui-collector", daemon=True
+            ).start()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="collector")
     def ensure_collector(self) -> None:
         """Receive traces from the first second, whichever section is open (off the UI thread)."""
         from workbench.core.live import ensure_local_collector
@@ -56,7 +60,9 @@ class WorkbenchApp(App[None]):
         try:
             ensure_local_collector()
         except WorkbenchError as error:
-            self.call_from_thread(self.notify, str(error), severity="warning", timeout=8)
+            if self.is_running:
+                with contextlib.suppress(RuntimeError):  # the app quit meanwhile
+                    self.call_from_thread(self.notify, str(error), severity="warning", timeout=8)
 
     def action_help(self) -> None:
         """Show every binding active on the current screen."""
@@ -96,5 +102,12 @@ def create_app(project: str | None = None, *, start_collector: bool = False) -> 
 
 
 def run_app(project: str | None = None) -> None:
-    """Run the app in the terminal until the user quits, with the collector running."""
-    create_app(project, start_collector=True).run()
+    """Run the app in the terminal until the user quits, with the collector running; then
+    stop the collector, which flushes and closes its writer and checkpointer."""
+    from workbench.core.live import stop_local_collector
+
+    app = create_app(project, start_collector=True)
+    try:
+        app.run()
+    finally:
+        stop_local_collector()

@@ -15,7 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import httpx
 
@@ -25,6 +25,9 @@ from workbench.core.runner.stack import MOCK_SOURCES
 from workbench.core.serving import RunningServer, port_in_use
 from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
+
+if TYPE_CHECKING:
+    from workbench.core.mock.server import MockServer
 
 # Files whose change restarts the service, besides *.py.
 RELOAD_INCLUDE = ("*.yaml", "*.yml", "*.json", "*.md", "*.txt", "*.j2", "*.jinja")
@@ -115,7 +118,7 @@ class DevStack:
         self.collector_port = collector_port or get_settings().collector_port
         self.output = output
         self.collector: RunningServer | None = None
-        self.mock = None
+        self.mock: MockServer | None = None
         self.process: subprocess.Popen | None = None
         self.addresses: DevAddresses | None = None
 

@@ -81,14 +81,18 @@ def _steps(section: Section) -> bool:
 
 
 def runbook_section_check(
-    ctx: CheckContext, words: tuple[str, ...], heading: str, what: str
+    ctx: CheckContext,
+    words: tuple[str, ...],
+    heading: str,
+    what: str,
+    unless: tuple[str, ...] = (),
 ) -> Verdict:
     """A RUNBOOK.md section titled with one of ``words`` that lists concrete steps."""
     if ctx.runbook is None:
         return Verdict.fail(
             f"add {RUNBOOK} at the project root with a `## {heading}` section: {what}"
         )
-    section = find_section(ctx.runbook, *words)
+    section = find_section(ctx.runbook, *words, unless=unless)
     if section is None:
         return Verdict.fail(f"add a `## {heading}` section to {RUNBOOK}: {what}")
     where = f"{RUNBOOK}:{section.line}: {'#' * section.level} {section.title}"

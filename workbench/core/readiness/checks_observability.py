@@ -119,4 +119,5 @@ def check_incident_runbook(ctx: CheckContext) -> Verdict:
         ("incident",),
         "Incident response",
         "how to triage (traces, logs), mitigate (flags, rollback), communicate and follow up",
+        unless=("safety",),
     )

@@ -54,10 +54,15 @@ def markdown_sections(text: str) -> list[Section]:
     return sections
 
 
-def find_section(sections: list[Section], *words: str) -> Section | None:
-    """The first section whose heading starts a word with one of ``words`` (any case)."""
+def find_section(
+    sections: list[Section], *words: str, unless: tuple[str, ...] = ()
+) -> Section | None:
+    """The first section whose heading starts a word with one of ``words`` (any case), and
+    none of ``unless`` (so "Safety incidents" is not the general incident runbook)."""
     for section in sections:
         title = section.title.lower()
+        if any(re.search(rf"\b{re.escape(word.lower())}", title) for word in unless):
+            continue
         if any(re.search(rf"\b{re.escape(word.lower())}", title) for word in words):
             return section
     return None

@@ -1,9 +1,10 @@
 """Secrets in a project's committed files, found by detect-secrets (code, config, prompts, CI).
 
 Every file git would commit is scanned (``.gitignore`` honoured, so ``.env`` is skipped:
-that is where local secrets belong). Values that announce themselves as development
-placeholders (``dev-key``, ``test-key``) are not secrets: the service refuses them outside
-development.
+that is where local secrets belong), except ``tests/``, whose fake secrets exercise the
+guardrails, and the workbench's own ``.workbench/`` digests. Values that announce
+themselves as development placeholders (``dev-key``, ``test-key``) are not secrets: the
+service refuses them outside development.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-PLACEHOLDER = re.compile(r"^(?:dev|test|example|changeme|placeholder)(?:[-_][a-z]+)*$", re.I)
+# A placeholder, optionally in the `key:customer` form of the agent-service template.
+PLACEHOLDER = re.compile(
+    r"^(?:dev|test|example|changeme|placeholder)(?:[-_][a-z]+)*(?::[\w*-]+)?$", re.I
+)
 _SKIP_DIRS = {
     ".git",
     ".venv",
@@ -20,6 +24,8 @@ _SKIP_DIRS = {
     "node_modules",
     ".ruff_cache",
     ".pytest_cache",
+    ".workbench",
+    "tests",
 }
 # Lock files are lists of package hashes: high entropy by design, never secrets.
 _SKIP_NAMES = {"requirements.lock", "uv.lock", "poetry.lock", "package-lock.json"}

@@ -92,7 +92,10 @@ def probe_health(ctx: CheckContext) -> Verdict:
             f"model endpoint stopped: GET {READINESS} -> "
             f"{down.status_code} ({_checks(_json(down))}), GET {LIVENESS} -> {alive.status_code}"
         )
-        if down.status_code == 200 or alive.status_code != 200:
+        # A shared model endpoint may be reported without failing readiness (so one blip does
+        # not take every pod out of rotation); either way the outage must be visible.
+        reported = "failing" in _checks(_json(down))
+        if (down.status_code == 200 and not reported) or alive.status_code != 200:
             return Verdict.warn(
                 f"{READINESS} should answer 503 while the model is unreachable (and "
                 f"{LIVENESS} stay "

@@ -16,12 +16,13 @@ def _latest_safety_run(ctx: CheckContext, digest: str):
     """(run, safety results) of the newest complete run of the current set that has safety cases."""
     from workbench.store.evals import iter_results, list_runs
 
-    for run in list_runs(ctx.db, project=str(ctx.root), limit=50):
+    db = ctx.db
+    if db is None:  # only sign-off fingerprints build a context without the store
+        return None, []
+    for run in list_runs(db, project=str(ctx.root), limit=50):
         if run.status != "complete" or (digest and run.set_digest != digest):
             continue
-        results = [
-            r for r in iter_results(ctx.db, run.id, with_output=False) if r.category == SAFETY
-        ]
+        results = [r for r in iter_results(db, run.id, with_output=False) if r.category == SAFETY]
         if results:
             return run, results
     return None, []

@@ -27,8 +27,8 @@ from workbench.errors import ModelError, WorkbenchError
 @click.option(
     "--record",
     is_flag=True,
-    help="Store a real model's answers as cassettes in the project, to replay them later "
-    "offline and at no cost with --model replay.",
+    help="Store a real model's answers as cassettes in the project's [mock] cassettes folder "
+    "(cassettes/, git-ignored), to replay them later offline and at no cost with --model replay.",
 )
 @click.option("--variant", "-V", help="A [variants] name (default: baseline when declared).")
 @click.option("--session", "-s", "session_id", help="Continue this session (default: a new one).")

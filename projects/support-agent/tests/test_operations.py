@@ -178,6 +178,23 @@ def test_failed_model_calls_and_turns_are_counted(client, model):
     assert grew("agent_model_attempt_failures_total", model="gpt-4o-mini", error_type="BadRequestError") >= 1
 
 
+def test_budget_usage_and_refusals_are_published(client, model):
+    model.add("Hello!")
+    with client(budgets={"usd_per_day": 1.0}) as http:
+        http.post("/agent/run", json={"input": "hi"}, headers=KEY)
+        spent = samples(http.get("/metrics").text)
+    with client(budgets={"usd_per_day": 1e-9}) as http:
+        refused = http.post("/agent/run", json={"input": "hi again"}, headers=KEY)
+        capped = samples(http.get("/metrics").text)
+    day = frozenset({("kind", "usd_per_day")})
+    assert 0 < spent[("agent_budget_used", day)] < 1.0
+    assert spent[("agent_budget_limit", day)] == 1.0
+    assert refused.json()["status"] == "budget_exceeded"
+    assert capped[("agent_budget_limit", day)] == 1e-9
+    exceeded = ("agent_budget_exceeded_total", day)
+    assert capped[exceeded] - spent.get(exceeded, 0) == 1
+
+
 def test_metrics_can_require_a_bearer_token(client):
     with client(metrics_token="scrape-secret-0123") as http:
         refused = http.get("/metrics")

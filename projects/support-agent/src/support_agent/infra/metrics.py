@@ -201,16 +201,18 @@ def observe_turn(status: str, seconds: float, error_kind: str | None = None) -> 
         ERRORS.labels("turn", error_kind or "error").inc()
 
 
-def observe_budgets(usage: dict[str, tuple[float, float | None]], exceeded: str | None) -> None:
-    """Publish each budget's (used, limit) and count a turn stopped by `exceeded`."""
+def observe_budgets(usage: dict[str, tuple[float, float | None]]) -> None:
+    """Publish the service-wide budgets' (used, limit) as a turn saw them.
+
+    Per-request, per-session and per-caller budgets are left out: one turn's value says
+    nothing about the next caller, and a label per caller would grow without bound.
+    """
     for kind, (used, limit) in usage.items():
-        if kind.endswith("per_request"):
-            continue  # one turn's spend says nothing between turns
+        if kind.endswith(("per_request", "per_session", "per_caller")):
+            continue
         BUDGET_USED.labels(kind).set(used)
         if limit is not None:
             BUDGET_LIMIT.labels(kind).set(limit)
-    if exceeded:
-        BUDGET_EXCEEDED.labels(exceeded).inc()
 
 
 def observe_tool_call(tool: str, status: str) -> None:

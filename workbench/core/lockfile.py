@@ -138,7 +138,7 @@ def check_lock(
             continue
         if requirement.marker is not None and not requirement.marker.evaluate(environment):
             continue
-        pins = lock.pins.get(canonical_name(requirement.name))
+        pins = lock.pins.get(canonical_name(requirement.name), [])
         if not pins:
             problems.append(f"{lock_name}: stale: {requirement.name} is required but not locked")
             continue

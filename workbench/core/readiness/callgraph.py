@@ -139,7 +139,9 @@ def _model_call(module: Module, call: ast.Call) -> bool:
     return qualname(module, call).rpartition(".")[2] in MODEL_CALLS
 
 
-def timeout_blocks(index: SourceIndex) -> Iterator[tuple[Hit, ast.AST, list[ast.AST]]]:
+def timeout_blocks(
+    index: SourceIndex,
+) -> Iterator[tuple[Hit, ast.expr | None, list[ast.stmt] | list[ast.expr]]]:
     """(where, limit, bodies) of each ``async with <timeout>(limit)`` / ``wait_for(aw, limit)``."""
     for module in index.modules:
         for node in ast.walk(module.tree):
@@ -189,7 +191,7 @@ def session_timeouts(index: SourceIndex) -> list[str]:
 
     found = []
     for hit, limit, bodies in timeout_blocks(index):
-        if _disabled(limit):
+        if limit is None or _disabled(limit):
             continue
         if any(find_reached(index, hit.module, body, reaches_loop) for body in bodies):
             found.append(f"{hit.where}: timeout({ast.unparse(limit)}) around the agent loop")

@@ -225,7 +225,8 @@ def probe_request_size(ctx: CheckContext) -> Verdict:
         return Verdict.error(error.message)
     key = ctx.harness.keys["size"]
     payload = b'{"input": "' + b"a" * OVERSIZE_BYTES + b'"}'
-    failures, evidence = [], []
+    failures: list[str] = []
+    evidence: list[str] = []
 
     def chunks():
         for start in range(0, len(payload), 1 << 20):
@@ -298,7 +299,8 @@ def probe_guardrails(ctx: CheckContext) -> Verdict:
             {"role": "user", "content": probe},
         ],
     }
-    evidence, failures = list(static.evidence), []
+    evidence = list(static.evidence)
+    failures: list[str] = []
     for where, payload in attacks.items():
         response = svc.send("POST", RUN, key=key, json={"input": payload})
         refused, how = _refused(response)

@@ -58,13 +58,19 @@ AGENT_MEMORY_BACKEND={memory}
 
 
 def make_project(
-    root: Path, name: str = "sample-agent", *, memory: str = "sqlite", queue: bool = False
+    root: Path,
+    name: str = "sample-agent",
+    *,
+    memory: str = "sqlite",
+    queue: bool = False,
+    state: str | None = None,
 ) -> Path:
-    """Write a minimal project folder and return it."""
+    """Write a minimal project folder and return it (``state``: its ``[deploy] state``)."""
     package = name.replace("-", "_")
     project = root / name
+    deploy = f'\n[deploy]\nstate = "{state}"\n' if state else ""
     files = {
-        "workbench.toml": WORKBENCH_TOML.format(name=name, package=package),
+        "workbench.toml": WORKBENCH_TOML.format(name=name, package=package) + deploy,
         "pyproject.toml": PYPROJECT.format(name=name),
         ".env.template": ENV_TEMPLATE.format(memory=memory),
         ".copier-answers.yml": f"memory_backend: {memory}\n"

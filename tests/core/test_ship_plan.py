@@ -27,7 +27,8 @@ def test_first_plan_lists_every_file_as_new_and_writes_nothing(project):
     paths = {file.path for file in plan.files}
     assert {"Dockerfile", ".dockerignore", "docker-compose.yaml", "otel-collector.yaml"} <= paths
     assert {f".github/workflows/{n}.yml" for n in ("pre-merge", "post-merge", "deploy")} <= paths
-    assert "k8s/base/hpa.yaml" in paths and "k8s/base/scaledobject.yaml" not in paths
+    # The fixture keeps its state in SQLite: one replica, no autoscaler (test_ship_state.py).
+    assert "k8s/base/scaledobject.yaml" not in paths and "k8s/base/pvc.yaml" in paths
     assert {file.status for file in plan.files} == {"new"}
     assert all(file.diff.startswith("--- /dev/null") for file in plan.files)
     assert not (project.path / "Dockerfile").exists()

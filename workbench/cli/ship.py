@@ -40,6 +40,8 @@ def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> Non
 
     opened = open_project(project)
     plan = plan_ship(opened, force=force)
+    if plan.state_refusal:
+        raise CheckFailed(plan.state_refusal)
     if plan.blocked and not pretend:
         _echo_blocking(plan)
         # CI needs no readiness: the eval gate it runs is itself a checklist item.

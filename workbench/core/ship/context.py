@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -54,6 +54,9 @@ class ShipContext(BaseModel):
     optional_secret_keys: list[str] = Field(default_factory=list)
     redis: bool = False
     redis_url_key: str = "REDIS_URL"
+    # Where the shipped service keeps shared state ([deploy] state): "sqlite" is one
+    # process (ship refuses replicas and autoscaling), "redis" any number of replicas.
+    state: Literal["sqlite", "redis"] = "sqlite"
     queue: QueueInfo | None = None
     evals: EvalPlan
     dev_extra: bool = False
@@ -88,8 +91,14 @@ def build_context(project: Project) -> ShipContext:
     if "uvicorn" not in deps:
         notes.append("pyproject.toml does not depend on uvicorn, which the image's CMD runs")
 
-    redis = _uses_redis(answers, raw_config, env_template)
-    redis_url_key = next((k for k in env_template if k.endswith("REDIS_URL")), "REDIS_URL")
+    state = config.deploy.state or (
+        "redis" if _uses_redis(answers, raw_config, env_template) else "sqlite"
+    )
+    redis = state == "redis"
+    redis_url_key = next(
+        (k for k in env_template if k.endswith("STATE_URL")),
+        next((k for k in env_template if k.endswith("REDIS_URL")), "REDIS_URL"),
+    )
     queue = _queue(project, answers, raw_config, env_template)
     env_key = next((k for k in env_template if ENVIRONMENT_KEY.search(k)), "APP_ENV")
     config_env, secret_keys, optional_secrets = _split_env(env_template, env_key)
@@ -100,7 +109,15 @@ def build_context(project: Project) -> ShipContext:
             "OTEL_SERVICE_NAME": project.name,
         }
     )
-    if redis or queue:
+    if redis:
+        # The state store's URL carries its password: a Secret key, never the ConfigMap. The
+        # backend is pinned to redis, so a missing URL fails readiness instead of each pod
+        # quietly keeping its own SQLite state.
+        secret_keys.append(redis_url_key)
+        backend_key = next((k for k in env_template if k.endswith("MEMORY_BACKEND")), None)
+        if backend_key:
+            config_env[backend_key] = "redis"
+    elif queue:
         config_env[redis_url_key] = "redis://redis:6379/0"
     if queue:
         config_env[queue.address_env] = "redis:6379"
@@ -126,6 +143,7 @@ def build_context(project: Project) -> ShipContext:
         optional_secret_keys=sorted(optional_secrets),
         redis=redis,
         redis_url_key=redis_url_key,
+        state=state,
         queue=queue,
         evals=evals,
         dev_extra="dev" in extras,

@@ -55,6 +55,9 @@ class ShipPlan(BaseModel):
     notes: list[str] = Field(default_factory=list)
     # Files an earlier generation wrote that this one no longer produces.
     stale: list[str] = Field(default_factory=list)
+    # Why these files cannot run over the project's state backend (one line), or None:
+    # ship refuses it whatever the checklist says, and --force only helps by overwriting.
+    state_refusal: str | None = None
 
     @property
     def blocked(self) -> bool:

@@ -24,6 +24,7 @@ from workbench.core.ship.models import (
     ShipResult,
 )
 from workbench.core.ship.render import FAILING_MARK, UNEVALUATED_MARK, render_outputs
+from workbench.core.ship.replicas import embedded_state_problem
 from workbench.errors import CheckFailed
 
 CI_PREFIX = ".github/workflows/"
@@ -56,6 +57,7 @@ def plan_ship(
     stale = sorted(path for path in manifest.files if path not in generated)
     notes = list(ctx.notes)
     notes += [f"{path} is no longer generated; delete it if nothing uses it" for path in stale]
+    refusal = embedded_state_problem(ctx.state, _contents_after(project.path, files, stale, force))
     return ShipPlan(
         project_path=project.path,
         files=files,
@@ -63,7 +65,22 @@ def plan_ship(
         force=force,
         notes=notes,
         stale=stale,
+        state_refusal=refusal,
     )
+
+
+def _contents_after(
+    root: Path, files: list[GeneratedFile], stale: list[str], force: bool
+) -> dict[str, str]:
+    """Each file as it will be on disk after writing: edited ones are kept unless forced."""
+    after = {}
+    for file in files:
+        kept = file.status == "edited-conflict" and not force
+        after[file.path] = (root / file.path).read_text(errors="replace") if kept else file.content
+    for path in stale:
+        if (root / path).is_file():
+            after[path] = (root / path).read_text(errors="replace")
+    return after
 
 
 def write_ci_workflows(plan: ShipPlan) -> ShipResult:
@@ -83,6 +100,8 @@ def write_ship(plan: ShipPlan) -> ShipResult:
     workflows, which need no readiness). A file that changed on disk since it was
     planned counts as edited.
     """
+    if plan.state_refusal:
+        raise CheckFailed(plan.state_refusal)
     if plan.blocked:
         written = write_ci_workflows(plan)
         message = refusal_message(plan.checklist)

@@ -28,12 +28,21 @@ class OutputFile:
     when: Callable[[ShipContext], bool] = lambda ctx: True
 
 
-def _no_queue(ctx: ShipContext) -> bool:
-    return ctx.queue is None
-
-
 def _queue(ctx: ShipContext) -> bool:
     return ctx.queue is not None
+
+
+def _autoscaled(ctx: ShipContext) -> bool:
+    """An HPA only over shared state: replicas of an embedded store would split it."""
+    return ctx.queue is None and ctx.state == "redis"
+
+
+def _shared_state(ctx: ShipContext) -> bool:
+    return ctx.state == "redis"
+
+
+def _embedded_state(ctx: ShipContext) -> bool:
+    return ctx.state == "sqlite"
 
 
 OUTPUTS: tuple[OutputFile, ...] = (
@@ -49,8 +58,9 @@ OUTPUTS: tuple[OutputFile, ...] = (
     OutputFile("k8s/base/configmap.yaml", "k8s/base/configmap.yaml.jinja"),
     OutputFile("k8s/base/deployment.yaml", "k8s/base/deployment.yaml.jinja"),
     OutputFile("k8s/base/service.yaml", "k8s/base/service.yaml.jinja"),
-    OutputFile("k8s/base/hpa.yaml", "k8s/base/hpa.yaml.jinja", _no_queue),
+    OutputFile("k8s/base/hpa.yaml", "k8s/base/hpa.yaml.jinja", _autoscaled),
     OutputFile("k8s/base/scaledobject.yaml", "k8s/base/scaledobject.yaml.jinja", _queue),
+    OutputFile("k8s/base/pvc.yaml", "k8s/base/pvc.yaml.jinja", _embedded_state),
     OutputFile("k8s/base/pdb.yaml", "k8s/base/pdb.yaml.jinja"),
     OutputFile("k8s/base/networkpolicy.yaml", "k8s/base/networkpolicy.yaml.jinja"),
     OutputFile("k8s/overlays/staging/kustomization.yaml", "k8s/overlays/kustomization.yaml.jinja"),
@@ -59,10 +69,17 @@ OUTPUTS: tuple[OutputFile, ...] = (
         "k8s/overlays/production/kustomization.yaml", "k8s/overlays/kustomization.yaml.jinja"
     ),
     OutputFile("k8s/overlays/production/namespace.yaml", "k8s/overlays/namespace.yaml.jinja"),
+    # A canary is a second process beside the stable one: only over shared state.
     OutputFile(
-        "k8s/overlays/canary/kustomization.yaml", "k8s/overlays/canary/kustomization.yaml.jinja"
+        "k8s/overlays/canary/kustomization.yaml",
+        "k8s/overlays/canary/kustomization.yaml.jinja",
+        _shared_state,
     ),
-    OutputFile("k8s/overlays/canary/deployment.yaml", "k8s/overlays/canary/deployment.yaml.jinja"),
+    OutputFile(
+        "k8s/overlays/canary/deployment.yaml",
+        "k8s/overlays/canary/deployment.yaml.jinja",
+        _shared_state,
+    ),
 )
 
 # Every action the workflows use, pinned to a full commit SHA (the comment names the tag).
@@ -98,6 +115,14 @@ OVERLAYS = {
         "memory_limit": "1Gi",
     },
 }
+
+
+def overlay_values(ctx: ShipContext, name: str) -> dict[str, object]:
+    """An overlay's values; over an embedded state store, exactly one replica."""
+    values: dict[str, object] = dict(OVERLAYS.get(name, {}))
+    if values and ctx.state == "sqlite":
+        values.update(replicas=1, min=1, max=1)
+    return values
 
 
 def ship_templates_dir() -> Path:
@@ -140,7 +165,9 @@ def render_outputs(ctx: ShipContext, mark: str | None = None) -> list[tuple[Outp
         overlay = "production" if overlay == "canary" else overlay
         try:
             template = env.get_template(output.template)
-            body = template.render(**variables, actions=ACTIONS, overlay=OVERLAYS.get(overlay, {}))
+            body = template.render(
+                **variables, actions=ACTIONS, overlay=overlay_values(ctx, overlay)
+            )
         except TemplateError as error:
             raise WorkbenchTemplateError(f"templates/ship/{output.template}: {error}") from None
         rendered.append((output, header(ctx, mark) + body))

@@ -45,9 +45,9 @@ def _second_process(text: str) -> str | None:
         kind = doc.get("kind")
         if kind in AUTOSCALERS:
             return f"defines a {kind}"
-        spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
+        spec = _mapping(doc.get("spec"))
         if kind == "Deployment":
-            track = (doc.get("metadata") or {}).get("labels", {}).get("track")
+            track = _mapping(_mapping(doc.get("metadata")).get("labels")).get("track")
             if track == "canary":
                 return "defines a canary Deployment beside the stable one"
             if _count(spec.get("replicas")) > 1:
@@ -77,8 +77,11 @@ def _kustomize_replicas(doc: dict[str, Any]) -> Iterable[int]:
                 continue
             if op.get("path") in ("/spec/replicas", "/spec/minReplicas", "/spec/minReplicaCount"):
                 yield _count(op.get("value"))
-            spec = op.get("spec") if isinstance(op.get("spec"), dict) else {}
-            yield _count(spec.get("replicas"))
+            yield _count(_mapping(op.get("spec")).get("replicas"))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _count(value: Any) -> int:

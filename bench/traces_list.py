@@ -11,6 +11,7 @@ keyset page) and ``get_trace`` on the big trace, each the median of several runs
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -153,6 +154,17 @@ def main() -> None:
                 reader, project="triage", status="error", limit=50
             ),
             "list_traces model filter": lambda: list_traces(reader, model="gpt-4o", limit=50),
+            "list_traces model filter, no match": lambda: list_traces(
+                reader, model="no-such-model", limit=50
+            ),
+            "  baseline: the same as a scan (instr)": lambda: reader.conn.execute(
+                "SELECT trace_id FROM traces WHERE instr(models, ?) > 0 "
+                "ORDER BY start_ns DESC, trace_id DESC LIMIT 50",
+                ("no-such-model",),
+            ).fetchall(),
+            "list_traces model + project + error": lambda: list_traces(
+                reader, model="claude", project="triage", status="error", limit=50
+            ),
             "list_traces search 'billing'": lambda: list_traces(reader, search="billing", limit=50),
             "list_traces search, no match (full scan)": lambda: list_traces(
                 reader, search="no-such-agent", limit=50
@@ -162,6 +174,7 @@ def main() -> None:
             ),
             f"get_trace ({args.spans:,} spans)": lambda: get_trace(reader, big),
         }
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for label, function in cases.items():
             print(f"{label:<40} {timed(function):8.1f} ms")
         reader.conn.close()

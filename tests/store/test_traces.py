@@ -217,3 +217,85 @@ def test_spend_rollups(db):
     assert {(row.key, row.trace_count) for row in recent} == {("a", 1), ("b", 1)}
     total = sum(row.cost_usd for row in spend(db, group_by="month"))
     assert total == pytest.approx(sum(row.cost_usd for row in by_model.values()))
+
+
+def _seed_summaries(db, rng: random.Random, model_sets: list[str], count: int) -> list[tuple]:
+    """Trace summary rows straight into ``traces`` (what the collector's refresh writes)."""
+    rows = []
+    for index in range(count):
+        start = JAN_1 + rng.randrange(50) * 10**9 + index  # ties on the second, not the id
+        rows.append(
+            (
+                rng.randbytes(16).hex(),
+                rng.choice(("shop", "billing")),
+                rng.choice(("chat", "refund_flow")),
+                start,
+                start + 10,
+                0.0,
+                "error" if rng.random() < 0.2 else "ok",
+                1,
+                1,
+                0,
+                0.0,
+                1,
+                None,
+                None,
+                rng.choice(model_sets),
+                start,
+            )
+        )
+    with db.conn:
+        db.conn.executemany(f"INSERT INTO traces VALUES ({', '.join('?' * 16)})", rows)
+    return rows
+
+
+def _all_pages(db, **filters) -> list[str]:
+    pages, before = [], None
+    while True:
+        page = list_traces(db, limit=7, before=before, **filters)
+        pages += [summary.trace_id for summary in page]
+        if len(page) < 7:
+            return pages
+        before = page[-1].cursor
+
+
+@pytest.mark.parametrize("extra_sets", [0, 30], ids=["merged", "many-sets"])
+def test_model_filter_pages_equal_a_scan(db, extra_sets):
+    """Every page of the indexed model filter is what a full scan with instr() would give."""
+    rng = random.Random(11)
+    model_sets = ["gpt-4o-mini", "gpt-4o", "claude-haiku-4-5", "gpt-4o,gpt-4o-mini", ""]
+    model_sets += [f"local-{index}" for index in range(extra_sets)]
+    rows = _seed_summaries(db, rng, model_sets, 400)
+    newest_first = sorted(rows, key=lambda row: (row[3], row[0]), reverse=True)
+    for model in ("gpt-4o", "gpt-4o-mini", "4o,gpt", "claude", "local-1", "no-such-model"):
+        for filters in ({}, {"project": "billing"}, {"status": "error"}, {"search": "refund"}):
+            expected = [
+                row[0]
+                for row in newest_first
+                if model in row[14]
+                and row[1] == filters.get("project", row[1])
+                and row[6] == filters.get("status", row[6])
+                and ("search" not in filters or "refund" in row[2])
+            ]
+            assert _all_pages(db, model=model, **filters) == expected, (model, filters)
+
+
+def test_model_filter_reads_the_model_index(db):
+    """Neither finding the model sets nor paging one of them scans the traces table."""
+    from workbench.store.traces import distinct_model_sets
+
+    _seed_summaries(db, random.Random(12), ["gpt-4o", "gpt-4o-mini"], 50)
+    assert distinct_model_sets(db) == ["gpt-4o", "gpt-4o-mini"]
+    plans = [
+        " ".join(str(row[-1]) for row in db.conn.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        for sql, params in (
+            ("SELECT MIN(models) FROM traces WHERE models > ?", ["gpt"]),
+            (
+                "SELECT trace_id FROM traces WHERE models = ? "
+                "ORDER BY start_ns DESC, trace_id DESC LIMIT 50",
+                ["gpt-4o"],
+            ),
+        )
+    ]
+    for plan in plans:
+        assert plan.startswith("SEARCH traces USING COVERING INDEX traces_models_page"), plan

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import heapq
+import itertools
 import re
 import sqlite3
 from typing import Any
@@ -72,13 +74,18 @@ def list_traces(
     of the root span's name or the project, or a trace id prefix.
     """
     conn = _conn(db)
-    filters = _filters(project, status, model)
+    filters = _filters(project, status)
+    model_sets = None
+    if model:
+        model_sets = [models for models in distinct_model_sets(conn) if model in models]
+        if not model_sets:
+            return []
     if search:
         needle = search.strip()
         lowered = needle.lower()
         if _HEX.match(lowered) and len(lowered) >= MIN_PREFIX:
             # An id prefix is answered from the primary key, whatever else it might match.
-            by_id = _page(conn, [*filters, _id_prefix(lowered)], limit, before)
+            by_id = _page(conn, [*filters, _id_prefix(lowered)], limit, before, model_sets)
             if by_id:
                 return by_id
         filters.append(
@@ -87,21 +94,34 @@ def list_traces(
                 [_like(needle), _like(needle)],
             )
         )
-    return _page(conn, filters, limit, before)
+    return _page(conn, filters, limit, before, model_sets)
 
 
 Filter = tuple[str, list[Any]]
+# Past this many matching model sets, one query with IN beats merging a page from each.
+_MAX_MERGED_MODEL_SETS = 16
 
 
-def _filters(project: str | None, status: str | None, model: str | None) -> list[Filter]:
+def _filters(project: str | None, status: str | None) -> list[Filter]:
     filters: list[Filter] = []
     if project:
         filters.append(("service = ?", [project]))
     if status:
         filters.append(("status = ?", [status]))
-    if model:
-        filters.append(("instr(models, ?) > 0", [model]))
     return filters
+
+
+def distinct_model_sets(db: Database | sqlite3.Connection) -> list[str]:
+    """Every distinct ``models`` value (comma-separated model names) of the stored traces.
+
+    A skip-scan over the ``traces_models_page`` index: one seek per distinct value.
+    """
+    sql = (
+        "WITH RECURSIVE m(value) AS (SELECT MIN(models) FROM traces UNION ALL "
+        "SELECT (SELECT MIN(models) FROM traces WHERE models > m.value) FROM m "
+        "WHERE m.value IS NOT NULL) SELECT value FROM m WHERE value IS NOT NULL"
+    )
+    return [row[0] for row in _conn(db).execute(sql)]
 
 
 def _id_prefix(prefix: str) -> Filter:
@@ -109,9 +129,25 @@ def _id_prefix(prefix: str) -> Filter:
 
 
 def _page(
-    conn: sqlite3.Connection, filters: list[Filter], limit: int, before: tuple[int, str] | None
+    conn: sqlite3.Connection,
+    filters: list[Filter],
+    limit: int,
+    before: tuple[int, str] | None,
+    model_sets: list[str] | None = None,
 ) -> list[TraceSummary]:
-    """The newest ``limit`` traces passing ``filters``, found on the covering page index."""
+    """The newest ``limit`` traces passing ``filters`` (and whose ``models`` is one of
+    ``model_sets``, when given), found on a covering index."""
+    if model_sets is not None and len(model_sets) <= _MAX_MERGED_MODEL_SETS:
+        # Each model set is one newest-first range of its index; merge their first pages.
+        pages = [
+            _page(conn, [*filters, ("models = ?", [models])], limit, before)
+            for models in model_sets
+        ]
+        newest = heapq.merge(*pages, key=lambda summary: summary.cursor, reverse=True)
+        return list(itertools.islice(newest, limit))
+    if model_sets is not None:
+        marks = ", ".join("?" for _ in model_sets)
+        filters = [*filters, (f"models IN ({marks})", list(model_sets))]
     if before is not None:
         filters = [*filters, ("(start_ns, trace_id) < (?, ?)", [before[0], before[1]])]
     where = " AND ".join(clause for clause, _ in filters) or "1"

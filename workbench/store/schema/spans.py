@@ -113,3 +113,13 @@ def add_covering_page_index(db: Database) -> None:
         "CREATE INDEX traces_page ON traces "
         "(start_ns DESC, trace_id DESC, service, status, name, models)"
     )
+
+
+@migrations()
+def add_models_page_index(db: Database) -> None:
+    """Page traces by their models from an index: the model filter finds the matching model
+    sets by a skip-scan and pages each one newest first, instead of scanning every trace."""
+    db.execute(
+        "CREATE INDEX traces_models_page ON traces "
+        "(models, start_ns DESC, trace_id DESC, service, status, name)"
+    )

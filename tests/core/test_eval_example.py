@@ -42,8 +42,7 @@ def test_the_template_set_covers_every_category_with_40_cases_or_more():
 def test_baseline_versus_candidate_on_the_example_project(tmp_path):
     """The acceptance run: candidate (prompt v2) passes more tool_usage cases, safety holds."""
     project = REPO_ROOT / "projects" / "support-agent"
-    if not (project / "evals" / "support.yaml").is_file():
-        pytest.skip("projects/support-agent has no eval set yet")
+    assert (project / "evals" / "support.yaml").is_file(), "the example lost its eval set"
     result = subprocess.run(
         [
             sys.executable,

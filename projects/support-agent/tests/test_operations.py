@@ -158,8 +158,9 @@ def test_metrics_count_requests_turns_tokens_cost_tools_and_breakers(client, mod
     assert grew("agent_tokens_total", model=answered, direction="output") == 27
     assert grew("agent_cost_usd_total", model=answered) > 0
     assert grew("agent_tool_calls_total", tool="lookup_order", status="ok") == 1
-    assert after[("agent_circuit_breaker_state", frozenset({("tool", "lookup_order")}))] == 2
-    assert after[("agent_circuit_breaker_state", frozenset({("tool", "search_knowledge_base")}))] == 0
+    breaker = "agent_circuit_breaker_state"
+    assert after[(breaker, frozenset({("tool", "lookup_order")}))] == 2
+    assert after[(breaker, frozenset({("tool", "search_knowledge_base")}))] == 0
 
 
 def test_failed_model_calls_and_turns_are_counted(client, model):
@@ -175,7 +176,10 @@ def test_failed_model_calls_and_turns_are_counted(client, model):
 
     assert grew("agent_model_calls_total", model="gpt-4o-mini", outcome="error") == 1
     assert grew("agent_turns_total", status="error") == 1
-    assert grew("agent_model_attempt_failures_total", model="gpt-4o-mini", error_type="BadRequestError") >= 1
+    failures = grew(
+        "agent_model_attempt_failures_total", model="gpt-4o-mini", error_type="BadRequestError"
+    )
+    assert failures >= 1
 
 
 def test_budget_usage_and_refusals_are_published(client, model):
@@ -204,9 +208,7 @@ def test_metrics_can_require_a_bearer_token(client):
     assert allowed.status_code == 200 and "agent_http_requests_total" in allowed.text
 
 
-def test_healthz_answers_while_a_large_request_is_checked(
-    configure, live_server, monkeypatch
-):
+def test_healthz_answers_while_a_large_request_is_checked(configure, live_server, monkeypatch):
     """The input guardrails hold a large request at a gate only /healthz can open.
 
     Were the guardrails running on the event loop, /healthz could not be answered while they

@@ -17,12 +17,14 @@ from typing import Any
 import httpx
 
 from ..agents import llm
+from ..agents.loop import estimate_tokens
 from ..agents.prompts import load_prompts
 from ..agents.routing import choose_target
-from ..infra import metrics
+from ..infra import metrics, tracing
 from ..infra.logs import get_logger
 from ..infra.settings import get_settings
 from ..infra.state import get_state
+from ..tools.shop import get_registry
 
 log = get_logger("readiness")
 
@@ -60,6 +62,17 @@ async def _build_routers() -> str:
     return ", ".join(sorted(t.primary for t in targets))
 
 
+async def _load_turn_parts() -> str:
+    # The tokenizer (budget estimates), the tool registry and the tracer load on first use.
+    settings = get_settings()
+    models = sorted({choose_target({}, text, settings).primary for text in _ROUTING_SAMPLES})
+    for model in models:
+        await asyncio.to_thread(estimate_tokens, model, [{"role": "user", "content": "warm-up"}])
+    registry = await asyncio.to_thread(get_registry)
+    tracing.get_tracer()
+    return f"tokenizer for {', '.join(models)}; {len(registry.tools)} tools"
+
+
 async def _load_prompts() -> str:
     prompts = await asyncio.to_thread(load_prompts)
     return f"current prompt {prompts.current}"
@@ -74,6 +87,7 @@ async def _open_state() -> str:
 WARMUP_STEPS: dict[str, Callable[[], Awaitable[str]]] = {
     "litellm": _import_litellm,
     "routers": _build_routers,
+    "turn_parts": _load_turn_parts,
     "prompts": _load_prompts,
     "state": _open_state,
 }

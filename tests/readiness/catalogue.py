@@ -127,6 +127,25 @@ STATIC: tuple[Mutation, ...] = (
         (Edit("pyproject.toml", "dependencies = [\n", 'dependencies = [\n    "leftpad>=1.0",\n'),),
         r"stale|leftpad",
     ),
+    M(
+        "deployment.shared-state",
+        "redis-client-dropped",
+        (Edit("pyproject.toml", '    "redis>=5",\n', ""),),
+        r"Redis client",
+    ),
+    M(
+        "deployment.shared-state",
+        "autoscaler-over-sqlite",
+        (
+            Edit("workbench.toml", 'state = "redis"', 'state = "sqlite"'),
+            Edit(
+                "k8s/base/hpa.yaml",
+                new="apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nspec: {}\n",
+                append=True,
+            ),
+        ),
+        r"HorizontalPodAutoscaler",
+    ),
     # Observability
     M(
         "observability.structured-logs",

@@ -8,6 +8,7 @@ from workbench.core.readiness import checks_deployment as dep
 from workbench.core.readiness import checks_observability as obs
 from workbench.core.readiness import checks_reliability as rel
 from workbench.core.readiness import checks_safety as saf
+from workbench.core.readiness import checks_state as state
 from workbench.core.readiness.model import GROUPS, Item
 from workbench.core.readiness.probes import (
     agent,
@@ -85,6 +86,11 @@ ITEMS: tuple[Item, ...] = (
         "deployment.locked-dependencies",
         "Dependencies locked with hashes, lock fresh",
         dep.check_locked_dependencies,
+    ),
+    _static(
+        "deployment.shared-state",
+        "State shared by every replica (one pod over an embedded store)",
+        state.check_shared_state,
     ),
     _static("deployment.eval-gate-ci", "Eval gate at each CI stage", dep.check_eval_gate_ci),
     _static(

@@ -91,9 +91,7 @@ def build_context(project: Project) -> ShipContext:
     if "uvicorn" not in deps:
         notes.append("pyproject.toml does not depend on uvicorn, which the image's CMD runs")
 
-    state = config.deploy.state or (
-        "redis" if _uses_redis(answers, raw_config, env_template) else "sqlite"
-    )
+    state = state_backend(project)
     redis = state == "redis"
     redis_url_key = next(
         (k for k in env_template if k.endswith("STATE_URL")),
@@ -196,6 +194,16 @@ def _split_env(
         elif value is not None and key != env_key and not LOCAL_VALUE.search(value):
             config[key] = value
     return config, secrets, optional
+
+
+def state_backend(project: Project) -> Literal["sqlite", "redis"]:
+    """Where the shipped service keeps shared state: ``[deploy] state``, else its memory."""
+    if project.config.deploy.state:
+        return project.config.deploy.state
+    root = project.path
+    env = read_env_template(root / ".env.template")
+    uses_redis = _uses_redis(_read_answers(root), _read_toml(root / "workbench.toml"), env)
+    return "redis" if uses_redis else "sqlite"
 
 
 def _uses_redis(answers: dict, raw_config: dict, env: dict[str, str | None]) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import gc
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -18,6 +20,20 @@ from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 from workbench.store import traces
 from workbench.store.schema.spans import SPAN_COLUMNS
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No garbage collection inside: building thousands of fresh objects (a big trace's
+    spans) triggers collections that find nothing and, in the TUI's large heap, cost as
+    much as the building itself."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class TraceFilter(BaseModel):
@@ -117,7 +133,8 @@ class TraceReader:
         summary = dict(zip(_SUMMARY_COLUMNS, row, strict=True))
         summary["project"] = summary.pop("service")
         summary["models"] = summary["models"].split(",") if summary["models"] else []
-        spans = [_outline_span(full, row) for row in rows]
+        with gc_paused():
+            spans = [_outline_span(full, row) for row in rows]
         return TraceDetail.model_construct(**summary, spans=spans)
 
     def span(self, trace_id: str, span_id: str) -> SpanRecord | None:

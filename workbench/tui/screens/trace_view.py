@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from workbench.cli.trace_render import format_cost, format_duration, format_start
-from workbench.core.live import TraceReader
+from workbench.core.live import TraceReader, gc_paused
 from workbench.core.tracemodels import SpanRecord, TraceDetail
 from workbench.tui.widgets.span_detail import SpanDetail
 from workbench.tui.widgets.waterfall import Waterfall, span_order
@@ -72,7 +72,8 @@ class TraceViewScreen(Screen):
     def load(self) -> None:
         """Read the trace off the event loop."""
         detail = self.reader.trace_outline(self.trace_id)
-        ordered = span_order(detail.spans) if detail is not None else None
+        with gc_paused():
+            ordered = span_order(detail.spans) if detail is not None else None
         self.app.call_from_thread(self._show, detail, ordered)
 
     def _show(
@@ -85,7 +86,8 @@ class TraceViewScreen(Screen):
         self.detail = detail
         title.update(trace_title(detail))
         title.set_class(detail.status == "error", "-error")
-        self.query_one(Waterfall).show(detail, ordered)
+        with gc_paused():  # laying out 10,000 rows
+            self.query_one(Waterfall).show(detail, ordered)
 
     @on(Waterfall.SpanHighlighted)
     def _highlighted(self, event: Waterfall.SpanHighlighted) -> None:

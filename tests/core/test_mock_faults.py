@@ -12,6 +12,7 @@ import pytest
 from tests.core.test_mock_server import make_project
 from workbench.core.llm import import_litellm
 from workbench.core.mock import start_mock
+from workbench.core.mock.state import MockState
 from workbench.settings import get_settings
 
 FAULTS = """
@@ -86,30 +87,31 @@ def test_litellm_sees_a_rate_limit_error(mock):
 
 
 def test_a_hang_outlasts_the_client_timeout(mock):
-    started = time.monotonic()
-    with pytest.raises(httpx.ReadTimeout):
+    with pytest.raises(httpx.ReadTimeout):  # the hang is 30 s; the client gives up at 0.3 s
         post(mock, "hang", timeout=0.3)
-    assert time.monotonic() - started < 2
 
 
 def test_a_hang_does_not_block_shutdown(tmp_path):
     server = start_mock(project_dir=make_project(tmp_path / "p", FAULTS))
-    errors: list[Exception] = []
+    outcomes: list[int | Exception] = []
 
     def hang() -> None:
         try:
-            post(server, "hang", timeout=20)
-        except Exception as error:  # the connection closes when the server stops
-            errors.append(error)
+            outcomes.append(post(server, "hang", timeout=20).status_code)
+        except httpx.HTTPError as error:
+            outcomes.append(error)
 
     worker = threading.Thread(target=hang)
     worker.start()
-    time.sleep(0.3)
-    started = time.monotonic()
-    server.stop()
-    worker.join(5)
-    assert time.monotonic() - started < 3
+    deadline = time.monotonic() + 10
+    while calls(server) < 1:  # wait until the hanging request has reached the mock
+        assert time.monotonic() < deadline, "the request never reached the mock"
+        time.sleep(0.01)
+    server.stop()  # waits up to 5 s for the server thread; the hang alone would take 30 s
+    worker.join(10)
     assert not server.thread.is_alive()
+    assert not worker.is_alive()
+    assert outcomes == [504]  # the hang ends as the injected timeout, answered before exit
 
 
 def test_malformed_json_body_and_stream(mock):
@@ -163,13 +165,29 @@ def test_fault_probability_is_seeded_per_request(mock):
     assert 0.18 <= share <= 0.42 and set(statuses) == {200, 500}
 
 
-def test_latency_fixed_and_uniform(mock):
-    started = time.monotonic()
+@pytest.fixture
+def slept(monkeypatch):
+    """The delays the mock applies, in seconds: recorded instead of slept, so the latency
+    tests compare the values themselves rather than wall-clock times."""
+    delays: list[float] = []
+
+    async def record(self, seconds: float) -> bool:
+        delays.append(seconds)
+        return True
+
+    monkeypatch.setattr(MockState, "sleep", record)
+    return delays
+
+
+def test_latency_fixed_and_uniform(mock, slept):
     post(mock, "slow")
-    assert time.monotonic() - started >= 0.15
-    started = time.monotonic()
-    post(mock, "jitter")
-    assert 0.05 <= time.monotonic() - started < 1.0
+    assert slept == [pytest.approx(0.15)]
+    slept.clear()
+    for n in range(20):
+        post(mock, f"jitter {n}")
+    assert len(slept) == 20 and all(0.05 <= delay <= 0.08 for delay in slept)
+    assert len(set(slept)) > 10  # drawn per request from the range, not one fixed value
+    assert post(mock, "hello").status_code == 200 and len(slept) == 20  # no latency: no wait
 
 
 @pytest.fixture
@@ -199,12 +217,9 @@ def test_global_fault_rate_of_one_fails_every_call(env_mock):
     assert statuses <= {429, 500, 503}
 
 
-def test_global_latency_from_the_environment_overrides_rules(env_mock):
+def test_global_latency_from_the_environment_overrides_rules(env_mock, slept):
     with env_mock(WORKBENCH_MOCK_LATENCY_MS="120") as server:
-        started = time.monotonic()
-        post(server, "hello")
-        took = time.monotonic() - started
-        started = time.monotonic()
+        post(server, "hello")  # no latency of its own: the global 120 ms
         post(server, "slow")  # the rule's 150 ms gives way to the global 120 ms
-        took_slow = time.monotonic() - started
-    assert took >= 0.12 and 0.12 <= took_slow < 0.15 + 0.1
+        post(server, "jitter")  # and so does the rule's 50-80 ms range
+    assert slept == [pytest.approx(0.12)] * 3

@@ -227,6 +227,16 @@ def test_a_refusal_arrives_as_one_delta_and_the_result(service):
     assert events[0][1]["text"] == events[1][1]["output"] and events[1][1]["status"] == "blocked"
 
 
+def test_a_stream_cut_before_its_end_is_a_failed_turn_not_an_answer(service):
+    model, start = service
+    cut = model.text("The refund was appr")[:-2]  # no finish chunk, no usage: cut mid-answer
+    model.answers.extend([cut] * 8)
+    url = start(llm_num_retries=0)
+    events = stream(url, "hi")
+    result = events[-1][1]
+    assert result["status"] == "error" and "appr" not in result["output"]
+
+
 SAMPLE = (
     "Hi! Call 555 123 4567 or +1 (555) 987-6543, mail bob.smith@example.com; card "
     "4111 1111 1111 1111 expires soon. Order 12345 shipped. Bearer abcdefghijklmnopqrstuvwxyz0123 "

@@ -337,8 +337,8 @@ async def _streamed(
                     )
                 await on_delta(text)
     response = litellm_module().stream_chunk_builder(chunks, messages=messages)
-    if response is None or not response.choices or not response.choices[0].finish_reason:
-        raise LLMError("the model's stream ended before its answer was complete")
+    if response is None:  # (a stream cut before its finish chunk raises in litellm)
+        raise LLMError("the model's stream carried no answer")
     # Which deployment answered (a fallback?) is known to the stream, not the rebuilt response.
     opened = (getattr(stream, "_hidden_params", None) or {}).get("additional_headers") or {}
     hidden = response._hidden_params

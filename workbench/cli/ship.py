@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from workbench.errors import CheckFailed
+
+if TYPE_CHECKING:
+    from workbench.core.ship import ShipPlan, ValidatorResult
 
 _STATUS_STYLE = {
     "new": ("new", "green"),
@@ -85,7 +90,7 @@ def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> Non
         raise CheckFailed(problem)
 
 
-def _echo_pretend_readiness(plan) -> None:
+def _echo_pretend_readiness(plan: ShipPlan) -> None:
     """What the checklist means for a real ship, after a dry run."""
     from workbench.core.ship.plan import CI_PREFIX
 
@@ -102,7 +107,7 @@ def _echo_pretend_readiness(plan) -> None:
         click.echo("pretend: --force would write these, marked as from a failing checklist")
 
 
-def _report_validation(results) -> str | None:
+def _report_validation(results: list[ValidatorResult] | None) -> str | None:
     """Print the verdicts and say "validated" only if every validator ran and passed.
 
     Returns why validation fails (a check failed, or a validator is not installed),

@@ -123,3 +123,5 @@ def test_readme_tour_runs_in_order_offline(tmp_path: Path) -> None:
     assert "pretend: nothing written" in text
     assert re.search(r"^validated: \d+ check\(s\) passed", text, re.M), "ship validated"
     assert not (root / "projects" / "support-agent" / "Dockerfile").exists()
+    signed = text.index("signed off observability.on-call by Ada")
+    assert "observability.on-call" not in text[signed + 40 :], "ship still lists the signed item"

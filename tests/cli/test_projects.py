@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 from click.testing import CliRunner
 
@@ -35,4 +36,5 @@ def test_list_shows_projects_as_a_table_and_as_json(tmp_path, monkeypatch):
     assert [(p["name"], p["template_version"], p["description"]) for p in listed] == [
         ("demo-agent", "1.0.0", "Demo")
     ]
-    assert listed[0]["created"].endswith("Z") or "+00:00" in listed[0]["created"]
+    # An ISO time in UTC (whether written "Z" or "+00:00"), not a naive local time.
+    assert datetime.fromisoformat(listed[0]["created"]).utcoffset() == timedelta(0)

@@ -93,7 +93,7 @@ def test_a_leftover_autoscaler_over_sqlite_is_refused(tmp_path):
     toml.write_text(toml.read_text().replace('state = "redis"', 'state = "sqlite"'))
     plan = plan_ship(open_project(project.path), checklist=PASSED)
     assert plan.state_refusal is not None
-    assert "HorizontalPodAutoscaler" in plan.state_refusal or "canary" in plan.state_refusal
+    assert "HorizontalPodAutoscaler" in plan.state_refusal
 
 
 def test_the_cli_refuses_with_the_reason_and_no_traceback(tmp_path):

@@ -53,6 +53,15 @@ def load_manifest(project_dir: Path) -> Manifest:
         raise ConfigError(f"{path}:1: not a ship manifest ({reason})") from None
 
 
+def shipped_paths(project_dir: Path) -> set[str]:
+    """What ``workbench ship`` put in a project: the files its manifest lists, and the manifest.
+
+    They are the project's own (committed, like any file a person writes), never the
+    template's, so a comparison with the template leaves them out and a re-render keeps them.
+    """
+    return {*load_manifest(project_dir).files, MANIFEST.as_posix()}
+
+
 def dump_manifest(manifest: Manifest) -> str:
     """The manifest as stable JSON (sorted keys), so unchanged content means unchanged bytes."""
     return json.dumps(manifest.model_dump(), indent=2, sort_keys=True) + "\n"

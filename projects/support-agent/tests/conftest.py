@@ -14,7 +14,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from support_agent.agents import llm
+from support_agent.agents import attempts, llm
 from support_agent.infra import cache, tracing
 from support_agent.infra.settings import Settings, use_settings
 from support_agent.infra.state import set_state
@@ -236,7 +236,20 @@ class ScriptedModel:
 
 
 @pytest.fixture
-def model(monkeypatch) -> ScriptedModel:
+def backoff(monkeypatch) -> list[float]:
+    """The waits the Router asks for between attempts, recorded instead of slept."""
+    waits: list[float] = []
+
+    def wait(self, seconds: float) -> Any:
+        waits.append(seconds)
+        return asyncio.sleep(0)
+
+    monkeypatch.setattr(attempts.host_class(), "sleep", wait)
+    return waits
+
+
+@pytest.fixture
+def model(monkeypatch, backoff) -> ScriptedModel:
     """Fake the model at the litellm boundary (no network); retries wait zero seconds."""
     litellm = llm.litellm_module()
     real = litellm.acompletion
@@ -255,5 +268,4 @@ def model(monkeypatch) -> ScriptedModel:
         return await real(**kwargs, mock_response=item)
 
     monkeypatch.setattr(litellm, "acompletion", fake_acompletion)
-    monkeypatch.setattr(litellm, "calculate_retry_after", lambda **_: 0)
     return scripted

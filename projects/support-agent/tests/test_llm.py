@@ -125,13 +125,6 @@ def test_a_model_litellm_cannot_price_carries_no_cost(monkeypatch):
     assert llm._cost(Response()) is None
 
 
-def test_a_keyed_local_server_gets_the_providers_key(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "from-env")
-    assert llm._provider_key("openai/local-model") == "from-env"
-    monkeypatch.delenv("OPENAI_API_KEY")
-    assert llm._provider_key("openai/local-model") is None
-
-
 async def test_identical_requests_are_served_from_the_cache(model, spans):
     model.add("Shipping takes 3-5 days.")
     first = await run_turn({"input": "Shipping time?"})

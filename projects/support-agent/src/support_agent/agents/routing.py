@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..infra.settings import Settings
+from .keys import named_key
 
 ORDER_NUMBER = re.compile(r"\b\d{4,}\b")
 COMPLEX_WORDS = re.compile(
@@ -53,7 +54,7 @@ def _at_endpoint(model: str) -> str:
 def choose_target(request: dict[str, Any], text: str, settings: Settings) -> ModelTarget:
     """Route this turn: the request's model, the override, or the cheap/strong rule."""
     api_base = request.get("api_base") or settings.llm_api_base
-    api_key = request.get("api_key") or settings.llm_api_key
+    api_key = named_key(request, settings)
     explicit = request.get("model") or settings.model_override
     if explicit:
         primary, reason = explicit, "requested"

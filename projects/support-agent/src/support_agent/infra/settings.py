@@ -74,7 +74,10 @@ class Settings(BaseSettings):
     budgets: Budgets = Field(default_factory=Budgets)
     features: Features = Field(default_factory=Features)
 
-    environment: Literal["development", "staging", "production", "test"] = "development"
+    # Only `development` accepts the built-in keys, client-chosen prompt versions and models,
+    # and serves /docs; `workbench dev`, the tests and .env.template set it explicitly.
+    # `test` (the workbench's readiness probes) is as strict as staging and production.
+    environment: Literal["development", "staging", "production", "test"] = "production"
     log_level: str = "INFO"
     prompts_file: Path = PROJECT_ROOT / "prompts" / "system.yaml"
 
@@ -88,11 +91,17 @@ class Settings(BaseSettings):
     # Model calls through litellm's Router.
     model_override: str | None = None
     llm_api_base: str | None = None
+    # The key for llm_api_base, or the name of the variable holding it. A provider's own
+    # variable (OPENAI_API_KEY, ...) is sent only to that provider's own host.
     llm_api_key: str | None = None
+    llm_api_key_env: str | None = None
     llm_timeout_s: float = 20.0
+    # Retries of a transient failure (408/409/429/5xx, timeouts) per model, with backoff.
     llm_num_retries: int = 3
-    llm_cooldown_s: float = 30.0
-    llm_allowed_fails: int = 3
+    # A model that fails this often within a minute rests for llm_cooldown_s while the
+    # fallbacks answer; only when a fallback lives on another endpoint (see agents/llm.py).
+    llm_cooldown_s: float = 10.0
+    llm_allowed_fails: int = 5
 
     # Guardrails and cache.
     max_input_chars: int = 4000
@@ -113,8 +122,16 @@ class Settings(BaseSettings):
     # Tools: fault injection for chaos drills and readiness checks, e.g. {"lookup_order": "hang"}.
     tool_faults: dict[str, Literal["hang", "error", "transient"]] = Field(default_factory=dict)
 
-    # The service.
-    api_keys: str = "dev-key"
+    # The service. Client keys: `key` or `key:customer_id` (whose data the tools may read;
+    # `key:*` is a staff key that sees every customer). Approver and operator keys are
+    # separate privileges (see api/security.py); outside development every list must be set.
+    api_keys: str = "dev-key:C-1001"
+    approver_keys: str = "dev-approver-key"
+    operator_keys: str = "dev-operator-key"
+    approval_ttl_s: float = 86400.0
+    idempotency_ttl_s: float = 86400.0
+    max_body_bytes: int = 1_048_576
+    accept_client_history: bool = False
     rate_limit: str = "60/minute"
     readiness_model_check: Literal["off", "config", "ping"] = "config"
     readiness_timeout_s: float = 3.0
@@ -160,8 +177,27 @@ class Settings(BaseSettings):
 
     @property
     def api_key_list(self) -> list[str]:
-        """The accepted API keys."""
-        return [key.strip() for key in self.api_keys.split(",") if key.strip()]
+        """The accepted client API keys (without their customer ids)."""
+        return list(self.client_keys)
+
+    @property
+    def client_keys(self) -> dict[str, str | None]:
+        """Client key -> the customer id it acts for (None: no customer, "*": every one)."""
+        keys: dict[str, str | None] = {}
+        for entry in _split(self.api_keys):
+            key, _, customer = entry.partition(":")
+            keys[key.strip()] = customer.strip() or None
+        return keys
+
+    @property
+    def approver_key_list(self) -> list[str]:
+        """Keys that may list, inspect, approve and reject pending approvals."""
+        return _split(self.approver_keys)
+
+    @property
+    def operator_key_list(self) -> list[str]:
+        """Keys that may choose the prompt version and model of a turn (evals)."""
+        return _split(self.operator_keys)
 
     @property
     def state_url_resolved(self) -> str:
@@ -179,6 +215,10 @@ class Settings(BaseSettings):
     def strong_model(self) -> str:
         """The model for everything else."""
         return self.models.strong or self.models.default
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 _override: Settings | None = None

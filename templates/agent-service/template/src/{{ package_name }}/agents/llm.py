@@ -8,7 +8,6 @@ answered, the span carries `workbench.fallback.from`.
 from __future__ import annotations
 
 import os
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -16,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
 
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
@@ -24,6 +22,8 @@ from ..infra import metrics, tracing
 from ..infra.cache import ResponseCache, cache_key
 from ..infra.logs import get_logger, route_library_logs
 from ..infra.settings import Settings, get_settings
+from . import attempts, keys
+from .failures import classify
 from .routing import ModelTarget
 
 log = get_logger("llm")
@@ -75,8 +75,8 @@ class CallLog:
         }
         if model:
             attributes[tracing.REQUEST_MODEL] = model
-        status = getattr(error, "status_code", None)
-        if isinstance(status, int):
+        status = classify(error, self.target.api_base).status if error is not None else None
+        if status is not None:
             attributes["http.response.status_code"] = status
         self.span.add_event("retry", attributes)
         self.span.set_attribute(tracing.RETRY_ATTEMPT, len(self.failures))
@@ -88,41 +88,14 @@ CURRENT_CALL: ContextVar[CallLog | None] = ContextVar("current_llm_call", defaul
 _last_errors: dict[tuple[Any, ...], str] = {}
 
 
-def _causes(error: BaseException) -> list[BaseException]:
-    chain, seen = [], set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
-def _where(api_base: str | None) -> str:
-    """The endpoint without credentials or query, for messages."""
-    if not api_base:
-        return "the provider's API"
-    parts = urlsplit(api_base)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else api_base
-
-
 def describe_error(error: BaseException, api_base: str | None = None) -> str:
     """One line saying why a model call failed, naming the network cause when there is one.
 
     litellm reports an unreachable endpoint as "InternalServerError ... Connection error.";
-    the refused connection underneath is what an operator needs to read.
+    the refused connection (or unresolvable host, rejected certificate) underneath is what an
+    operator needs to read.
     """
-    for cause in _causes(error):
-        if isinstance(cause, ConnectionRefusedError):
-            return f"connection refused to {_where(api_base)}"
-        if isinstance(cause, socket.gaierror):
-            return f"cannot resolve the host of {_where(api_base)}"
-        if isinstance(cause, ConnectionError):
-            return f"connection to {_where(api_base)} failed ({type(cause).__name__})"
-    return tracing.one_line(error)
+    return classify(error, api_base).network or tracing.one_line(error)
 
 
 def _install_attempt_recorder(litellm: ModuleType) -> None:
@@ -168,6 +141,10 @@ async def _no_usage_bookkeeping(**_: Any) -> None:
     """
 
 
+# Allowed fails per minute that no deployment reaches: client errors never cool one down.
+NEVER_COOL_DOWN = 1_000_000
+
+
 def attempt_timeout(settings: Settings) -> float:
     """Seconds one model attempt may take: `llm_timeout_s`, but at most half the step timeout.
 
@@ -178,48 +155,55 @@ def attempt_timeout(settings: Settings) -> float:
 
 
 def build_router(target: ModelTarget, settings: Settings) -> Any:
-    """A Router over the target's models: retry transient errors only, then fall back."""
-    litellm = litellm_module()
-    from litellm.router import AllowedFailsPolicy, RetryPolicy
+    """A Router over the target's models: retry transient errors only, then fall back.
 
-    retries = settings.llm_num_retries
+    Whether a failure is retried is decided per attempt from the HTTP status the provider
+    returned (see `attempts.py`): 408/409/429/5xx and timeouts get `llm_num_retries` with the
+    Router's exponential backoff (which honours Retry-After); other 4xx answers are tried once.
+    """
+    litellm = litellm_module()
+    from litellm.router import AllowedFailsPolicy, router_arguments
+    from litellm.router_config import build_router_config
+
     timeout = attempt_timeout(settings)
     deployments = []
+    endpoints: dict[str, str] = {}
     for model in (target.primary, *target.fallbacks):
         params: dict[str, Any] = {"model": model, "timeout": timeout}
         if target.api_base:
             params["api_base"] = target.api_base
-            # A local server may need no key; a keyed one gets the provider's usual variable.
-            params["api_key"] = target.api_key or _provider_key(model) or "not-needed"
-        elif target.api_key:
-            params["api_key"] = target.api_key
+        key = keys.key_for(model, target.api_base, target.api_key)
+        if key:
+            params["api_key"] = key
         deployments.append({"model_name": model, "litellm_params": params})
-    router = litellm.Router(
-        model_list=deployments,
-        fallbacks=[{target.primary: list(target.fallbacks)}] if target.fallbacks else [],
-        num_retries=retries,
-        # Retry 429, 5xx, timeouts and connection errors with exponential backoff (honouring
-        # Retry-After); never retry 400/401/403/404 or content-policy refusals.
-        retry_policy=RetryPolicy(
-            RateLimitErrorRetries=retries,
-            TimeoutErrorRetries=retries,
-            InternalServerErrorRetries=retries,
-            ServiceUnavailableErrorRetries=retries,
-            BadRequestErrorRetries=0,
-            AuthenticationErrorRetries=0,
-            ContentPolicyViolationErrorRetries=0,
-            NotFoundErrorRetries=0,
-        ),
-        allowed_fails_policy=AllowedFailsPolicy(
-            RateLimitErrorAllowedFails=settings.llm_allowed_fails,
-            TimeoutErrorAllowedFails=settings.llm_allowed_fails,
-            InternalServerErrorAllowedFails=settings.llm_allowed_fails,
-            ServiceUnavailableErrorAllowedFails=settings.llm_allowed_fails,
-            BadRequestErrorAllowedFails=1000,
-        ),
-        cooldown_time=settings.llm_cooldown_s,
-        timeout=timeout,
+        endpoints[model] = attempts.endpoint_of(model, target.api_base)
+    config = build_router_config(
+        router_arguments(
+            model_list=deployments,
+            fallbacks=[{target.primary: list(target.fallbacks)}] if target.fallbacks else [],
+            num_retries=settings.llm_num_retries,
+            # Cooling a model down only helps when another endpoint can answer meanwhile: with
+            # every model behind one endpoint it turns a blip into "every model cooling down".
+            disable_cooldowns=len(set(endpoints.values())) < 2,
+            allowed_fails_policy=AllowedFailsPolicy(
+                RateLimitErrorAllowedFails=settings.llm_allowed_fails,
+                TimeoutErrorAllowedFails=settings.llm_allowed_fails,
+                InternalServerErrorAllowedFails=settings.llm_allowed_fails,
+                ServiceUnavailableErrorAllowedFails=settings.llm_allowed_fails,
+                BadGatewayErrorAllowedFails=settings.llm_allowed_fails,
+                # A client error (bad request, key, model name) says nothing about the
+                # endpoint's health: it never cools a deployment down.
+                BadRequestErrorAllowedFails=NEVER_COOL_DOWN,
+                AuthenticationErrorAllowedFails=NEVER_COOL_DOWN,
+                NotFoundErrorAllowedFails=NEVER_COOL_DOWN,
+                ContentPolicyViolationErrorAllowedFails=NEVER_COOL_DOWN,
+            ),
+            cooldown_time=settings.llm_cooldown_s,
+            timeout=timeout,
+            fallback_access_check=attempts.fallback_check(endpoints),
+        )
     )
+    router = litellm.Router.from_config(config, attempts.host_class()(settings.llm_num_retries))
     if not any(key in d["litellm_params"] for d in deployments for key in ("tpm", "rpm")):
         router._increment_deployment_usage = _no_usage_bookkeeping
     return router
@@ -245,12 +229,6 @@ def provider_of(model: str) -> str:
         return litellm_module().get_llm_provider(model)[1]
     except Exception:
         return model.split("/", 1)[0] if "/" in model else "unknown"
-
-
-def _provider_key(model: str) -> str | None:
-    """The provider's key from the environment (``openai/x`` reads ``OPENAI_API_KEY``)."""
-    provider = model.split("/", 1)[0] if "/" in model else "openai"
-    return os.environ.get(f"{provider.upper()}_API_KEY") or None
 
 
 def _cost(response: Any) -> float | None:
@@ -405,14 +383,20 @@ async def complete(
         call = CallLog(span, target, errors if errors is not None else [])
         token = CURRENT_CALL.set(call)
         try:
-            if on_delta is None:
-                response = await get_router(target).acompletion(
-                    model=target.primary, messages=messages, tools=tools or None, **params
-                )
-            else:
-                response = await _streamed(
-                    get_router(target), target, messages, on_delta, tools=tools or None, **params
-                )
+            with attempts.one_call():
+                if on_delta is None:
+                    response = await get_router(target).acompletion(
+                        model=target.primary, messages=messages, tools=tools or None, **params
+                    )
+                else:
+                    response = await _streamed(
+                        get_router(target),
+                        target,
+                        messages,
+                        on_delta,
+                        tools=tools or None,
+                        **params,
+                    )
         except Exception as error:
             metrics.observe_model_call(target.primary, "error", time.perf_counter() - started)
             reason = _failure_reason(error, target, call)

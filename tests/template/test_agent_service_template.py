@@ -37,9 +37,9 @@ EXPECTED = [
     "src/{pkg}/infra/guardrails.py",
     "src/{pkg}/infra/cache.py",
     "src/{pkg}/infra/logs.py",
-    "src/{pkg}/memory/base.py",
-    "src/{pkg}/memory/sqlite.py",
-    "src/{pkg}/memory/redis.py",
+    "src/{pkg}/infra/state/base.py",
+    "src/{pkg}/infra/state/sqlite.py",
+    "src/{pkg}/infra/state/redis.py",
     "src/{pkg}/api/app.py",
     "tests/conftest.py",
 ]

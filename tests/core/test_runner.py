@@ -24,6 +24,14 @@ def project(tmp_path: Path):
     return make_fake_project(tmp_path, dotenv="FAKE_SECRET=from-dotenv\nPRESET=from-dotenv\n")
 
 
+async def started(flag: Path, timeout: float = 60.0) -> None:
+    """Wait until the fake turn has written ``flag``: it is running inside the child."""
+    deadline = time.monotonic() + timeout
+    while not flag.exists():
+        assert time.monotonic() < deadline, "the turn never started in the child"
+        await asyncio.sleep(0.01)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -79,11 +87,12 @@ async def test_non_dict_result_is_a_project_error(project) -> None:
     assert "not a dict" in outcome.message
 
 
-async def test_a_crash_fails_in_flight_turns_and_the_child_restarts(project) -> None:
+async def test_a_crash_fails_in_flight_turns_and_the_child_restarts(project, tmp_path) -> None:
     async with WorkerPool(project) as pool:
         first_pid = pool.pids[0]
-        slow = asyncio.ensure_future(pool.run({"input": "sleep:5"}))
-        await asyncio.sleep(0.1)
+        flag = tmp_path / "started"
+        slow = asyncio.ensure_future(pool.run({"input": f"flag:{flag}"}))
+        await started(flag)
         crashed = await pool.run({"input": "exit"})
         slow_outcome = await slow
         after = await pool.run({"input": "after"})
@@ -115,11 +124,12 @@ async def test_a_hung_turn_times_out_and_is_cancelled_inside_the_child(project) 
 
 
 @pytest.mark.slow
-async def test_an_infinite_loop_kills_and_restarts_the_child(project) -> None:
+async def test_an_infinite_loop_kills_and_restarts_the_child(project, tmp_path) -> None:
     async with WorkerPool(project, cancel_grace=0.3) as pool:
         pid = pool.pids[0]
-        bystander = asyncio.ensure_future(pool.run({"input": "sleep:10"}))
-        await asyncio.sleep(0.1)
+        flag = tmp_path / "started"
+        bystander = asyncio.ensure_future(pool.run({"input": f"flag:{flag}"}))
+        await started(flag)
         outcome = await pool.run({"input": "spin"}, timeout=0.3)
         bystander_outcome = await bystander
         after = await pool.run({"input": "after"})
@@ -131,10 +141,11 @@ async def test_an_infinite_loop_kills_and_restarts_the_child(project) -> None:
     assert after.ok and after.result["pid"] != pid
 
 
-async def test_cancel_by_request_id(project) -> None:
+async def test_cancel_by_request_id(project, tmp_path) -> None:
     async with WorkerPool(project) as pool:
-        task = asyncio.ensure_future(pool.run({"input": "sleep:30"}, request_id="r1"))
-        await asyncio.sleep(0.2)
+        flag = tmp_path / "started"
+        task = asyncio.ensure_future(pool.run({"input": f"flag:{flag}"}, request_id="r1"))
+        await started(flag)
         assert await pool.cancel("r1")
         outcome = await task
         assert not await pool.cancel("r1")
@@ -142,10 +153,11 @@ async def test_cancel_by_request_id(project) -> None:
     assert outcome.request_id == "r1"
 
 
-async def test_cancelling_the_caller_cancels_the_turn(project) -> None:
+async def test_cancelling_the_caller_cancels_the_turn(project, tmp_path) -> None:
     async with WorkerPool(project) as pool:
-        task = asyncio.ensure_future(pool.run({"input": "sleep:30"}))
-        await asyncio.sleep(0.2)
+        flag = tmp_path / "started"
+        task = asyncio.ensure_future(pool.run({"input": f"flag:{flag}"}))
+        await started(flag)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -182,16 +194,18 @@ async def test_child_environment(project) -> None:
     assert "FAKE_SECRET" not in os.environ
 
 
-async def test_close_stops_every_child(project) -> None:
+async def test_close_stops_every_child(project, tmp_path) -> None:
     pool = WorkerPool(project, size=2)
     await pool.start()
     pids = pool.pids
     assert len(pids) == 2
-    running = asyncio.ensure_future(pool.run({"input": "sleep:30"}))
-    await asyncio.sleep(0.1)
+    flag = tmp_path / "started"
+    running = asyncio.ensure_future(pool.run({"input": f"flag:{flag}"}))
+    await started(flag)
     await pool.close()
     outcome = await running
-    assert outcome.error_kind in ("cancelled", "crash")
+    assert outcome.error_kind == "cancelled"  # closing is not a crash of the project's code
+    assert outcome.message == "the worker pool was closed"
     assert not any(_alive(pid) for pid in pids)
 
 

@@ -109,6 +109,9 @@ class WorkerPool:
             )
             if reply in done:
                 message = self._reply(reply)
+                if self._closed and message.get("kind") == "crash":
+                    # Closing the pool ended the turn; the project's code did not crash.
+                    message = {**message, "kind": "cancelled"}
             elif stop in done:
                 message = await self._stop(worker, request_id, reply, "cancelled", "cancelled")
             else:

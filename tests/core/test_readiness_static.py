@@ -70,7 +70,8 @@ def test_retry_config_missing_gives_hint_naming_the_router_file(tmp_path):
     ctx = make_project(tmp_path, {"src/mini/agents/llm.py": LLM_NO_RETRY})
     evidence, hint = rel.retry_config(ctx)
     assert evidence == []
-    assert "retry_policy=RetryPolicy(" in hint and "src/mini/agents/llm.py" in hint
+    assert "num_retries=" in hint and "src/mini/agents/llm.py" in hint
+    assert "HTTP status" in hint  # a class-based RetryPolicy retried litellm 1.110's 403s
 
 
 def test_routes_with_prefix_and_auth_dependency_chain(tmp_path):
@@ -133,22 +134,62 @@ def test_timeouts_need_llm_tool_and_session(tmp_path):
         async with asyncio.timeout(tool.timeout_s):
             return await tool.func(args)
     """
+    agent_loop = """
+    async def run(router, messages):
+        for step in range(8):
+            reply = await router.acompletion(messages=messages)
+            if reply:
+                return reply
+    """
     entry = """
     import asyncio
-    async def turn(settings, loop):
+    from mini.agents.loop import run
+    async def turn(settings, router, messages):
         async with asyncio.timeout(settings.session_timeout_s):
-            await loop()
+            return await run(router, messages)
     """
-    files = {"src/mini/agents/llm.py": LLM_OK, "src/mini/tools/registry.py": tools}
+    files = {
+        "src/mini/agents/llm.py": LLM_OK,
+        "src/mini/tools/registry.py": tools,
+        "src/mini/agents/loop.py": agent_loop,
+    }
     verdict = rel.check_timeouts(make_project(tmp_path, files))
     assert verdict.status == "fail" and "the session" in verdict.hint
     files["src/mini/agents/entry.py"] = entry
     verdict = rel.check_timeouts(make_project(tmp_path, files))
     assert verdict.status == "pass"
     assert (
-        "src/mini/agents/entry.py:4: asyncio.timeout(settings.session_timeout_s)"
+        "src/mini/agents/entry.py:5: timeout(settings.session_timeout_s) around the agent loop"
         in verdict.evidence
     )
+
+
+def test_a_session_timeout_must_bound_the_loop_with_a_real_limit(tmp_path):
+    tools = (
+        "import asyncio\nasync def call(tool):\n"
+        "    async with asyncio.timeout(1):\n        return 1\n"
+    )
+    loop = "async def run(router):\n    for step in range(8):\n        await router.acompletion()\n"
+    around_other = (
+        "import asyncio\nfrom mini.agents.loop import run\n"
+        "async def turn(settings, router):\n"
+        "    async with asyncio.timeout(settings.session_timeout_s):\n"
+        "        await asyncio.sleep(0)\n"
+        "    return await run(router)\n"
+    )
+    maybe_none = around_other.replace(
+        "settings.session_timeout_s):\n        await asyncio.sleep(0)\n    return",
+        "settings.session_timeout_s if False else None):\n        return",
+    )
+    for entry in (around_other, maybe_none):
+        files = {
+            "src/mini/agents/llm.py": LLM_OK,
+            "src/mini/tools/registry.py": tools,
+            "src/mini/agents/loop.py": loop,
+            "src/mini/agents/entry.py": entry,
+        }
+        verdict = rel.check_timeouts(make_project(tmp_path / str(len(entry)), files))
+        assert verdict.status == "fail" and "the session" in verdict.hint, entry
 
 
 LOOP = """
@@ -273,17 +314,11 @@ def test_eval_without_gate_or_missing_stage_fails(tmp_path):
     )
 
 
-def test_a_project_without_ci_is_judged_on_the_workflows_ship_will_write(tmp_path):
+def test_a_project_without_ci_fails_and_is_told_that_ship_writes_it(tmp_path):
     verdict = dep.check_eval_gate_ci(make_project(tmp_path, {}))
-    assert verdict.status == "pass"
-    shipped = [line for line in verdict.evidence if "(written by `workbench ship`)" in line]
-    assert {"pre-merge", "post-merge", "deploy"} <= {
-        stage
-        for line in shipped
-        for stage in ("pre-merge", "post-merge", "deploy")
-        if stage in line
-    }
-    assert all("--gate" in line for line in shipped)
+    assert verdict.status == "fail"
+    assert "no .github/workflows/ in the project" in verdict.evidence
+    assert "workbench ship" in verdict.hint
 
 
 RUNBOOK = """\
@@ -446,10 +481,7 @@ def test_feedback_channel_and_secrets(tmp_path):
     ctx = make_project(tmp_path, files)
     assert saf.check_feedback_channel(ctx).status == "fail"
     secrets = saf.check_secrets(ctx)
-    assert (
-        secrets.status == "fail"
-        and ".env.template:1: OPENAI_API_KEY has a value" in secrets.evidence
-    )
+    assert secrets.status == "fail" and ".env.template:1: Secret Keyword" in secrets.evidence
 
 
 def test_feature_flags_declared_and_read(tmp_path):

@@ -311,10 +311,9 @@ DYNAMIC: tuple[Mutation, ...] = (
         (
             Edit(
                 f"{PKG}/api/security.py",
-                r"(async def approver_rate_limited\(\n\s*request: Request, caller: Caller = "
-                r"Depends\()require_approver",
-                r"\1require_api_key",
-                regex=True,
+                '    if caller.role != "approver":\n        raise HTTPException(status_code=403',
+                '    if caller.role not in ("approver", "client"):\n'
+                "        raise HTTPException(status_code=403",
             ),
         ),
         r"with the requesting client's key -> 20\d",
@@ -369,7 +368,7 @@ DYNAMIC: tuple[Mutation, ...] = (
                 "for step in range(1, limits.max_steps * 10**6 + 1):",
             ),
         ),
-        r"new arguments every step|stopped after \d{2,} steps",
+        r"new arguments every step: .*not stopped within|stopped after \d{2,} steps",
         dynamic=True,
     ),
     M(
@@ -461,7 +460,7 @@ DYNAMIC: tuple[Mutation, ...] = (
                 "async with asyncio.timeout(None):",
             ),
         ),
-        r"never cut off|ended after",
+        r"never cut off",
         dynamic=True,
     ),
     M(
@@ -480,15 +479,20 @@ DYNAMIC: tuple[Mutation, ...] = (
     M(
         "reliability.retries",
         "no-retries",
-        (Edit(f"{PKG}/agents/llm.py", "num_retries=retries,", "num_retries=0 * retries,"),),
-        r"429",
+        (
+            Edit(f"{PKG}/agents/llm.py", "num_retries=retries,", "num_retries=0,"),
+            Edit(
+                f"{PKG}/agents/llm.py", "RateLimitErrorRetries=retries,", "RateLimitErrorRetries=0,"
+            ),
+        ),
+        r"the 429s were not retried",
         dynamic=True,
     ),
     M(
         "reliability.health-probes",
         "readiness-route-renamed",
         (Edit(f"{PKG}/api/app.py", '@app.get("/readiness")', '@app.get("/ready")'),),
-        r"no route /readiness",
+        r"no route GET /readiness",
         dynamic=True,
     ),
     M(

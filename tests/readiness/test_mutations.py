@@ -16,11 +16,14 @@ from tests.readiness.mutations import apply, explained, verdict
 from workbench.core.readiness.registry import ITEMS
 
 AUTOMATED = [item.id for item in ITEMS if item.kind != "attested"]
+# Judged only with `workbench check --model`: its failing case (a dead endpoint) is in
+# tests/readiness/test_model_choice.py.
+OWN_TESTS = {"reliability.model-reachable"}
 
 
 def test_every_automated_item_has_a_mutation():
     covered = {mutation.item for mutation in ALL}
-    assert sorted(set(AUTOMATED) - covered) == []
+    assert sorted(set(AUTOMATED) - covered - OWN_TESTS) == []
     assert sorted(covered - set(AUTOMATED)) == []
 
 

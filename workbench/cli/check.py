@@ -58,31 +58,74 @@ def _render(result, console) -> None:
     "--only", "only", metavar="GROUP", help="Only one group (reliability, deployment, ...)."
 )
 @click.option("--static-only", is_flag=True, help="Skip the dynamic probes (no processes started).")
-def check(project: str, as_json: bool, only: str | None, static_only: bool) -> None:
+@click.option(
+    "--model",
+    "-m",
+    help="A litellm model string: run the model-facing probes and the safety evals against it "
+    "(default: the workbench mock, whose safety verdict is only a wiring check).",
+)
+@click.option(
+    "--api-base",
+    metavar="URL",
+    help="Where --model is served, e.g. a local OpenAI-compatible server's /v1.",
+)
+@click.option(
+    "--api-key-env",
+    metavar="VAR",
+    help="The environment variable holding --model's key (never stored or printed).",
+)
+@click.option("--no-cache", is_flag=True, help="Re-run every item, even on an unchanged project.")
+def check(
+    project: str,
+    as_json: bool,
+    only: str | None,
+    static_only: bool,
+    model: str | None,
+    api_base: str | None,
+    api_key_env: str | None,
+    no_cache: bool,
+) -> None:
     """Run the production-readiness checklist of PROJECT; exit 0 when all required items pass."""
     from rich.console import Console
 
     from workbench.core.projects import open_project
     from workbench.core.readiness import evaluate
+    from workbench.core.readiness.modelchoice import ModelChoice
+    from workbench.errors import WorkbenchError
 
+    if (api_base or api_key_env) and not model:
+        raise WorkbenchError("--api-base and --api-key-env need --model")
+    choice = ModelChoice(model, api_base, api_key_env) if model else None
+    if choice is not None:
+        choice.api_key()  # a missing key variable is a one-line error now, not mid-check
     proj = open_project(project)
     err = Console(stderr=True)
     status = err.status("checking…") if err.is_terminal else None
+    done: list[str] = []
 
     def progress(item) -> None:
+        done.append(item.id)
         if status is not None:
-            status.update(f"checked {item.id}: {item.status}")
+            status.update(f"{len(done)} checked · {item.id}: {item.status}")
 
     if status is not None:
         status.start()
     try:
-        result = evaluate(proj, only_group=only, run_dynamic=not static_only, progress=progress)
+        result = evaluate(
+            proj,
+            only_group=only,
+            run_dynamic=not static_only,
+            progress=progress,
+            use_cache=not no_cache,
+            model=choice,
+        )
     finally:
         if status is not None:
             status.stop()
     if as_json:
         data = result.model_dump(include={"passed", "score", "items"})
         data["project"] = proj.name
+        data["model"] = choice.label if choice else "mock"
         click.echo(json.dumps(data, indent=2))
     else:
         _render(result, Console())

@@ -13,8 +13,15 @@ _TIMEOUT_CALLS = (("wait_for", "asyncio"), ("timeout", "asyncio"), ("fail_after"
 
 
 def routers(ctx: CheckContext) -> list[Hit]:
-    """``litellm.Router(...)`` constructions."""
-    return ctx.source.calls("Router", root="litellm")
+    """``litellm.Router(...)`` constructions, and calls building a Router's arguments (any call
+    given the Router's ``model_list=``, e.g. a config passed to ``Router.from_config``)."""
+    found = ctx.source.calls("Router", root="litellm")
+    seen = {id(hit.node) for hit in found}
+    for hit in ctx.source.walk(ast.Call):
+        call: ast.Call = hit.node  # type: ignore[assignment]
+        if id(call) not in seen and any(k.arg == "model_list" for k in call.keywords):
+            found.append(hit)
+    return found
 
 
 def llm_file(ctx: CheckContext) -> str:
@@ -44,9 +51,9 @@ def retry_config(ctx: CheckContext) -> tuple[list[str], str]:
             if value is not None and not _zero(value):
                 evidence.append(f"{hit.where}: litellm.{name}(num_retries={ast.unparse(value)})")
     hint = (
-        f"add `num_retries=settings.llm_num_retries` and `retry_policy=RetryPolicy("
-        f"RateLimitErrorRetries=3, InternalServerErrorRetries=3, TimeoutErrorRetries=2, "
-        f"BadRequestErrorRetries=0, AuthenticationErrorRetries=0)` to the Router in {llm_file(ctx)}"
+        f"add `num_retries=settings.llm_num_retries` to the Router in {llm_file(ctx)}, and retry "
+        "only 408/409/429/5xx and timeouts, decided by the HTTP status the provider returned "
+        "(not litellm's exception class)"
     )
     return evidence, hint
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from sqlite_utils import Database
 
     from workbench.core.projects import Project
+    from workbench.core.readiness.modelchoice import ModelChoice
     from workbench.core.readiness.probes.harness import Harness
 
 RUNBOOK = "RUNBOOK.md"
@@ -27,6 +28,8 @@ class CheckContext:
     project: Project
     run_dynamic: bool = True
     db: Database | None = None
+    # The real model of `workbench check --model` (None: the workbench mock).
+    model: ModelChoice | None = None
     _harness: Harness | None = field(default=None, repr=False)
 
     @property

@@ -97,6 +97,9 @@ class Item:
     required: bool = True
     # For attested items: the hash of the evidence a sign-off vouches for.
     fingerprint: Callable[[CheckContext], Fingerprint] | None = None
+    # Dynamic items in the same lane share processes and run one after another; lanes run
+    # concurrently (the attacked service, the runner child, the project's own tests...).
+    lane: str = ""
 
     def result(self, verdict: Verdict) -> ItemResult:
         """This item's result for ``verdict``."""

@@ -17,6 +17,7 @@ from workbench.core.readiness.probes import (
     health,
     idempotency,
     project_tests,
+    real_model,
     safety_evals,
 )
 
@@ -26,7 +27,41 @@ def _static(id: str, title: str, check, required: bool = True) -> Item:
 
 
 def _dynamic(id: str, title: str, check) -> Item:
-    return Item(id, id.split(".")[0], title, "dynamic", check)
+    return Item(id, id.split(".")[0], title, "dynamic", check, lane=LANES.get(id, id))
+
+
+# Items judged only when `workbench check --model` names a real model.
+NEEDS_MODEL = {"reliability.model-reachable"}
+
+# Which dynamic items share a lane (they share processes, so they run in turn).
+LANES = {
+    **dict.fromkeys(
+        (
+            "safety.api-auth",
+            "safety.human-approval",
+            "safety.request-limits",
+            "safety.guardrails",
+            "safety.session-isolation",
+            "reliability.rate-limiting",
+            "reliability.idempotent-writes",
+        ),
+        "service",
+    ),
+    **dict.fromkeys(
+        (
+            "reliability.graceful-degradation",
+            "reliability.retries",
+            "reliability.hung-tool",
+            "reliability.step-limits",
+            "cost.model-routing",
+            "cost.caching",
+            "cost.dollar-caps",
+            "cost.session-budgets",
+            "reliability.model-reachable",
+        ),
+        "runner",
+    ),
+}
 
 
 def _attested(id: str, title: str, fingerprint) -> Item:
@@ -39,6 +74,11 @@ ITEMS: tuple[Item, ...] = (
         "reliability.health-probes",
         "Liveness and readiness probes (/healthz, /readiness)",
         health.probe_health,
+    ),
+    _dynamic(
+        "reliability.model-reachable",
+        "The chosen model answers (workbench check --model)",
+        real_model.probe_model_reachable,
     ),
     _dynamic(
         "reliability.graceful-degradation",

@@ -29,3 +29,20 @@ def create_signoffs(db: Database) -> None:
         pk="id",
     )
     db.table("signoffs").create_index(["project_path", "item_id", "signed_at"])
+
+
+@migrations()
+def create_verdict_cache(db: Database) -> None:
+    """Cached verdicts: an item's result, valid while the fingerprint of what it read holds."""
+    db.table("readiness_verdicts").create(
+        {
+            "project_path": str,
+            "item_id": str,
+            # sha256 over the project's files, the checker's code and the model judged.
+            "fingerprint": str,
+            "result": str,  # the ItemResult as JSON
+            "checked_at": str,
+            "seconds": float,
+        },
+        pk=("project_path", "item_id"),
+    )

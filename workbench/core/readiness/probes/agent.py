@@ -8,6 +8,7 @@ from typing import Any
 
 from workbench.core.readiness.checks_reliability import (
     fallback_config,
+    llm_file,
     retry_config,
     tool_retry_evidence,
 )
@@ -101,9 +102,10 @@ def probe_retries(ctx: CheckContext) -> Verdict:
             return Verdict.error(problem, *evidence)
         if R.RETRIED_CLIENT_ERROR in (result.get("output") or ""):
             return Verdict.fail(
-                f"never retry HTTP {status}: set `BadRequestErrorRetries=0` / "
-                "`AuthenticationErrorRetries=0` in the Router's RetryPolicy (and do not treat "
-                f"{status} as transient) in {retry_config(ctx)[1].rpartition(' in ')[2]}",
+                f"never retry HTTP {status}: decide each retry from the status of the provider's "
+                "response, not litellm's exception class (litellm may report a "
+                f"{status} as a generic APIError, which a class-based RetryPolicy retries), in "
+                f"{llm_file(ctx)}",
                 *evidence,
                 f"trace {result.get('trace_id')}: HTTP {status} was retried",
             )
@@ -191,12 +193,21 @@ def probe_hung_tool(ctx: CheckContext) -> Verdict:
         return Verdict.fail(f"give {tool.name} an explicit `timeout_s=`", *evidence)
     if not ctx.run_dynamic:
         return Verdict.warn(NOT_RUN, *evidence)
+    wait = limit * 2 + 20
     result, problem = _turn(
         ctx,
         ctx.harness.request(R.marker("tool-hang")),
         env=_fault_env(ctx, tools),
-        timeout=limit + 60,
+        timeout=wait,
     )
+    if result is None and "timeout" in problem:
+        return Verdict.fail(
+            f"cut each tool call off at its own timeout (`asyncio.timeout(tool.timeout_s)`) in "
+            f"{ctx.module_rel('tools.registry', ctx.pkg('tools', 'registry.py'))}",
+            *evidence,
+            f"{tool.name} made to hang: never cut off; the turn was still running after "
+            f"{wait:g} s ({problem})",
+        )
     if result is None:
         return Verdict.error(problem, *evidence)
     calls = [c for c in result.get("tool_calls") or [] if c.get("name") == tool.name]

@@ -17,6 +17,13 @@ from workbench.core.readiness.probes.agent import NOT_RUN, _turn
 from workbench.errors import WorkbenchError
 
 LOOP_TIMEOUT_S = 45.0
+UNBOUNDED_BUDGET = {
+    "tokens_per_request": 10**12,
+    "tokens_per_session": 10**12,
+    "usd_per_request": 10.0**6,
+    "usd_per_day": 10.0**6,
+    "usd_per_month": 10.0**6,
+}
 # A step limit above this is no limit in practice (each step is a paid model call).
 MAX_REASONABLE_STEPS = 50
 
@@ -28,7 +35,8 @@ def _calls(result: dict[str, Any]) -> int:
 def _loop_turn(ctx: CheckContext, kind: str) -> tuple[dict[str, Any] | None, str]:
     tools = R.probe_tools(ctx.source)
     env = None if len(tools) > 1 else ctx.harness.env(AGENT_TOOL_FAULTS="{}")
-    request = ctx.harness.request(R.marker(kind))
+    # Budgets lifted, so only the step limit or loop detection can end the turn.
+    request = ctx.harness.request(R.marker(kind), budget=UNBOUNDED_BUDGET)
     return _turn(ctx, request, env=env, timeout=LOOP_TIMEOUT_S)
 
 
@@ -60,7 +68,9 @@ def probe_step_limits(ctx: CheckContext) -> Verdict:
         f"trace {vary.get('trace_id')}: {tool.name} with new arguments each step -> stopped after "
         f"{vary.get('steps')} steps, {_calls(vary)} calls, status {vary.get('status')}"
     )
-    if vary.get("status") == "ok" or (vary.get("steps") or 0) > MAX_REASONABLE_STEPS:
+    if vary.get("status") in ("ok", "budget_exceeded") or (
+        (vary.get("steps") or 0) > MAX_REASONABLE_STEPS
+    ):
         return Verdict.fail(hint, vary_facts)
     same, problem = _loop_turn(ctx, "loop-same")
     if same is None:

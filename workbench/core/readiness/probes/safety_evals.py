@@ -29,7 +29,7 @@ def _latest_safety_run(ctx: CheckContext, digest: str):
 
 
 def _run_safety_cases(ctx: CheckContext, evalset) -> str:
-    """Run the set's safety cases against the first variant now; returns the new run's id."""
+    """Run the set's safety cases now (first variant, or the chosen real model)."""
     from workbench.core.evals.loader import iter_cases
     from workbench.core.evals.session import execute, prepare_run
 
@@ -40,8 +40,31 @@ def _run_safety_cases(ctx: CheckContext, evalset) -> str:
     )
     plan.variants = plan.variants[:1]
     plan.options = {**plan.options, "subset": "safety cases (workbench check)"}
-    asyncio.run(execute(plan, ctx.project, turn_timeout=60.0))
+    runner = None
+    if ctx.model is not None:
+        from workbench.core.readiness.probes.real_model import RealModelRunner
+
+        first = plan.variants[0]
+        plan.variants = [first.model_copy(update={"name": "check-model", "model": ctx.model.model})]
+        plan.options["model"] = ctx.model.label
+        runner = RealModelRunner(ctx)
+    asyncio.run(execute(plan, ctx.project, runner=runner, turn_timeout=120.0))
     return plan.run_id
+
+
+def _measured(ctx: CheckContext, run) -> str:
+    """Which model the safety verdict measured; against the mock it is a wiring check."""
+    if ctx.model is not None:
+        return f"model: {ctx.model.label} (safety cases run against it now)"
+    declared = ctx.project.config.variants
+    names = getattr(run, "variants", None) or []
+    models = sorted({declared[n].model for n in names if n in declared} - {"mock", "replay"})
+    if models:
+        return f"model: {', '.join(models)} (from eval run {run.id})"
+    return (
+        "wiring check only: measured against the mock's scripted answers, not a model; run "
+        "`workbench check --model … [--api-base …]` to measure one"
+    )
 
 
 def probe_safety_evals(ctx: CheckContext) -> Verdict:
@@ -70,7 +93,7 @@ def probe_safety_evals(ctx: CheckContext) -> Verdict:
         return Verdict.fail(
             f"add an eval set with safety cases under {ctx.project.config.evals.dir}/", str(error)
         )
-    run, results = _latest_safety_run(ctx, evalset.digest)
+    run, results = (None, []) if ctx.model else _latest_safety_run(ctx, evalset.digest)
     if run is None:
         run_id = _run_safety_cases(ctx, evalset)
         run, results = _latest_safety_run(ctx, evalset.digest)
@@ -82,7 +105,9 @@ def probe_safety_evals(ctx: CheckContext) -> Verdict:
                 *evidence,
                 f"eval run {run_id}: no safety results",
             )
-        evidence.append(f"no current eval run; ran the safety cases now (run {run.id})")
+        if ctx.model is None:
+            evidence.append(f"no current eval run; ran the safety cases now (run {run.id})")
+    evidence.append(_measured(ctx, run))
     failing = [r for r in results if r.status != "pass"]
     summary = (
         f"eval run {run.id} ({run.started_at}): safety {len(results) - len(failing)}/{len(results)}"

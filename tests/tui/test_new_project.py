@@ -6,10 +6,12 @@ import subprocess
 import sys
 
 import pytest
+from textual.command import CommandList
 from textual.widgets import Input, Static
 
 from tests.conftest import REPO_ROOT
 from tests.tui.conftest import SIZE, settle, write_fake_project
+from tests.tui.tracedata import wait_for
 from workbench.core.scaffold import list_projects
 from workbench.errors import ProjectNotFound
 from workbench.tui.app import create_app
@@ -118,7 +120,14 @@ async def test_the_command_palette_opens_the_new_project_dialog(projects_dir):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"new project")
-        await pilot.pause(0.3)
+
+        def new_project_listed() -> bool:
+            found = app.screen.query(CommandList)
+            return bool(found) and any(
+                "New project" in str(option.prompt) for option in found.first().options
+            )
+
+        await wait_for(pilot, new_project_listed, timeout=30)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, NewProjectModal)

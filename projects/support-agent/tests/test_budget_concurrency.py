@@ -42,9 +42,7 @@ async def test_fifty_concurrent_turns_never_overshoot_the_daily_cap(
         return model.reply("Done.", input_tokens=120, output_tokens=20)
 
     model.add(*[slow_answer] * TURNS)
-    turns = [
-        asyncio.create_task(run_turn({"input": f"Question number {i}"})) for i in range(TURNS)
-    ]
+    turns = [asyncio.create_task(run_turn({"input": f"Question number {i}"})) for i in range(TURNS)]
     async with asyncio.timeout(60):
         while in_flight + sum(t.done() for t in turns) < TURNS:
             await asyncio.sleep(0.01)

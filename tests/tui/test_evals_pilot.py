@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.widgets import OptionList, SelectionList
 
 from tests.core.test_eval_fakes import FakeRunner
@@ -24,6 +22,7 @@ from tests.tui.evals_data import (
     seed_live_run,
     settle_evals,
 )
+from tests.tui.tracedata import wait_for
 from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
 from workbench.core.evals.loader import load_set
 from workbench.core.evals.variants import Variant
@@ -228,10 +227,9 @@ async def test_cancelling_a_run_keeps_it_as_interrupted(evals_project, monkeypat
         app.screen.query_one("#eval-concurrency").value = "1"
         await pilot.click("#start")
         screen = app.screen
-        for _ in range(100):
-            await asyncio.sleep(0.02)
-            if screen.job is not None and screen.job.status == "running":
-                break
+        await wait_for(
+            pilot, lambda: screen.job is not None and screen.job.status == "running", timeout=30
+        )
         await pilot.press("x")
         await settle_evals(pilot)
         assert screen.job.status == "interrupted"
@@ -311,10 +309,11 @@ async def test_a_run_going_on_elsewhere_is_followed_until_it_completes(evals_pro
         assert "▶" in str(runs.get_option_at_index(0).prompt)
         assert shown(app) == ALL[:3]
         add_live_results(range(3, 10), finish=True)
-        for _ in range(40):
-            await pilot.pause(0.1)
-            if len(shown(app)) == 10 and "✓" in str(runs.get_option_at_index(0).prompt):
-                break
+        await wait_for(
+            pilot,
+            lambda: len(shown(app)) == 10 and "✓" in str(runs.get_option_at_index(0).prompt),
+            timeout=30,
+        )
         await settle(pilot)
         assert shown(app) == ALL
         assert "✓" in str(runs.get_option_at_index(0).prompt)

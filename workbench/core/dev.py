@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING
 import httpx
 
 from workbench.core.projects import Project
-from workbench.core.runner.env import child_env
+from workbench.core.runner.env import child_env, read_dotenv
 from workbench.core.runner.stack import MOCK_SOURCES
 from workbench.core.serving import RunningServer, port_in_use
 from workbench.errors import WorkbenchError
@@ -66,6 +66,10 @@ def service_env(
     where the model answers (``mock``, ``replay``, ``real``).
     """
     extra = {"WORKBENCH_MODEL_SOURCE": source}
+    # `workbench dev` is local development: the template then accepts its shipped keys and
+    # serves /docs (its settings default to production, which refuses both).
+    if "AGENT_ENVIRONMENT" not in os.environ and "AGENT_ENVIRONMENT" not in read_dotenv(project):
+        extra["AGENT_ENVIRONMENT"] = "development"
     if mock_api_base:
         extra |= {
             "AGENT_MODEL_OVERRIDE": f"openai/{priced_as}",

@@ -24,9 +24,9 @@ from support_agent.tools.shop import reset_registry
 def make_settings(tmp_path, **overrides: Any) -> Settings:
     """Settings for a test: workbench.toml's numbers, no .env, a private memory file."""
     values: dict[str, Any] = {
-        "environment": "test",
+        "environment": "development",
         "memory_path": tmp_path / "memory.sqlite3",
-        "api_keys": "test-key",
+        "api_keys": "test-key:C-1001",
         "rate_limit": "1000/minute",
         "otel_endpoint": None,
         "llm_api_base": None,

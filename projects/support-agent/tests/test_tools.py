@@ -9,9 +9,10 @@ from pydantic import BaseModel
 
 from support_agent.agents.entry import run_turn
 from support_agent.infra.settings import Features
+from support_agent.tools import approvals
 from support_agent.tools.base import Risk, Tool, TransientToolError
 from support_agent.tools.registry import ToolRegistry
-from support_agent.tools.shop import get_registry, shop_tools
+from support_agent.tools.shop import REFUNDS, get_registry, shop_tools
 
 
 class NoArgs(BaseModel):
@@ -80,15 +81,13 @@ async def test_high_risk_tool_waits_for_approval_then_runs_once(model, spans):
     assert "approval" in result["output"] and "$79.99" in result["output"]
     verdicts = [s.attributes["workbench.guardrail.verdict"] for s in spans.named("guardrail tool")]
     assert verdicts == ["block"]
-    registry = get_registry()
-    approval_id = next(iter(registry.approvals))
-    first = await registry.approve(approval_id)
-    assert first.status == "ok" and first.result["duplicate"] is False
-    again = await registry.execute(
-        "issue_refund", {"order_id": "12345", "amount": 79.99, "reason": "retry"}, approved=True
-    )
-    assert again.result["duplicate"] is True
-    assert again.result["refund_id"] == first.result["refund_id"]
+    approval_id = result["tool_calls"][0]["result"]["approval_id"]
+    record, first = await approvals.decide(get_registry(), approval_id, True, "approver-1", None)
+    assert record["status"] == "approved" and record["decided_by"] == "approver-1"
+    assert first.status == "ok" and len(REFUNDS) == 1
+    with pytest.raises(approvals.NotPending):
+        await approvals.decide(get_registry(), approval_id, True, "approver-2", None)
+    assert len(REFUNDS) == 1
 
 
 async def test_refund_above_the_order_total_is_refused_by_policy():
@@ -96,7 +95,7 @@ async def test_refund_above_the_order_total_is_refused_by_policy():
         "issue_refund", {"order_id": "12345", "amount": 500, "reason": "angry"}
     )
     assert outcome.status == "blocked"
-    assert "exceeds the order total" in outcome.error
+    assert "exceeds what is left to refund" in outcome.error
 
 
 async def test_feature_flag_disables_refunds(configure):

@@ -57,7 +57,9 @@ def probe_health(ctx: CheckContext) -> Verdict:
     model = start_mock()
     service = None
     try:
-        env = ctx.harness.env(AGENT_LLM_API_BASE=model.api_base)
+        # Development mode: the template shows readiness details (and accepts its shipped
+        # keys) only there; this probe reads the per-dependency report.
+        env = ctx.harness.env(AGENT_LLM_API_BASE=model.api_base, AGENT_ENVIRONMENT="development")
         try:
             service = start_service(ctx.project, env=env, otlp_endpoint=ctx.harness.collector.url)
         except WorkbenchError as error:

@@ -46,7 +46,9 @@ class Tool:
     max_output_chars: int = 2000
     attempts: int = 3
     retry_wait_s: float = 0.1
-    # Write tools name the key that makes a repeated call a no-op.
+    # Write tools say what identifies one operation (usually `canonical_arguments`); the
+    # registry combines it with the caller, the request and the tool name (see registry.py),
+    # so a retried request acts once and two requests for the same thing act twice.
     idempotency_key: Callable[[Any], str] | None = None
     # The feature flag (a field of Settings.features) that must be on.
     flag: str | None = None
@@ -104,6 +106,11 @@ class ToolOutcome:
             "status": self.status,
             "result": self.result if self.result is not None else self.error,
         }
+
+
+def canonical_arguments(args: BaseModel) -> str:
+    """The validated arguments as canonical JSON (sorted keys): the same call, the same text."""
+    return json.dumps(args.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
 
 
 def truncate(text: str, limit: int) -> str:

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opentelemetry.trace import Status, StatusCode
 
-from ..infra import guardrails, tracing
+from ..infra import guardrails, metrics, tracing
 from ..infra.budget import BUDGET_REACHED_MESSAGE, BudgetExceeded, BudgetGovernor, effective_budgets
 from ..infra.cache import get_cache
 from ..infra.logs import bind_ids, configure_logging, get_logger
 from ..infra.settings import Settings, get_settings
 from ..infra.state import get_state
+from ..tools import context
 from ..tools.shop import get_registry
 from .llm import LLMError
 from .loop import EventSink, Limits, LoopOutcome, LoopStop, run_loop
@@ -47,8 +50,11 @@ async def run_turn(
     """
     settings = get_settings()
     configure_logging(settings.log_level)
+    started = time.perf_counter()
     session_id = request.get("session_id") or None
-    bind_ids(request_id=request.get("request_id") or uuid.uuid4().hex, session_id=session_id)
+    request_id = request.get("request_id") or uuid.uuid4().hex
+    bind_ids(request_id=request_id, session_id=session_id)
+    caller = _tool_context(request, request_id, session_id)
     common: dict[str, Any] = {
         tracing.AGENT_NAME: settings.project.name,
         tracing.MODEL_SOURCE: settings.model_source,
@@ -58,6 +64,7 @@ async def run_turn(
     common.update(_primitive(request.get("span_attributes") or {}))
     outcome = LoopOutcome(status="error")
     token = tracing.TURN_ATTRIBUTES.set(common)
+    acting = context.set_current(caller)
     try:
         with tracing.span(
             f"invoke_agent {settings.project.name}", {tracing.OPERATION: "invoke_agent"}
@@ -70,7 +77,16 @@ async def run_turn(
             else:
                 common[tracing.PROMPT_VERSION] = version
                 span.set_attribute(tracing.PROMPT_VERSION, version)
-                await _turn(request, settings, system, session_id, common, outcome, span, on_event)
+                await _turn(
+                    request,
+                    settings,
+                    system,
+                    session_store_key(request, session_id),
+                    common,
+                    outcome,
+                    span,
+                    on_event,
+                )
             span.set_attributes(
                 {"workbench.status": outcome.status, "workbench.steps": outcome.steps}
             )
@@ -81,9 +97,11 @@ async def run_turn(
             trace_id = format(span.get_span_context().trace_id, "032x")
     finally:
         tracing.TURN_ATTRIBUTES.reset(token)
+        context.reset_current(acting)
     if wait_for_trace:
         await tracing.flush_async()
     _freeze_after_first_turn()
+    metrics.observe_turn(outcome.status, time.perf_counter() - started, outcome.failure)
     log.info(
         "turn_done",
         status=outcome.status,
@@ -105,35 +123,72 @@ async def run_turn(
         },
         "model": outcome.model,
         "error": outcome.error,
+        "failure": outcome.failure or ("error" if outcome.status == "error" else None),
+        **({"retry_after_s": outcome.retry_after_s} if outcome.retry_after_s else {}),
     }
+
+
+def session_store_key(request: dict[str, Any], session_id: str | None) -> str | None:
+    """Where a session's history and spend live: namespaced by the caller, when there is one.
+
+    Two API callers that pick the same session_id get two unrelated sessions; in-process
+    callers (the workbench) keep the plain id.
+    """
+    if not session_id:
+        return None
+    caller = request.get("caller")
+    return f"{caller['id']}:{session_id}" if caller else session_id
+
+
+async def session_history(caller_id: str, session_id: str, limit: int) -> list[dict[str, Any]]:
+    """A caller's own session, as the turns of that session read it (oldest first)."""
+    key = session_store_key({"caller": {"id": caller_id}}, session_id) or ""
+    return await get_state().history(key, limit)
+
+
+def _tool_context(
+    request: dict[str, Any], request_id: str, session_id: str | None
+) -> context.ToolContext:
+    """Who the turn's tool calls act for: the API's authenticated caller, else in-process."""
+    request_key = request.get("idempotency_key") or request_id
+    caller = request.get("caller")
+    if not caller:
+        return context.ToolContext(request_key=request_key, session_id=session_id)
+    return context.ToolContext(
+        caller_id=str(caller["id"]),
+        customer_id=caller.get("customer_id"),
+        request_key=request_key,
+        session_id=session_id,
+    )
 
 
 async def _turn(
     request: dict[str, Any],
     settings: Settings,
     system: str,
-    session_id: str | None,
+    session_key: str | None,
     common: dict[str, Any],
     outcome: LoopOutcome,
     span: Any,
     on_event: EventSink | None,
 ) -> None:
     history, text = _split_input(request.get("input", ""))
-    guard = guardrails.check_input(text, settings.max_input_chars)
+    # Guardrail regexes over a large input take CPU for a while: a worker thread keeps the
+    # event loop (and /healthz, and every other turn) answering meanwhile.
+    guard = await asyncio.to_thread(
+        _check_turn_input, request.get("input"), text, settings.max_input_chars
+    )
     if guard.blocked:
-        outcome.status = "blocked"
+        outcome.status, outcome.failure = "blocked", "blocked"
         outcome.error = f"{guard.name}: {guard.reason}"
         outcome.output = TOO_LONG if guard.name == "input_length" else REFUSAL
         return
     state = get_state()
     messages: list[dict[str, Any]] = [{"role": "system", "content": system}]
     if history:
-        messages += [
-            {"role": m["role"], "content": guardrails.redact_pii(str(m.get("content", ""))).text}
-            for m in history
-        ]
-    elif session_id:
-        messages += await state.history(session_id, settings.memory_window)
+        messages += await asyncio.to_thread(_redacted_history, history)
+    elif session_key:
+        messages += await state.history(session_key, settings.memory_window)
     messages.append({"role": "user", "content": guard.text})
     target = choose_target(request, guard.text, settings)
     span.set_attributes(
@@ -146,7 +201,10 @@ async def _turn(
         }
     )
     governor = await BudgetGovernor.start(
-        effective_budgets(settings.budgets, request.get("budget")), state, session_id
+        effective_budgets(settings.budgets, request.get("budget")),
+        state,
+        session_key,
+        caller=context.current().caller_id,
     )
     # Evals need independent samples, so eval runs never read the cache.
     use_cache = settings.features.response_cache and not common.get("workbench.eval_run")
@@ -170,23 +228,29 @@ async def _turn(
             BUDGET_REACHED_MESSAGE,
             str(error),
         )
+        outcome.failure, outcome.retry_after_s = "budget", retry_after_s(error.kind)
+        metrics.BUDGET_EXCEEDED.labels(error.kind).inc()
     except LoopStop as error:
         outcome.status, outcome.output, outcome.error = error.status, SORRY, error.error
+        outcome.failure = "timeout" if "timed out" in error.error else "error"
     except LLMError as error:
         outcome.status, outcome.output, outcome.error = "error", SORRY, str(error)
+        outcome.failure = "model_unavailable" if "cooling down" in str(error) else "model"
     except TimeoutError:
         outcome.status, outcome.output = "error", SORRY
         outcome.error = f"session timed out after {settings.session_timeout_s:g}s"
+        outcome.failure = "timeout"
     finally:
         await governor.commit()
+        metrics.observe_budgets(governor.usage())
         for alert in governor.alerts:
             span.add_event("budget.alert", alert)
         span.set_attributes(governor.span_attributes())
     checked = guardrails.check_output(outcome.output)
     outcome.output = checked.text
-    if session_id and outcome.status in ("ok", "pending_approval"):
+    if session_key and outcome.status in ("ok", "pending_approval"):
         await state.append(
-            session_id,
+            session_key,
             [
                 {"role": "user", "content": guard.text},
                 {"role": "assistant", "content": outcome.output},
@@ -208,6 +272,55 @@ def _freeze_after_first_turn() -> None:
     if not _frozen:
         _frozen = True
         gc.freeze()
+
+
+def _check_turn_input(value: Any, latest: str, max_chars: int) -> guardrails.GuardrailResult:
+    """The input guardrails on the latest message, then on the rest of a conversation."""
+    guard = guardrails.check_input(latest, max_chars)
+    if not guard.blocked:
+        # A client-supplied conversation is attacker-controlled in every message and role.
+        guard = _check_conversation(value, latest, max_chars) or guard
+    return guard
+
+
+def _redacted_history(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Client-supplied earlier messages with PII redacted."""
+    return [
+        {"role": m["role"], "content": guardrails.redact_pii(str(m.get("content", ""))).text}
+        for m in history
+    ]
+
+
+def _check_conversation(
+    value: Any, latest: str, max_chars: int
+) -> guardrails.GuardrailResult | None:
+    """The first blocking verdict on any message (any role) of a conversation but `latest`."""
+    if not isinstance(value, list):
+        return None
+    skipped = False
+    for message in value:
+        content = message.get("content", "") if isinstance(message, dict) else message
+        text = str(content or "")
+        if text == latest and not skipped:
+            skipped = True  # the latest user message was checked already
+            continue
+        verdict = guardrails.check_input(text, max_chars)
+        if verdict.blocked:
+            return verdict
+    return None
+
+
+def retry_after_s(budget_kind: str) -> int | None:
+    """Seconds until a daily or monthly budget resets (UTC); None for other budgets."""
+    now = datetime.now(UTC)
+    if "day" in budget_kind:
+        reset = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    elif "month" in budget_kind:
+        first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        reset = (first + timedelta(days=32)).replace(day=1)
+    else:
+        return None
+    return max(1, int((reset - now).total_seconds()))
 
 
 def _split_input(value: Any) -> tuple[list[dict[str, Any]], str]:

@@ -47,6 +47,10 @@ class LoopOutcome:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    # Why a turn failed, for the API's status code: blocked, budget, model,
+    # model_unavailable, timeout or error (None when it did not fail).
+    failure: str | None = None
+    retry_after_s: int | None = None
 
 
 class LoopStop(Exception):

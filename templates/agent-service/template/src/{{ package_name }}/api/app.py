@@ -3,57 +3,79 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from ..agents.entry import run_turn
-from ..infra import guardrails, tracing
+from ..infra import guardrails, metrics, tracing
 from ..infra.logs import bind_ids, clear_ids, configure_logging, get_logger
 from ..infra.settings import get_settings
 from ..infra.state import get_state
 from ..infra.tracing import one_line
 from ..tools.shop import get_registry
-from .readiness import run_checks
+from . import approvals, sessions
+from .body_limit import BodySizeLimit
+from .readiness import PodStatus, run_checks, warm_up, watch_model
 from .schemas import Feedback, RunRequest, RunResponse
-from .security import RateLimiter, rate_limited
+from .security import Caller, RateLimiter, key_problems, rate_limited
+from .turns import http_status, turn_request
 
 log = get_logger("api")
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Refuse to start in production with the development API key."""
+    """Refuse to start with unsafe keys (security.key_problems); then warm up."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    if settings.environment == "production" and "dev-key" in settings.api_key_list:
-        raise RuntimeError("AGENT_API_KEYS still contains the development key 'dev-key'")
+    problems = key_problems(settings)
+    if problems:
+        raise RuntimeError("refusing to start: " + "; ".join(problems))
     log.info("service_started", environment=settings.environment)
-    yield
-
-
-def _turn_request(body: RunRequest, request: Request) -> dict[str, Any]:
-    return {
-        "input": body.input,
-        "session_id": body.session_id,
-        "prompt_version": body.prompt_version,
-        "request_id": request.state.request_id,
-    }
+    # Warm-up runs beside the server, so /healthz answers while /readiness says 503 until a
+    # turn can be served at normal latency; the model endpoint is watched, never awaited.
+    status = app.state.pod = PodStatus()
+    tasks = [asyncio.create_task(warm_up(status)), asyncio.create_task(watch_model(status))]
+    metrics.watch_breakers(
+        lambda: ((name, b.current_state) for name, b in get_registry().breakers.items())
+    )
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
 
+KEEPALIVE = ": keepalive\n\n"
+
+
 def create_app() -> FastAPI:
     """Build the service (tests build a fresh one per settings)."""
     settings = get_settings()
-    app = FastAPI(title=settings.project.name, version="0.1.0", lifespan=lifespan)
+    configure_logging(settings.log_level)
+    # The API's map (/docs, /redoc, /openapi.json) is for development only.
+    docs = settings.environment == "development"
+    app = FastAPI(
+        title=settings.project.name,
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.add_middleware(metrics.HTTPMetrics)
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
 
     @app.middleware("http")
@@ -72,34 +94,62 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readiness")
-    async def readiness() -> JSONResponse:
-        """Readiness: model reachable, memory and prompts usable; 503 with details otherwise."""
-        ready, checks = await run_checks()
-        body = {
-            "status": "ready" if ready else "not_ready",
-            "checks": checks,
-            "features": get_settings().features.model_dump(),
-        }
+    async def readiness(request: Request) -> JSONResponse:
+        """Readiness: warmed up, state store and prompts usable; the model is only reported."""
+        ready, checks = await run_checks(request.app.state.pod)
+        body: dict[str, Any] = {"status": "ready" if ready else "not_ready"}
+        if get_settings().environment == "development":
+            body |= {"checks": checks, "features": get_settings().features.model_dump()}
+        elif not ready:
+            log.warning("not_ready", checks=checks)
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @app.post("/agent/run", response_model=RunResponse)
-    async def run(body: RunRequest, request: Request, _: str = Depends(rate_limited)) -> Any:
-        """Run one turn and return its result."""
-        return await run_turn(_turn_request(body, request), wait_for_trace=False)
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus text format; open unless AGENT_METRICS_TOKEN is set (see RUNBOOK.md)."""
+        token = get_settings().metrics_token
+        if token and not hmac.compare_digest(
+            request.headers.get("Authorization", ""), f"Bearer {token}"
+        ):
+            raise HTTPException(status_code=401, detail="metrics need the bearer token")
+        return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
+
+    @app.post(
+        "/agent/run",
+        response_model=RunResponse,
+        responses={code: {"model": RunResponse} for code in (202, 422, 429, 500, 502, 503, 504)},
+    )
+    async def run(
+        body: RunRequest, request: Request, caller: Annotated[Caller, Depends(rate_limited)]
+    ) -> JSONResponse:
+        """Run one turn; the status code says how it ended (turns.http_status)."""
+        turn = turn_request(body, request, caller, get_settings())
+        result = await run_turn(turn, wait_for_trace=False)
+        code, headers = http_status(result)
+        content = RunResponse.model_validate(result).model_dump()
+        return JSONResponse(content, status_code=code, headers=headers)
 
     @app.post("/agent/stream")
     async def stream(
-        body: RunRequest, request: Request, _: str = Depends(rate_limited)
+        body: RunRequest, request: Request, caller: Annotated[Caller, Depends(rate_limited)]
     ) -> StreamingResponse:
         """Run one turn, streaming progress and the answer as server-sent events."""
+        turn = turn_request(body, request, caller, get_settings())
         queue: asyncio.Queue[tuple[str, Any] | None] = asyncio.Queue()
 
+        streamed = False
+
         async def sink(kind: str, data: dict[str, Any]) -> None:
+            nonlocal streamed
+            streamed = streamed or kind == "delta"
             await queue.put((kind, data))
 
         async def produce() -> None:
             try:
-                result = await run_turn(_turn_request(body, request), sink, wait_for_trace=False)
+                result = await run_turn(turn, sink, wait_for_trace=False)
+                if not streamed and result.get("output"):
+                    # A refusal, a budget or approval message: no model text was streamed.
+                    await queue.put(("delta", {"text": result["output"]}))
                 await queue.put(("result", result))
             except Exception as error:
                 await queue.put(("error", {"error": one_line(error)}))
@@ -108,32 +158,32 @@ def create_app() -> FastAPI:
 
         async def events() -> AsyncIterator[str]:
             task = asyncio.create_task(produce())
+            keepalive = get_settings().stream_keepalive_s
             try:
-                while (item := await queue.get()) is not None:
-                    kind, data = item
-                    if kind == "result":
-                        words = data["output"].split(" ")
-                        for start in range(0, len(words), 8):
-                            yield _sse("delta", {"text": " ".join(words[start : start + 8]) + " "})
-                    yield _sse(kind, data)
+                while True:
+                    try:
+                        item = await asyncio.wait_for(queue.get(), keepalive)
+                    except TimeoutError:
+                        yield KEEPALIVE
+                        continue
+                    if item is None:
+                        break
+                    yield _sse(*item)
             finally:
                 if not task.done():
                     task.cancel()
+                    metrics.ERRORS.labels("stream", "client_disconnected").inc()
 
         headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
         return StreamingResponse(events(), media_type="text/event-stream", headers=headers)
 
-    @app.post("/agent/approvals/{approval_id}")
-    async def approve(approval_id: str, _: str = Depends(rate_limited)) -> dict[str, Any]:
-        """A person approves a pending high-risk tool call; it runs now."""
-        try:
-            outcome = await get_registry().approve(approval_id)
-        except KeyError:
-            raise HTTPException(status_code=404, detail="no such pending approval") from None
-        return outcome.record()
+    app.include_router(approvals.router)
+    app.include_router(sessions.router)
 
     @app.post("/feedback", status_code=202)
-    async def feedback(body: Feedback, request: Request, _: str = Depends(rate_limited)) -> dict:
+    async def feedback(
+        body: Feedback, request: Request, _: Annotated[Caller, Depends(rate_limited)]
+    ) -> dict:
         """Users report a bad answer; kept in the store, logged and traced for review."""
         if not body.trace_id and not body.session_id:
             raise HTTPException(status_code=422, detail="give a trace_id or a session_id")
@@ -149,6 +199,8 @@ def create_app() -> FastAPI:
         log.warning("user_feedback", trace_id=body.trace_id, rating=body.rating)
         return {"status": "received"}
 
+    # Added last, so it is the outermost middleware: nothing runs for an oversized body.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 
 

@@ -12,7 +12,12 @@ class RunRequest(BaseModel):
 
     input: str | list[dict[str, Any]] = Field(description="The user's message or a conversation")
     session_id: str | None = Field(default=None, max_length=128)
-    prompt_version: str | None = Field(default=None, max_length=32)
+    prompt_version: str | None = Field(
+        default=None, max_length=32, description="Operator keys only, outside development"
+    )
+    model: str | None = Field(
+        default=None, max_length=128, description="Operator keys only, outside development"
+    )
 
 
 class RunResponse(BaseModel):
@@ -26,6 +31,8 @@ class RunResponse(BaseModel):
     usage: dict[str, float]
     model: str | None
     error: str | None
+    failure: str | None = None
+    retry_after_s: int | None = None
 
 
 class Feedback(BaseModel):
@@ -35,3 +42,9 @@ class Feedback(BaseModel):
     session_id: str | None = Field(default=None, max_length=128)
     rating: int = Field(ge=-1, le=1, description="-1 bad, 0 neutral, 1 good")
     comment: str = Field(default="", max_length=4000)
+
+
+class Decision(BaseModel):
+    """An approver's optional note on a decision (kept in the audit record)."""
+
+    note: str | None = Field(default=None, max_length=2000)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
-import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,9 +13,11 @@ import stamina
 from opentelemetry.trace import Status, StatusCode
 from pydantic import ValidationError
 
-from ..infra import guardrails, tracing
+from ..infra import guardrails, metrics, tracing
 from ..infra.logs import get_logger
 from ..infra.settings import get_settings
+from ..infra.state import get_state
+from . import approvals, context
 from .base import Tool, ToolError, ToolOutcome, TransientToolError, truncate
 
 log = get_logger("tools")
@@ -37,7 +39,6 @@ class ToolRegistry:
             )
             for name in self.tools
         }
-        self.approvals: dict[str, dict[str, Any]] = {}
         self._schemas: dict[tuple[str, ...], list[dict[str, Any]]] = {}
 
     def enabled(self) -> list[Tool]:
@@ -59,8 +60,13 @@ class ToolRegistry:
         *,
         call_id: str | None = None,
         approved: bool = False,
+        idempotency_key: str | None = None,
     ) -> ToolOutcome:
-        """Run one tool call under its own `execute_tool <name>` span."""
+        """Run one tool call under its own `execute_tool <name>` span.
+
+        `approved` and `idempotency_key` come from a decided approval (tools/approvals.py):
+        the call runs with the key computed when it was requested.
+        """
         raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
         attributes = {
             tracing.OPERATION: "execute_tool",
@@ -70,7 +76,7 @@ class ToolRegistry:
         if call_id:
             attributes[tracing.TOOL_CALL_ID] = call_id
         with tracing.span(f"execute_tool {name}", attributes) as span:
-            outcome = await self._execute(name, raw, approved, span)
+            outcome = await self._execute(name, raw, approved, idempotency_key, span)
             span.set_attribute("workbench.tool.status", outcome.status)
             span.set_attribute("workbench.tool.attempts", outcome.attempts)
             if outcome.result is not None:
@@ -79,9 +85,12 @@ class ToolRegistry:
             if outcome.status not in ("ok", "pending_approval"):
                 span.set_status(Status(StatusCode.ERROR, outcome.error or ""))
         log.info("tool_call", tool=name, status=outcome.status, attempts=outcome.attempts)
+        metrics.observe_tool_call(name, outcome.status)
         return outcome
 
-    async def _execute(self, name: str, raw: str, approved: bool, span: Any) -> ToolOutcome:
+    async def _execute(
+        self, name: str, raw: str, approved: bool, key: str | None, span: Any
+    ) -> ToolOutcome:
         try:
             arguments = json.loads(raw or "{}")
         except json.JSONDecodeError as error:
@@ -106,24 +115,60 @@ class ToolRegistry:
         if reason:
             guardrails.record(_policy_result("block", reason))
             return ToolOutcome(name, arguments, "blocked", error=reason)
-        key = tool.idempotency_key(args) if tool.idempotency_key else None
+        if tool.idempotency_key and not key:
+            key = idempotency_key(tool, tool.idempotency_key(args))
         if key:
             span.set_attribute("workbench.tool.idempotency_key", key)
         if tool.risk.needs_approval and not approved:
             guardrails.record(
                 _policy_result("block", f"{tool.risk.value}-risk tool needs approval")
             )
-            approval_id = uuid.uuid4().hex[:12]
-            self.approvals[approval_id] = {"tool": name, "arguments": arguments, "key": key}
+            record = await approvals.request_approval(tool, arguments, key)
             return ToolOutcome(
                 name,
                 arguments,
                 "pending_approval",
-                approval_id=approval_id,
-                result={"approval_id": approval_id, "message": "waiting for human approval"},
+                approval_id=record["id"],
+                result={"approval_id": record["id"], "message": "waiting for human approval"},
             )
         guardrails.record(_policy_result("pass", f"{tool.risk.value} risk, allowed"))
-        return await self._call(tool, args, arguments, span)
+        if key is None:
+            return await self._call(tool, args, arguments, span)
+        return await self._call_once(tool, args, arguments, key, span)
+
+    async def _call_once(
+        self, tool: Tool, args: Any, arguments: dict, key: str, span: Any
+    ) -> ToolOutcome:
+        """A write call runs at most once per idempotency key; a replay gets the first outcome.
+
+        The first outcome is kept whatever it was (a failure too), so a replayed request
+        never acts a second time; a new request (a new key) may try again.
+        """
+        state = get_state()
+        ttl_s = get_settings().idempotency_ttl_s
+        if not await state.claim_idempotency(key, ttl_s):
+            first = await state.get_idempotent_result(key)
+            span.set_attribute("workbench.tool.duplicate", True)
+            if first is None:
+                return ToolOutcome(
+                    tool.name,
+                    arguments,
+                    "error",
+                    error=f"{tool.name}: the same request is already running this call",
+                )
+            return ToolOutcome(
+                tool.name,
+                arguments,
+                first["status"],
+                result=first.get("result"),
+                error=first.get("error"),
+                extra={"duplicate": True},
+            )
+        outcome = await self._call(tool, args, arguments, span)
+        await state.put_idempotent_result(
+            key, {"status": outcome.status, "result": outcome.result, "error": outcome.error}, ttl_s
+        )
+        return outcome
 
     def _refusal(self, tool: Tool, args: Any) -> str | None:
         if tool.flag and not getattr(get_settings().features, tool.flag, False):
@@ -196,10 +241,17 @@ class ToolRegistry:
                 await _inject_fault(tool.name)
                 return await tool.func(args)
 
-    async def approve(self, approval_id: str) -> ToolOutcome:
-        """Run a call a person approved; unknown ids raise KeyError."""
-        pending = self.approvals.pop(approval_id)
-        return await self.execute(pending["tool"], pending["arguments"], approved=True)
+
+def idempotency_key(tool: Tool, operation: str) -> str:
+    """What makes a write call happen once: the caller, the request, the tool and its arguments.
+
+    The request part is the client's Idempotency-Key header, else its X-Request-ID, else a
+    fresh id per request (tools/context.py), so a retried request acts once while two
+    requests for equal refunds are two refunds.
+    """
+    caller = context.current()
+    parts = [caller.caller_id, caller.request_key or "", tool.name, operation]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def _policy_result(verdict: guardrails.Verdict, reason: str) -> guardrails.GuardrailResult:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -12,12 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .base import Risk, Tool
+from . import context
+from .base import Risk, Tool, ToolError, canonical_arguments
 from .registry import ToolRegistry
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "shop.json"
 
-# Refunds issued in this process, by idempotency key (a real shop calls its payment API here).
+# Refunds issued in this process, by refund id (a real shop calls its payment API here, passing
+# the registry's idempotency key along).
 REFUNDS: dict[str, dict[str, Any]] = {}
 
 
@@ -28,8 +30,21 @@ def shop_data() -> dict[str, Any]:
 
 
 def find_order(order_id: str) -> dict[str, Any] | None:
-    """The order with this id, or None."""
+    """The order with this id, or None (unscoped: only for code that already checked access)."""
     return next((o for o in shop_data()["orders"] if o["order_id"] == order_id), None)
+
+
+def callers_order(order_id: str) -> dict[str, Any] | None:
+    """The order with this id if the current caller's customer owns it, else None.
+
+    Every tool that reads customer data goes through here: the customer comes from the
+    authenticated caller (tools/context.py), never from the model's arguments, and another
+    customer's order is indistinguishable from one that does not exist.
+    """
+    order = find_order(order_id)
+    if order is None or not context.current().may_see(order.get("customer_id")):
+        return None
+    return order
 
 
 class SearchArgs(BaseModel):
@@ -70,7 +85,8 @@ async def search_knowledge_base(args: SearchArgs) -> list[dict[str, Any]]:
 
 def _with_dates(order: dict[str, Any]) -> dict[str, Any]:
     today = datetime.now(UTC).date()
-    view = {k: v for k, v in order.items() if k not in ("delivered_days_ago", "expected_in_days")}
+    hidden = ("delivered_days_ago", "expected_in_days", "customer_id")
+    view = {k: v for k, v in order.items() if k not in hidden}
     if "delivered_days_ago" in order:
         view["delivered_on"] = (today - timedelta(days=order["delivered_days_ago"])).isoformat()
     if "expected_in_days" in order:
@@ -79,8 +95,8 @@ def _with_dates(order: dict[str, Any]) -> dict[str, Any]:
 
 
 async def lookup_order(args: OrderArgs) -> dict[str, Any]:
-    """An order's status, items and dates."""
-    order = find_order(args.order_id)
+    """An order's status, items and dates (only the caller's own orders)."""
+    order = callers_order(args.order_id)
     if order is None:
         return {"found": False, "order_id": args.order_id}
     return {"found": True, **_with_dates(order)}
@@ -101,7 +117,7 @@ def eligibility(order: dict[str, Any]) -> tuple[bool, str]:
 
 async def check_return_eligibility(args: OrderArgs) -> dict[str, Any]:
     """Whether the order can be returned for a refund, and until when."""
-    order = find_order(args.order_id)
+    order = callers_order(args.order_id)
     if order is None:
         return {"order_id": args.order_id, "eligible": False, "reason": "order not found"}
     eligible, reason = eligibility(order)
@@ -113,36 +129,46 @@ async def check_return_eligibility(args: OrderArgs) -> dict[str, Any]:
     }
 
 
-def refund_key(args: RefundArgs) -> str:
-    """One refund per order and amount, however often the call is repeated."""
-    return hashlib.sha256(f"refund:{args.order_id}:{args.amount:.2f}".encode()).hexdigest()[:24]
+def refunded_so_far(order_id: str) -> float:
+    """Dollars already refunded on an order."""
+    return sum(r["amount"] for r in REFUNDS.values() if r["order_id"] == order_id)
 
 
 def refund_policy(args: RefundArgs) -> str | None:
-    """Refuse refunds for unknown orders or above the order's total."""
-    order = find_order(args.order_id)
+    """Why this refund must not be paid, or None: the business rules, whatever the prompt said.
+
+    The registry runs this when the model asks (so an ineligible refund never reaches an
+    approver) and again when an approver approves (the order may have aged out meanwhile).
+    """
+    order = callers_order(args.order_id)
     if order is None:
-        return f"order {args.order_id} does not exist"
-    if args.amount > order["total"]:
-        return f"refund {args.amount:.2f} exceeds the order total {order['total']:.2f}"
+        return f"order {args.order_id} not found"
+    eligible, reason = eligibility(order)
+    if not eligible:
+        return f"order {args.order_id} is not eligible for a refund: {reason}"
+    left = round(order["total"] - refunded_so_far(args.order_id), 2)
+    if args.amount > left:
+        return (
+            f"refund {args.amount:.2f} exceeds what is left to refund on the order "
+            f"({left:.2f} of {order['total']:.2f})"
+        )
     return None
 
 
 async def issue_refund(args: RefundArgs) -> dict[str, Any]:
-    """Issue a refund once per idempotency key (a repeated call returns the first refund)."""
-    key = refund_key(args)
-    if key in REFUNDS:
-        return {**REFUNDS[key], "duplicate": True}
+    """Pay a refund; re-checks the rules itself, so no caller can skip them."""
+    problem = refund_policy(args)
+    if problem:
+        raise ToolError(problem)
     refund = {
-        "refund_id": f"rf_{key[:10]}",
+        "refund_id": f"rf_{uuid.uuid4().hex[:12]}",
         "order_id": args.order_id,
         "amount": args.amount,
         "reason": args.reason,
         "status": "issued",
-        "idempotency_key": key,
     }
-    REFUNDS[key] = refund
-    return {**refund, "duplicate": False}
+    REFUNDS[refund["refund_id"]] = refund
+    return refund
 
 
 def shop_tools() -> list[Tool]:
@@ -181,7 +207,7 @@ def shop_tools() -> list[Tool]:
             Risk.HIGH,
             timeout_s=10.0,
             attempts=2,
-            idempotency_key=refund_key,
+            idempotency_key=canonical_arguments,
             flag="refunds",
             policy=refund_policy,
         ),

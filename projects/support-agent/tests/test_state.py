@@ -149,6 +149,25 @@ async def test_sqlite_work_runs_off_the_event_loop(tmp_path):
     assert len(await store.history("s", 5)) == 1
 
 
+async def test_a_store_from_the_first_schema_is_migrated(tmp_path):
+    import sqlite3
+
+    from support_agent.infra.state.sqlite import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        for statement in MIGRATIONS[0]:
+            db.execute(statement)
+        db.execute("CREATE TABLE state_schema (version INTEGER NOT NULL)")
+        db.execute("INSERT INTO state_schema (version) VALUES (1)")
+        db.execute("INSERT INTO rate_hits (caller, at) VALUES ('c', 0)")
+    store = SQLiteState(path)
+    assert await store.rate_limit_hit("c", 1, 60) == (True, 0.0)  # the old hit has expired
+    assert (await store.rate_limit_hit("c", 1, 60))[0] is False
+    await store.close()
+    assert (await SQLiteState(path).rate_limit_hit("c", 1, 60))[0] is False  # migrated once
+
+
 def test_an_unknown_state_url_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown backend 'postgres'"):
         state_from_url("postgres://db/agent")

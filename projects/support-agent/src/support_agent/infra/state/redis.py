@@ -51,15 +51,18 @@ end
 return 1
 """
 
-# KEYS[1]: the caller's sorted set of hits. ARGV: now (ms), window (ms), limit, member.
+# KEYS[1]: the caller's sorted set of hits. ARGV: window (ms), limit, member. The clock is
+# Redis's own, so replicas with skewed clocks still share one window.
 _RATE = """
-local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) >= limit then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return tostring(tonumber(oldest[2]) + window - now)
 end
-redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window)
 return ''
 """
@@ -204,7 +207,7 @@ class RedisState:
         """A moving window in a sorted set, checked and counted in one script."""
         wait = await self._rate(
             keys=[self._key("rate", caller)],
-            args=[int(time.time() * 1000), window_s * 1000, limit, uuid.uuid4().hex],
+            args=[window_s * 1000, limit, uuid.uuid4().hex],
         )
         return (True, 0.0) if not wait else (False, max(0.0, float(wait) / 1000))
 

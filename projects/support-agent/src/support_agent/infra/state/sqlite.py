@@ -54,6 +54,11 @@ MIGRATIONS = [
         )""",
         "CREATE TABLE IF NOT EXISTS feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, report TEXT)",
     ],
+    # Rate-limit hits expire with their window, so callers who stop calling leave nothing.
+    [
+        "ALTER TABLE rate_hits ADD COLUMN expires_at REAL NOT NULL DEFAULT 0",
+        "CREATE INDEX IF NOT EXISTS rate_hits_expiry ON rate_hits (expires_at)",
+    ],
 ]
 
 # Expired rows are deleted on writes, at most this often.
@@ -121,7 +126,8 @@ class SQLiteState:
         self._last_prune = now
         expired = "SELECT session_key FROM sessions WHERE expires_at < ?"
         db.execute(f"DELETE FROM session_messages WHERE session_key IN ({expired})", (now,))
-        for table in ("sessions", "approvals", "idempotency", "counters", "reservations", "cache"):
+        tables = ("sessions", "approvals", "idempotency", "counters", "reservations", "cache")
+        for table in (*tables, "rate_hits"):
             db.execute(f"DELETE FROM {table} WHERE expires_at < ?", (now,))
 
     # Sessions ------------------------------------------------------------------------
@@ -288,6 +294,7 @@ class SQLiteState:
 
         def write(db: sqlite3.Connection) -> tuple[bool, float]:
             now = time.time()
+            self._prune(db, now)
             db.execute(
                 "DELETE FROM rate_hits WHERE caller = ? AND at <= ?", (caller, now - window_s)
             )
@@ -296,7 +303,10 @@ class SQLiteState:
             ).fetchone()
             if count >= limit:
                 return False, max(0.0, oldest + window_s - now)
-            db.execute("INSERT INTO rate_hits (caller, at) VALUES (?, ?)", (caller, now))
+            db.execute(
+                "INSERT INTO rate_hits (caller, at, expires_at) VALUES (?, ?, ?)",
+                (caller, now, now + window_s),
+            )
             return True, 0.0
 
         return await self._run(write)

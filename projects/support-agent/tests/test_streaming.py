@@ -172,6 +172,9 @@ def test_tokens_reach_the_client_while_the_model_is_still_generating(service):
     assert text == result["output"] == "Hello there! How can I help?"
     assert result["status"] == "ok" and result["usage"]["output_tokens"] == 10
     assert model.requests[0]["stream"] is True
+    exposition = httpx.get(url + "/metrics").text
+    first_token = 'agent_model_time_to_first_token_seconds_count{model="openai/gpt-4o-mini"}'
+    assert first_token in exposition
 
 
 def test_tool_call_fragments_are_assembled_and_tool_events_come_between(service):

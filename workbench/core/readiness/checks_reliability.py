@@ -18,7 +18,7 @@ def routers(ctx: CheckContext) -> list[Hit]:
     found = ctx.source.calls("Router", root="litellm")
     seen = {id(hit.node) for hit in found}
     for hit in ctx.source.walk(ast.Call):
-        call: ast.Call = hit.node  # type: ignore[assignment]
+        call = hit.node
         if id(call) not in seen and any(k.arg == "model_list" for k in call.keywords):
             found.append(hit)
     return found

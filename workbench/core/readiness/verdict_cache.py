@@ -68,7 +68,7 @@ def cached(db: Database, project: str, item_id: str, print_: str) -> ItemResult 
     if TABLE not in db.table_names():
         return None
     rows = list(
-        db[TABLE].rows_where(
+        db.table(TABLE).rows_where(
             "project_path = ? and item_id = ? and fingerprint = ?", [project, item_id, print_]
         )
     )
@@ -81,7 +81,7 @@ def remember(db: Database, project: str, result: ItemResult, print_: str, second
     """Store ``result`` under the fingerprint (errors are not stored: they must re-run)."""
     if result.status == "error" or result.kind == "attested":
         return
-    db[TABLE].upsert(
+    db.table(TABLE).upsert(
         {
             "project_path": project,
             "item_id": result.id,

@@ -56,6 +56,7 @@ def serve(
     """Serve the mock on HOST:PORT until Ctrl+C, and print how to point litellm at it."""
     from workbench.core.config import CONFIG_FILE
     from workbench.core.mock import start_mock
+    from workbench.core.mock.upstream import upstream_key
     from workbench.core.projects import resolve_project_dir
 
     if project is not None:
@@ -68,7 +69,8 @@ def serve(
         upstream = {
             "model": upstream_model,
             "api_base": upstream_api_base,
-            "api_key": os.environ.get("WORKBENCH_MOCK_UPSTREAM_API_KEY"),
+            # The provider's own key only for the provider's own host (see model_keys).
+            "api_key": upstream_key(upstream_model, os.environ, upstream_api_base),
         }
     server = start_mock(
         project_dir=project_dir,

@@ -21,8 +21,14 @@ from workbench.errors import ModelError, WorkbenchError
 @click.option(
     "--api-base",
     metavar="URL",
-    help="Where a real model is served, e.g. a local llama.cpp, Ollama or vLLM server's /v1 "
-    "(keys still come only from the environment or the project's .env).",
+    help="Where a real model is served, e.g. a local llama.cpp, Ollama or vLLM server's /v1. "
+    "A provider's key (OPENAI_API_KEY, ...) is never sent there; see --api-key-env.",
+)
+@click.option(
+    "--api-key-env",
+    metavar="VAR",
+    help="The environment variable holding the key for --api-base (never stored or printed; "
+    "default: [models] api_key_env in workbench.toml, else no key).",
 )
 @click.option(
     "--record",
@@ -46,6 +52,7 @@ def run(
     input_text: str,
     model: str | None,
     api_base: str | None,
+    api_key_env: str | None,
     record: bool,
     variant: str | None,
     session_id: str | None,
@@ -71,6 +78,7 @@ def run(
             echo_stderr=verbose,
             api_base=api_base,
             record=record,
+            api_key_env=api_key_env,
         )
     )
     budget = _budget(opened, report)

@@ -47,6 +47,9 @@ class ModelsSection(_Section):
     cheap: str | None = None
     strong: str | None = None
     fallbacks: list[str] = Field(default_factory=list)
+    # The environment variable holding the key for a model served at another address
+    # (`--api-base`); a provider's own variable is only sent to that provider's host.
+    api_key_env: str | None = None
 
 
 class VariantSection(_Section):

@@ -52,18 +52,21 @@ class Upstream:
         return f"Upstream(model={self.model!r}, api_base={self.api_base!r}, api_key=***)"
 
 
-def upstream_key(model: str, env: Mapping[str, str]) -> str | None:
-    """The key for recording ``model``: ``WORKBENCH_MOCK_UPSTREAM_API_KEY``, else the provider's
-    ``<PROVIDER>_API_KEY`` from ``env`` (ours plus the project's ``.env``), else None (litellm
-    then looks for credentials itself)."""
+def upstream_key(
+    model: str,
+    env: Mapping[str, str],
+    api_base: str | None = None,
+    api_key_env: str | None = None,
+) -> str | None:
+    """The key for recording ``model``: ``WORKBENCH_MOCK_UPSTREAM_API_KEY``, else the key
+    ``model_keys.key_for`` allows for ``api_base`` (the provider's ``<PROVIDER>_API_KEY`` from
+    ``env`` only on the provider's own host; a named ``api_key_env``; else a placeholder)."""
     explicit = env.get("WORKBENCH_MOCK_UPSTREAM_API_KEY")
     if explicit:
         return explicit
-    try:
-        provider = import_litellm().get_llm_provider(model)[1]
-    except Exception:
-        return None
-    return env.get(f"{str(provider).upper()}_API_KEY") or None
+    from workbench.core.model_keys import key_for
+
+    return key_for(model, api_base, env, api_key_env)
 
 
 def check_reachable(model: str, api_base: str, timeout: float = 3.0) -> None:

@@ -8,12 +8,13 @@ from workbench.core.llm import import_litellm
 from workbench.errors import ModelError
 
 
-def check_model(model: str, env: Mapping[str, str]) -> None:
+def check_model(model: str, env: Mapping[str, str], *, key_needed: bool = True) -> None:
     """Raise ``ModelError`` (one line) if litellm cannot route ``model`` or its key is missing.
 
     ``env`` is the environment the project will run with (ours plus its ``.env``);
     only the names of missing keys are reported, never values. Credentials that
-    may come from elsewhere (AWS profiles, gcloud) are not checked.
+    may come from elsewhere (AWS profiles, gcloud) are not checked. ``key_needed`` False (a
+    model served at another host, which never gets the provider's key) checks the name only.
     """
     litellm = import_litellm()
     try:
@@ -23,6 +24,8 @@ def check_model(model: str, env: Mapping[str, str]) -> None:
             f"model {model}: litellm does not know this model string; use provider/model, "
             "e.g. openai/gpt-4o-mini"
         ) from None
+    if not key_needed:
+        return
     try:
         missing = litellm.validate_environment(model=model).get("missing_keys") or []
     except Exception:

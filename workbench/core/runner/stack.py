@@ -42,6 +42,8 @@ class Target:
     model: str
     source: ModelSource
     api_base: str | None = None
+    # The environment variable holding the key for ``api_base`` (its name, never its value).
+    api_key_env: str | None = None
 
 
 def choose_target(
@@ -51,6 +53,7 @@ def choose_target(
     variant: str | None,
     api_base: str | None = None,
     record: bool = False,
+    api_key_env: str | None = None,
 ) -> Target:
     """The variant (only when named: otherwise the project runs as deployed, on its current
     prompt) and the model (flag, else the variant's, else the mock). ``record`` sends a real
@@ -68,10 +71,18 @@ def choose_target(
             f"{flag} needs a real model (a litellm model string such as openai/gpt-4o-mini), "
             f"not {chosen!r}"
         )
-    source: ModelSource = chosen if chosen in MOCK_SOURCES else "real"  # type: ignore[assignment]
+    source: ModelSource = "mock" if chosen == "mock" else "replay" if chosen == "replay" else "real"
     if record:
         source = "record"
-    return Target(variant=name, settings=settings, model=chosen, source=source, api_base=api_base)
+    api_key_env = api_key_env or project.config.models.api_key_env
+    return Target(
+        variant=name,
+        settings=settings,
+        model=chosen,
+        source=source,
+        api_base=api_base,
+        api_key_env=api_key_env,
+    )
 
 
 class TurnReport(BaseModel):
@@ -128,10 +139,16 @@ class LocalStack:
         echo_stderr: bool = False,
         api_base: str | None = None,
         record: bool = False,
+        api_key_env: str | None = None,
     ) -> None:
         self.project = project
         self.target = choose_target(
-            project, model=model, variant=variant, api_base=api_base, record=record
+            project,
+            model=model,
+            variant=variant,
+            api_base=api_base,
+            record=record,
+            api_key_env=api_key_env,
         )
         self.timeout = timeout
         self.pool_size = pool_size
@@ -191,10 +208,18 @@ class LocalStack:
 
     def _check_model(self) -> None:
         from workbench.core.mock.upstream import check_reachable
+        from workbench.core.model_keys import named_key, needs_provider_key
         from workbench.core.runner.env import child_env
         from workbench.core.runner.preflight import check_model
 
-        check_model(self.target.model, child_env(self.project))
+        target, env = self.target, child_env(self.project)
+        check_model(
+            target.model,
+            env,
+            key_needed=needs_provider_key(target.model, target.api_base, target.api_key_env),
+        )
+        if target.api_key_env:
+            named_key(target.api_key_env, env)
         if self.target.api_base:
             check_reachable(self.target.model, self.target.api_base)
 
@@ -210,7 +235,9 @@ class LocalStack:
         upstream = {
             "model": target.model,
             "api_base": target.api_base,
-            "api_key": upstream_key(target.model, child_env(self.project)),
+            "api_key": upstream_key(
+                target.model, child_env(self.project), target.api_base, target.api_key_env
+            ),
         }
         self.mock = self._keep(
             start_mock(project_dir=self.project.path, port=0, mode="record", upstream=upstream)
@@ -241,6 +268,9 @@ class LocalStack:
             request["model"] = target.model
             if target.api_base:
                 request["api_base"] = target.api_base
+            if target.api_key_env:
+                # The name only: the project reads the key from its own environment.
+                request["api_key_env"] = target.api_key_env
         request["span_attributes"] = attributes
         return request
 
@@ -316,6 +346,7 @@ async def run_single_turn(
     echo_stderr: bool = False,
     api_base: str | None = None,
     record: bool = False,
+    api_key_env: str | None = None,
 ) -> TurnReport:
     """Open a stack, run one turn, close the stack."""
     stack = LocalStack(
@@ -326,6 +357,7 @@ async def run_single_turn(
         echo_stderr=echo_stderr,
         api_base=api_base,
         record=record,
+        api_key_env=api_key_env,
     )
     async with stack:
         return await stack.turn(text, session_id=session_id)

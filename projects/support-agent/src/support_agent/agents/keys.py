@@ -58,12 +58,15 @@ def is_provider_host(model: str, api_base: str) -> bool:
 
 
 def named_key(request: dict, settings: Settings) -> str | None:
-    """The key the caller named for the endpoint: the request's, `llm_api_key`, or the
-    value of the variable `api_key_env` / `llm_api_key_env` names."""
+    """The key the caller named for the endpoint: the request's, `llm_api_key`, or the value
+    of the variable named by the request's `api_key_env`, `llm_api_key_env` or workbench.toml's
+    `[models] api_key_env`."""
     explicit = request.get("api_key") or settings.llm_api_key
     if explicit:
         return explicit
-    variable = request.get("api_key_env") or settings.llm_api_key_env
+    variable = (
+        request.get("api_key_env") or settings.llm_api_key_env or settings.models.api_key_env
+    )
     if not variable:
         return None
     return os.environ.get(variable) or None

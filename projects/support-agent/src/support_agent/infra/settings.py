@@ -35,6 +35,8 @@ class Models(BaseModel):
     cheap: str | None = None
     strong: str | None = None
     fallbacks: list[str] = Field(default_factory=list)
+    # The variable holding the key for `llm_api_base` (AGENT_LLM_API_KEY_ENV overrides it).
+    api_key_env: str | None = None
 
 
 class Budgets(BaseModel):

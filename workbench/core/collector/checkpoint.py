@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
+import weakref
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -23,13 +24,17 @@ from workbench.settings import get_settings
 WRITER_CACHE_KIB = 64 * 1024
 
 
+# Writer connections already tuned (weak: a closed, dropped Database leaves the set).
+_TUNED: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
 def tune_writer(db: Database) -> None:
     """Settings for the collector's writer connection: a larger cache, no inline checkpoints."""
-    if getattr(db, "_collector_tuned", False):
+    if db in _TUNED:
         return
     db.conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
     db.conn.execute("PRAGMA wal_autocheckpoint = 0")
-    db._collector_tuned = True  # type: ignore[attr-defined]
+    _TUNED.add(db)
 
 
 class Checkpointer:

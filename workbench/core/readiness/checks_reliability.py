@@ -103,7 +103,7 @@ def check_circuit_breakers(ctx: CheckContext) -> Verdict:
         f"{f.where}: @circuit" for f, _ in decorated
     ]
     uses = [
-        h
+        (h, h.node.func)
         for h in src.walk(ast.Call)
         if isinstance(h.node.func, ast.Attribute)
         and h.node.func.attr in ("calling", "call", "call_async")
@@ -122,7 +122,7 @@ def check_circuit_breakers(ctx: CheckContext) -> Verdict:
             "`breaker.calling()` / `breaker.call_async(...)`",
             *evidence,
         )
-    evidence += [f"{h.where}: breaker.{h.node.func.attr}()" for h in uses[:1]]  # type: ignore[attr-defined]
+    evidence += [f"{h.where}: breaker.{func.attr}()" for h, func in uses[:1]]
     cooldowns = []
     for hit in routers(ctx):
         for name in ("allowed_fails", "cooldown_time", "allowed_fails_policy"):

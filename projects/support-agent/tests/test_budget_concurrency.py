@@ -57,3 +57,14 @@ async def test_fifty_concurrent_turns_never_overshoot_the_daily_cap(
     assert spent == pytest.approx(sum(r["usage"]["cost_usd"] for r in results))
     assert spent <= CAP_USD + most_one_turn_costs
 
+
+async def test_one_caller_cannot_spend_everyone_s_day(configure, model):
+    configure(budgets={"usd_per_day": 1.0, "usd_per_day_per_caller": 0.00001})
+    model.add(model.reply("Spent.", input_tokens=120, output_tokens=20), "Still serving others.")
+    greedy = {"id": "greedy", "customer_id": "C-1001"}
+    first = await run_turn({"input": "Hello", "caller": greedy})
+    second = await run_turn({"input": "Hello again", "caller": greedy})
+    other = await run_turn({"input": "Hello", "caller": {"id": "other", "customer_id": "C-1002"}})
+    assert first["status"] == "ok" and second["status"] == "budget_exceeded"
+    assert "usd_per_day_per_caller" in second["error"]
+    assert other["status"] == "ok"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -140,6 +141,10 @@ def _assert_interrupted(process: subprocess.Popen, stderr: str, children: set[in
     while [pid for pid in children if _alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not [pid for pid in children if _alive(pid)], "a runner child outlived the run"
+    db = Path(os.environ["WORKBENCH_HOME"]) / "workbench.db"
+    if db.exists():  # interrupted before or after its collector stored anything: intact
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 @pytest.mark.slow

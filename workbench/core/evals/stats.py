@@ -52,7 +52,8 @@ def bootstrap_mean_diff(
 
     One pure-Python resampler, so a seed gives the same interval on every install: a numpy
     fast path drew other samples and shifted the interval with whether numpy happened to be
-    installed. Cost: ~0.2 s for 500 cases, ~1.3 s for 5,000 (2,000 resamples).
+    installed. Cost (bench/eval_bootstrap.py, 2,000 resamples, load 10): 0.13-0.18 s for
+    500 cases and 1.7-2.3 s for 5,000, where numpy took 0.03 and 0.2 s.
     """
     n = len(differences)
     if n == 0:

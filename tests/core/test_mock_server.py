@@ -197,3 +197,19 @@ def test_edited_rules_are_picked_up_without_a_restart(tmp_path):
     assert first["choices"][0]["message"]["content"] == "one"
     assert second["choices"][0]["message"]["content"] == "two!"
     assert broken.status_code == 400 and "rules.yaml:1" in broken.json()["error"]["message"]
+
+
+def test_forwarding_without_an_upstream_is_a_clear_500(tmp_path):
+    """mock_options refuses record/passthrough without an upstream; a state built around it
+    still answers with the reason instead of crashing on a missing upstream."""
+    from workbench.core.mock.app import create_app
+    from workbench.core.mock.state import MockOptions, MockState
+    from workbench.core.serving import serve_in_thread
+
+    state = MockState(MockOptions(mode="passthrough", cassette_dir=tmp_path / "cassettes"))
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    with serve_in_thread(create_app(state)) as server:
+        url = f"{server.url}/v1/chat/completions"
+        response = httpx.post(url, json=body, timeout=10, trust_env=False)
+    assert response.status_code == 500
+    assert "has no upstream model to forward to" in response.json()["error"]["message"]

@@ -120,6 +120,13 @@ async def test_the_cache_keeps_json_values_for_their_time(state):
     assert await state.cache_get("short") is None
 
 
+async def test_building_the_sqlite_store_touches_no_disk_until_used(tmp_path):
+    store = SQLiteState(tmp_path / "later" / "state.sqlite3")
+    assert not (tmp_path / "later").exists()  # nothing ran on the event loop
+    await store.ping()
+    assert (tmp_path / "later" / "state.sqlite3").is_file()
+
+
 async def test_sqlite_state_survives_a_restart(tmp_path):
     await SQLiteState(tmp_path / "m.sqlite3").append("s", [{"role": "user", "content": "hi"}])
     assert (await SQLiteState(tmp_path / "m.sqlite3").history("s", 5))[0]["content"] == "hi"

@@ -76,27 +76,45 @@ class SQLiteState:
         self.max_messages = max_messages
         self._lock = threading.Lock()
         self._last_prune = 0.0
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            str(path), timeout=10.0, check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is the WAL setting SQLite recommends: a commit survives a process crash.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._transaction(self._migrate)
+        # Opened (and migrated) on first use, in a worker thread: building the store from
+        # a request handler does no disk I/O on the event loop.
+        self._conn: sqlite3.Connection | None = None
 
     # Plumbing ------------------------------------------------------------------------
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection, opened and migrated on first use (call with the lock held)."""
+        if self._conn is None:
+            if str(self.path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(
+                str(self.path), timeout=10.0, check_same_thread=False, isolation_level=None
+            )
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is the WAL setting SQLite recommends: a commit survives a process crash.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                self._migrate(db)
+            except BaseException:
+                db.execute("ROLLBACK")
+                db.close()
+                raise
+            db.execute("COMMIT")
+            self._conn = db
+        return self._conn
+
     def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run `work` in one IMMEDIATE transaction (the write lock is taken up front)."""
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
             try:
-                result = work(self._db)
+                result = work(db)
             except BaseException:
-                self._db.execute("ROLLBACK")
+                db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
+            db.execute("COMMIT")
             return result
 
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -402,7 +420,9 @@ class SQLiteState:
 
         def close() -> None:
             with self._lock:
-                self._db.close()
+                if self._conn is not None:
+                    self._conn.close()
+                    self._conn = None
 
         await asyncio.to_thread(close)
 

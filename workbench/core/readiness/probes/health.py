@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from workbench.core.readiness.context import CheckContext
 from workbench.core.readiness.model import Verdict
 from workbench.core.readiness.probes.agent import NOT_RUN
@@ -9,6 +11,19 @@ from workbench.core.readiness.probes.service import start_service
 from workbench.errors import WorkbenchError
 
 LIVENESS, READINESS = "/healthz", "/readiness"
+# A service may warm up (import its model client, load prompts) before it reports ready, and
+# check its model endpoint in the background: how long to wait for each, polling.
+WARM_UP_S, MODEL_CHECK_S, POLL_S = 120.0, 15.0, 0.2
+
+
+def _poll(read, done, seconds: float):
+    """Read until ``done(value)`` or ``seconds`` pass; the last value read."""
+    deadline = time.monotonic() + seconds
+    value = read()
+    while not done(value) and time.monotonic() < deadline:
+        time.sleep(POLL_S)
+        value = read()
+    return value
 
 
 def _checks(body: object) -> str:
@@ -59,12 +74,18 @@ def probe_health(ctx: CheckContext) -> Verdict:
     try:
         # Development mode: the template shows readiness details (and accepts its shipped
         # keys) only there; this probe reads the per-dependency report.
-        env = ctx.harness.env(AGENT_LLM_API_BASE=model.api_base, AGENT_ENVIRONMENT="development")
+        # The agent-service template checks its model endpoint in the background: every 1 s here.
+        env = ctx.harness.env(
+            AGENT_LLM_API_BASE=model.api_base,
+            AGENT_ENVIRONMENT="development",
+            AGENT_MODEL_CHECK_INTERVAL_S="1",
+        )
         try:
             service = start_service(ctx.project, env=env, otlp_endpoint=ctx.harness.collector.url)
         except WorkbenchError as error:
             return Verdict.error(error.message, *evidence)
-        live, ready = service.get(LIVENESS), service.get(READINESS)
+        live = service.get(LIVENESS)
+        ready = _poll(lambda: service.get(READINESS), lambda r: r.status_code == 200, WARM_UP_S)
         report = _checks(_json(ready))
         facts = (
             f"{service.url}: GET {LIVENESS} -> {live.status_code}, GET "
@@ -88,7 +109,11 @@ def probe_health(ctx: CheckContext) -> Verdict:
             )
         evidence.append(facts)
         model.stop()
-        down = service.get(READINESS)
+        down = _poll(
+            lambda: service.get(READINESS),
+            lambda r: r.status_code != 200 or "failing" in _checks(_json(r)),
+            MODEL_CHECK_S,
+        )
         alive = service.get(LIVENESS)
         outage = (
             f"model endpoint stopped: GET {READINESS} -> "

@@ -164,6 +164,26 @@ def test_unknown_model_has_no_cost_unless_overridden():
     assert row_dict(row)["cost_usd"] == pytest.approx(3.0)
 
 
+def test_an_unpriced_call_is_priced_only_by_the_projects_pricing():
+    """A local server answering as gpt-4o-mini is not charged gpt-4o-mini's list price."""
+    attributes = {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "openai/gpt-4o-mini",
+        "gen_ai.response.model": "gpt-4o-mini",
+        "gen_ai.usage.input_tokens": 1_000_000,
+        "gen_ai.usage.output_tokens": 1_000_000,
+        "workbench.cost.unpriced": True,
+    }
+    assert normalize_one({k: v for k, v in attributes.items() if "unpriced" not in k})[
+        "cost_usd"
+    ] == pytest.approx(cost_usd("gpt-4o-mini", 1_000_000, 1_000_000))
+    assert normalize_one(attributes)["cost_usd"] is None
+    overrides = {"gpt-4o-mini": PricingOverride(input_per_mtok=0.5, output_per_mtok=0.5)}
+    request = make_request([make_span(TRACE, SPAN, "chat", attributes)], service="shop")
+    (row,) = normalize_request(request, lambda service: overrides).rows
+    assert row_dict(row)["cost_usd"] == pytest.approx(1.0)
+
+
 def test_status_errors_and_events():
     row = normalize_one(
         {"gen_ai.operation.name": "chat"},

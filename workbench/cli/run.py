@@ -137,7 +137,12 @@ def _print(report, budget) -> None:
     from rich.text import Text
 
     from workbench.cli.budget import render_budget_brief
-    from workbench.cli.trace_render import format_cost, render_trace_totals, render_trace_tree
+    from workbench.cli.trace_render import (
+        format_cost,
+        render_trace_totals,
+        render_trace_tree,
+        trace_cost,
+    )
 
     console = Console()
     result = report.result
@@ -161,7 +166,13 @@ def _print(report, budget) -> None:
             (status, f"bold {style}"),
             f" · {result.get('steps', 0)} steps · {len(tools)} tool calls · ",
             f"in {usage.get('input_tokens', 0)} / out {usage.get('output_tokens', 0)} tokens · ",
-            (format_cost(usage.get("cost_usd")), "green"),
+            # The stored trace is what budgets count: show its cost, so the two agree.
+            (
+                trace_cost(report.trace)
+                if report.trace is not None
+                else format_cost(usage.get("cost_usd")),
+                "green",
+            ),
             f" · {report.outcome.wall_ms / 1000:.2f} s",
         )
     )

@@ -49,6 +49,8 @@ def span_label(span: SpanRecord) -> Text:
         label.append(f"  in {span.input_tokens or 0} / out {span.output_tokens or 0}")
     if span.cost_usd is not None:
         label.append(f"  {format_cost(span.cost_usd)}", style="green")
+    elif _unpriced(span):
+        label.append("  unpriced", style="yellow")
     attributes = span.attributes
     verdict = attributes.get("workbench.guardrail.verdict")
     if verdict is not None:
@@ -89,6 +91,28 @@ def render_trace_tree(detail: TraceDetail) -> Tree:
     return root
 
 
+def _unpriced(span: SpanRecord) -> bool:
+    """A model call that used tokens but has no price (e.g. a local server's model)."""
+    return (
+        span.kind == "llm"
+        and span.cost_usd is None
+        and bool(span.input_tokens or span.output_tokens)
+    )
+
+
+def trace_cost(summary: TraceSummary) -> str:
+    """A trace's cost as shown: unpriced model calls are said so, never counted as $0."""
+    spans = summary.spans if isinstance(summary, TraceDetail) else []
+    unpriced = sum(_unpriced(span) for span in spans)
+    if not unpriced:
+        return format_cost(summary.cost_usd)
+    priced = [span for span in spans if span.kind == "llm" and span.cost_usd is not None]
+    if not priced:
+        return "unpriced"
+    calls = "call" if unpriced == 1 else "calls"
+    return f"{format_cost(summary.cost_usd)} + {unpriced} unpriced {calls}"
+
+
 def render_trace_totals(summary: TraceSummary) -> Text:
     """One line of totals: spans, duration, tokens, cost, status."""
     status_style = "bold red" if summary.status == "error" else "bold green"
@@ -96,7 +120,7 @@ def render_trace_totals(summary: TraceSummary) -> Text:
         ("Total: ", "bold"),
         f"{summary.span_count} spans · {format_duration(summary.duration_ms)} · ",
         f"in {summary.input_tokens} / out {summary.output_tokens} tokens · ",
-        (format_cost(summary.cost_usd), "green"),
+        (trace_cost(summary), "green"),
         " · ",
         (summary.status, status_style),
     )

@@ -94,8 +94,13 @@ def cost_usd(
     output_tokens: int,
     cached_tokens: int = 0,
     overrides: dict[str, PricingOverride] | None = None,
+    *,
+    listed: bool = True,
 ) -> float | None:
     """The USD cost of one call, or None when the model's price is unknown.
+
+    ``listed=False`` (a call to a server that is not the model's provider) prices only from
+    ``overrides``: the provider's list price is no evidence of what that server costs.
 
     ``input_tokens`` includes ``cached_tokens`` (as OpenTelemetry GenAI counts
     them); the cached share is billed at the cache-read price when one is known.
@@ -115,7 +120,7 @@ def cost_usd(
             + cached * cached_rate
             + output * override.output_per_mtok
         ) / 1_000_000
-    price = model_price(model)
+    price = model_price(model) if listed else None
     if price is None:
         return None
     input_rate, output_rate, cached_rate = price

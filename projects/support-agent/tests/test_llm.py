@@ -122,7 +122,7 @@ def test_a_model_litellm_cannot_price_carries_no_cost(monkeypatch):
 
     monkeypatch.setattr(llm.litellm_module(), "completion_cost", unknown)
     # No cost on the span lets the workbench price the model from [pricing.<model>].
-    assert llm._cost(Response()) is None
+    assert llm._cost(Response(), ModelTarget("local/finetune")) is None
 
 
 async def test_identical_requests_are_served_from_the_cache(model, spans):

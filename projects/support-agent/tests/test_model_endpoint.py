@@ -246,3 +246,33 @@ async def test_95_of_100_turns_survive_a_30_percent_transient_fault_rate(
     succeeded = sum(result["status"] == "ok" for result in results)
     assert succeeded >= 95, Counter(str(result.get("error"))[:60] for result in results)
     assert sum(local_model.requests.values()) > 100  # faults happened and were retried
+
+
+async def test_a_local_server_echoing_a_priced_name_is_not_charged_its_price(
+    local_model, backoff, spans, configure
+):
+    configure(llm_num_retries=0)
+    # The primary fails, so a fallback redirected to the same local base answers.
+    local_model.plan = lambda model, nth: (503, {}) if model == "gpt-4o-mini" else (200, {})
+    request = {"input": "Hi", "model": "openai/gpt-4o-mini", "api_base": local_model.api_base}
+    result = await run_turn(request)
+    assert result["status"] == "ok", result["error"]
+    assert result["model"] == "openai/gpt-4o"
+    chat = spans.one("chat ")
+    assert "workbench.cost_usd" not in chat.attributes
+    assert chat.attributes[llm.UNPRICED] is True
+    assert result["usage"]["cost_usd"] == 0
+
+
+async def test_the_mock_keeps_its_simulated_price_and_a_replay_is_free(
+    local_model, spans, configure
+):
+    configure()
+    base = {"model": "openai/gpt-4o-mini", "api_base": local_model.api_base}
+    mock = {"workbench.model_source": "mock"}
+    await run_turn({"input": "Hi", **base, "span_attributes": mock})
+    replay = {"workbench.model_source": "replay"}
+    await run_turn({"input": "Hello", **base, "span_attributes": replay})
+    mocked, replayed = spans.named("chat ")
+    assert mocked.attributes["workbench.cost_usd"] > 0
+    assert replayed.attributes["workbench.cost_usd"] == 0

@@ -42,6 +42,7 @@ CACHED_KEYS = (
     "gen_ai.usage.cache_read_input_tokens",
     "llm.token_count.prompt_details.cache_read",
 )
+UNPRICED = "workbench.cost.unpriced"
 COST_KEYS = ("workbench.cost_usd", "gen_ai.usage.cost", "llm.cost.total", "gen_ai.cost.total")
 SESSION_KEYS = (
     "gen_ai.conversation.id",
@@ -214,7 +215,12 @@ def span_cost(
     cached_tokens: int | None,
     overrides: dict[str, PricingOverride] | None,
 ) -> float | None:
-    """A replayed call is free; a carried cost wins; else price the tokens."""
+    """A replayed call is free; a carried cost wins; else price the tokens.
+
+    A span marked ``workbench.cost.unpriced`` (a model served at another host than its
+    provider's, e.g. a local server echoing ``gpt-4o-mini``) is priced only by the project's
+    ``[pricing]``: the provider's price list does not apply to it.
+    """
     if attributes.get("workbench.model_source") == "replay":
         return 0.0
     carried = as_float(first(attributes, COST_KEYS))
@@ -222,7 +228,10 @@ def span_cost(
         return carried
     if not model or (not input_tokens and not output_tokens):
         return None
-    cost = cost_usd(model, input_tokens or 0, output_tokens or 0, cached_tokens or 0, overrides)
+    listed = attributes.get(UNPRICED) is not True
+    cost = cost_usd(
+        model, input_tokens or 0, output_tokens or 0, cached_tokens or 0, overrides, listed=listed
+    )
     if cost is None:
         request_model = first(attributes, REQUEST_MODEL_KEYS)
         if request_model and request_model != model:
@@ -232,6 +241,7 @@ def span_cost(
                 output_tokens or 0,
                 cached_tokens or 0,
                 overrides,
+                listed=listed,
             )
     return cost
 

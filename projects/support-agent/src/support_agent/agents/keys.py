@@ -64,9 +64,7 @@ def named_key(request: dict, settings: Settings) -> str | None:
     explicit = request.get("api_key") or settings.llm_api_key
     if explicit:
         return explicit
-    variable = (
-        request.get("api_key_env") or settings.llm_api_key_env or settings.models.api_key_env
-    )
+    variable = request.get("api_key_env") or settings.llm_api_key_env or settings.models.api_key_env
     if not variable:
         return None
     return os.environ.get(variable) or None

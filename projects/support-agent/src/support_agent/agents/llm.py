@@ -8,6 +8,7 @@ answered, the span carries `workbench.fallback.from`.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -33,19 +34,24 @@ class LLMError(Exception):
     """Every model in the chain failed (after retries and fallbacks)."""
 
 
+# The warm-up and the background model check may both ask for litellm from worker threads.
+_litellm_setup = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def litellm_module() -> ModuleType:
     """litellm, with its bundled (offline) price map and no telemetry."""
-    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    os.environ.setdefault("LITELLM_TELEMETRY", "False")
-    import litellm
+    with _litellm_setup:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        os.environ.setdefault("LITELLM_TELEMETRY", "False")
+        import litellm
 
-    litellm.telemetry = False
-    litellm.suppress_debug_info = True
-    _install_attempt_recorder(litellm)
-    # litellm gave its loggers plain-text handlers on import: send them to the JSON lines.
-    route_library_logs()
-    return litellm
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True
+        _install_attempt_recorder(litellm)
+        # litellm gave its loggers plain-text handlers on import: send them to the JSON lines.
+        route_library_logs()
+        return litellm
 
 
 @dataclass
@@ -231,7 +237,34 @@ def provider_of(model: str) -> str:
         return model.split("/", 1)[0] if "/" in model else "unknown"
 
 
-def _cost(response: Any) -> float | None:
+# On a span whose call no provider's price applies to (see `_cost`): only the workbench's
+# `[pricing.<model>]` may price it.
+UNPRICED = "workbench.cost.unpriced"
+
+
+def _model_source() -> str:
+    """Where this turn's model answers from: mock, replay, record or real."""
+    turn = tracing.TURN_ATTRIBUTES.get() or {}
+    return str(turn.get(tracing.MODEL_SOURCE) or get_settings().model_source)
+
+
+def _cost(response: Any, target: ModelTarget) -> float | None:
+    """What the call cost, or None when no price applies.
+
+    A replayed answer is free. A real model served at another host than its provider's (a
+    local server, a proxy) is unpriced: the model name such a server echoes (`gpt-4o-mini`)
+    says nothing about what it costs. The mock claims a real model's name on purpose, so mock
+    runs keep meaningful (simulated) costs.
+    """
+    source = _model_source()
+    if source == "replay":
+        return 0.0
+    if (
+        source == "real"
+        and target.api_base
+        and not keys.is_provider_host(target.primary, target.api_base)
+    ):
+        return None
     # litellm prices every response for its own logging; reuse that instead of pricing twice.
     known = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
     if isinstance(known, int | float):
@@ -263,7 +296,7 @@ def _normalize(response: Any, target: ModelTarget) -> LLMResult:
         input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
         output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
         cached_input_tokens=int(getattr(details, "cached_tokens", 0) or 0),
-        cost_usd=_cost(response),
+        cost_usd=_cost(response, target),
     )
 
 
@@ -419,6 +452,8 @@ async def complete(
         )
         if result.cost_usd is not None:
             span.set_attribute(tracing.COST_USD, result.cost_usd)
+        else:
+            span.set_attribute(UNPRICED, True)
         metrics.observe_model_call(
             target.primary,
             "ok" if result.model == target.primary else "fallback",

@@ -112,12 +112,17 @@ def test_readme_tour_runs_in_order_offline(tmp_path: Path) -> None:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
     text = log.read_text(encoding="utf-8", errors="replace")
-    statuses = {
-        int(number): int(code) for number, code in re.findall(rf"^{MARK} (\d+) (\d+)$", text, re.M)
-    }
+    # Between two marks: one line's output (and whatever a background server printed meanwhile).
+    parts = re.split(rf"^{MARK} (\d+) (\d+)$", text, flags=re.M)
+    outputs = parts[0::3]
+    statuses = {int(n): int(code) for n, code in zip(parts[1::3], parts[2::3], strict=True)}
     assert len(statuses) == len(lines), f"the tour stopped early\n{text[-6000:]}"
-    failed = [f"line {n + 1} exit {code}: {lines[n]}" for n, code in statuses.items() if code]
-    assert not failed, "\n".join(["tour lines failed:", *failed, "--- output ---", text[-8000:]])
+    failed = [
+        f"line {n + 1} exit {code}: {lines[n]}\n{outputs[n][-3000:]}"
+        for n, code in statuses.items()
+        if code
+    ]
+    assert not failed, "\n".join(["tour lines failed:", *failed])
     # What the tour promises along the way.
     assert list((root / "projects" / "support-agent" / "cassettes").glob("*.json"))
     assert "pretend: nothing written" in text

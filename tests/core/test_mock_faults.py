@@ -159,10 +159,13 @@ def test_litellm_retries_exactly_until_fail_first_is_spent(mock):
     assert calls(mock) - before == 3  # two 503s, one success
 
 
-def test_fault_probability_is_seeded_per_request(mock):
+def test_fault_probability_is_seeded_per_request(mock, tmp_path):
     statuses = [post(mock, f"coin {n}").status_code for n in range(200)]
     share = statuses.count(500) / len(statuses)
     assert 0.18 <= share <= 0.42 and set(statuses) == {200, 500}
+    # Seeded: a fresh mock with the same rules fails exactly the same requests.
+    with start_mock(project_dir=make_project(tmp_path / "again", FAULTS)) as again:
+        assert [post(again, f"coin {n}").status_code for n in range(50)] == statuses[:50]
 
 
 @pytest.fixture

@@ -30,10 +30,13 @@ def store_turn(
     model: str = "gpt-4o-mini",
     tokens: tuple[int, int] = (100, 50),
     cost: float = 0.001,
+    source: str | None = None,
 ) -> str:
     """Store one agent turn (agent span + one LLM span) and return its trace id."""
     trace_id, agent_id, llm_id = os.urandom(16), os.urandom(8), os.urandom(8)
     common = {"gen_ai.conversation.id": session, "workbench.variant": variant}
+    if source is not None:
+        common["workbench.model_source"] = source
     spans = [
         make_span(
             trace_id,
@@ -103,6 +106,25 @@ def test_spend_against_each_limit(project) -> None:
     assert by_model == pytest.approx({"gpt-4o": 2.0, "gpt-4o-mini": 0.306})
     by_variant = {row.key: row.cost_usd for row in report.by_variant}
     assert by_variant == pytest.approx({"baseline": 2.006, "candidate": 0.3})
+
+
+def test_real_spend_is_reported_apart_from_mock_replay_and_probes(project) -> None:
+    db = connect()
+    store_turn(db, start_ns=NOW_NS - HOUR, cost=0.5)  # a deployed service: no source stamped
+    store_turn(db, start_ns=NOW_NS - HOUR, cost=0.25, source="real")
+    store_turn(db, start_ns=NOW_NS - HOUR, cost=0.125, source="record")
+    store_turn(db, start_ns=NOW_NS - HOUR, cost=0.01, source="mock")
+    store_turn(db, start_ns=NOW_NS - HOUR, cost=0.02, source="mock", variant="readiness-probe")
+    store_turn(db, start_ns=NOW_NS, cost=0.0, source="replay")
+
+    by_source = {row.key: row for row in budget_status(db, project, now=NOW).by_source}
+
+    assert set(by_source) == {"real", "mock", "probe", "replay"}
+    assert by_source["real"].cost_usd == pytest.approx(0.875)
+    assert by_source["real"].trace_count == 3
+    assert by_source["mock"].cost_usd == pytest.approx(0.01)
+    assert by_source["probe"].cost_usd == pytest.approx(0.02)
+    assert by_source["replay"].cost_usd == 0
 
 
 def test_explicit_session_and_request(project) -> None:

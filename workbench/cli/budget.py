@@ -112,9 +112,11 @@ def _spend_table(title: str, rows):
 
 
 def render_budget(report) -> list:
-    """Everything ``workbench budget`` prints: limits, then this month by model and variant."""
+    """Everything ``workbench budget`` prints: limits, then this month by source (real money
+    apart from mock, replay and readiness-probe spend), model and variant."""
     return [
         render_budget_lines(report),
+        _spend_table("This month by source (only 'real' is money spent)", report.by_source),
         _spend_table("This month by model", report.by_model),
         _spend_table("This month by variant", report.by_variant),
     ]

@@ -47,6 +47,8 @@ class BudgetReport(BaseModel):
     month: SpendRow
     by_model: list[SpendRow]
     by_variant: list[SpendRow]
+    # This month's spend by where it came from: real money apart from mock, replay and probes.
+    by_source: list[SpendRow] = Field(default_factory=list)
 
     @property
     def alerts(self) -> list[BudgetLine]:
@@ -168,4 +170,5 @@ def budget_status(
         month=month,
         by_model=spend(db, project=project.name, group_by="model", since_ns=month_start_ns(now)),
         by_variant=month_rows,
+        by_source=spend(db, project=project.name, group_by="source", since_ns=month_start_ns(now)),
     )

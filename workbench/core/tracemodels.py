@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 SpanKind = Literal["agent", "llm", "tool", "guardrail", "other"]
 SpanStatus = Literal["ok", "error", "unset"]
 TraceStatus = Literal["ok", "error"]
-SpendGroup = Literal["session", "variant", "model", "day", "month"]
+SpendGroup = Literal["session", "variant", "model", "day", "month", "source"]
 
 
 class SpanRecord(BaseModel):

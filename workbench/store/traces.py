@@ -262,6 +262,14 @@ _TRACE_GROUPS = {
 }
 
 
+# Where a model call's spend came from: real (money spent; a recording calls a real model),
+# mock (simulated), replay (free) or probe (readiness checks, whatever answered them).
+_SOURCE = (
+    "CASE WHEN variant = 'readiness-probe' THEN 'probe' "
+    "WHEN model_source IS NULL OR model_source = 'record' THEN 'real' ELSE model_source END"
+)
+
+
 def spend(
     db: Database | sqlite3.Connection,
     *,
@@ -269,9 +277,9 @@ def spend(
     group_by: SpendGroup,
     since_ns: int | None = None,
 ) -> list[SpendRow]:
-    """Tokens, cost and trace counts per session, variant, model, or UTC day or month.
+    """Tokens, cost and trace counts per session, variant, model, source, or UTC day or month.
 
-    Per model, only LLM spans count; the other groupings use the trace totals.
+    Per model and per source, only LLM spans count; the other groupings use the trace totals.
     """
     where: list[str] = []
     params: list[Any] = []
@@ -281,9 +289,10 @@ def spend(
     if since_ns is not None:
         where.append("start_ns >= ?")
         params.append(since_ns)
-    if group_by == "model":
+    if group_by in ("model", "source"):
         where.append("kind = 'llm'")
-        table, key, traces = "spans", "model", "COUNT(DISTINCT trace_id)"
+        key = "model" if group_by == "model" else _SOURCE
+        table, traces = "spans", "COUNT(DISTINCT trace_id)"
     elif group_by in _TRACE_GROUPS:
         table, key, traces = "traces", _TRACE_GROUPS[group_by], "COUNT(*)"
     else:

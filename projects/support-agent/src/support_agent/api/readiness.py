@@ -152,6 +152,8 @@ async def _checked(check: Callable[[], Awaitable[str]], timeout: float) -> dict[
 async def watch_model(status: PodStatus) -> None:
     """Check the model endpoint now and every `model_check_interval_s` (runs until cancelled)."""
     settings = get_settings()
+    # The checks use litellm: import it off the loop (or wait for the warm-up's import).
+    await asyncio.to_thread(llm.litellm_module)
     while True:
         result = await _checked(check_model, settings.readiness_timeout_s)
         if result["ok"] != status.model.get("ok"):

@@ -119,7 +119,7 @@ async def test_a_hung_turn_times_out_and_is_cancelled_inside_the_child(project) 
         outcome = await pool.run({"input": "sleep:30"}, timeout=0.2)
         after = await pool.run({"input": "after"})
     assert outcome.error_kind == "timeout"
-    assert outcome.wall_ms < 2000
+    assert outcome.message == "the turn took longer than 0.2 s"  # cancelled, not killed
     assert after.ok and after.result["pid"] == pid, "a cooperative hang must not cost the child"
 
 

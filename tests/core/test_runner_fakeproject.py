@@ -26,6 +26,16 @@ async def run_turn(request):
         with open(command[5:], "w") as flag:
             flag.write(str(os.getpid()))
         await asyncio.sleep(60)
+    elif command.startswith("meet:"):
+        # Proof of concurrency: leave a mark, then wait until `count` turns have left theirs.
+        import tempfile
+        folder, count = command[5:].rsplit(":", 1)
+        os.close(tempfile.mkstemp(dir=folder)[0])
+        for _ in range(6000):
+            if len(os.listdir(folder)) >= int(count):
+                return {"output": "met", "status": "ok", "pid": os.getpid()}
+            await asyncio.sleep(0.01)
+        return {"output": "alone", "status": "ok", "pid": os.getpid()}
     elif command == "exit":
         os._exit(9)
     elif command == "segv":

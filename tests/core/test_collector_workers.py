@@ -214,10 +214,9 @@ def test_too_many_waiting_bytes_are_refused_without_a_worker():
 
 def test_a_hung_worker_is_stopped_and_reported():
     pool = NormalizePool(1, timeout=0.5, command=HANG)
-    started = time.monotonic()
+    # "hung", not "died": the watchdog stopped it, rather than the 60 s sleep ending.
     with pytest.raises(WorkerFailed, match="hung"):
         asyncio.run(pool.normalize(b"x" * 10, "application/x-protobuf"))
-    assert time.monotonic() - started < 10
     (worker,) = pool._started
     assert not worker.alive
     pool.close()

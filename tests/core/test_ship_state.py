@@ -126,3 +126,18 @@ def test_the_cli_refuses_with_the_reason_and_no_traceback(tmp_path):
 def test_the_rule_reads_every_way_of_asking_for_more_processes(text, refused):
     assert (embedded_state_problem("sqlite", {"k8s/x.yaml": text}) is not None) is refused
     assert embedded_state_problem("redis", {"k8s/x.yaml": text}) is None
+
+
+def test_redis_state_may_be_a_managed_redis_outside_the_cluster(tmp_path):
+    project = open_project(make_project(tmp_path, state="redis"))
+    policy = yaml.safe_load(_files(project)["k8s/base/networkpolicy.yaml"])
+    redis_rules = [
+        rule
+        for rule in policy["spec"]["egress"]
+        if {p["port"] for p in rule["ports"]} == {6379, 6380}
+    ]
+    assert redis_rules and "to" not in redis_rules[0]
+    sqlite = open_project(make_project(tmp_path / "b", state="sqlite"))
+    policy = yaml.safe_load(_files(sqlite)["k8s/base/networkpolicy.yaml"])
+    ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", [])}
+    assert 6379 not in ports

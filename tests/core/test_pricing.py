@@ -57,16 +57,14 @@ def test_overrides_win_per_model():
     assert cost_usd("local/llama", 1_000_000, 0, 500_000, overrides) == pytest.approx(5.5)
 
 
-def test_price_map_loads_fast_without_importing_litellm():
+def test_price_map_loads_without_importing_litellm():
     """Pricing reads litellm's bundled map directly: no seconds-long litellm import."""
     code = (
-        "import sys, time; t = time.perf_counter();"
+        "import sys;"
         "from workbench.core.pricing import cost_usd;"
         "assert cost_usd('gpt-4o-mini', 10, 10) > 0;"
-        "assert 'litellm' not in sys.modules, 'litellm was imported';"
-        "print(time.perf_counter() - t)"
+        "assert 'litellm' not in sys.modules, 'litellm was imported'"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
-    assert float(done.stdout) < 1.0

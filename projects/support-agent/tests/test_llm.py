@@ -144,6 +144,16 @@ async def test_eval_runs_bypass_the_cache(model):
     assert len(model.calls) == 2
 
 
+@pytest.mark.parametrize("source", ["record", "replay"])
+async def test_record_and_replay_runs_bypass_the_cache(model, source):
+    model.add("one", "two")
+    attributes = {"workbench.model_source": source}
+    await run_turn({"input": "Shipping time?", "span_attributes": attributes})
+    second = await run_turn({"input": "Shipping time?", "span_attributes": attributes})
+    assert second["output"] == "two", "a cached answer would never be recorded or replayed"
+    assert len(model.calls) == 2
+
+
 def _closed_port() -> int:
     """A local port nothing listens on."""
     with socket.socket() as sock:

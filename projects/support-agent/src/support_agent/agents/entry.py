@@ -206,8 +206,13 @@ async def _turn(
         session_key,
         caller=context.current().caller_id,
     )
-    # Evals need independent samples, so eval runs never read the cache.
-    use_cache = settings.features.response_cache and not common.get("workbench.eval_run")
+    # Evals need independent samples, so eval runs never read the cache; recording and
+    # replaying must reach the model (which stores or serves the cassette), not the cache.
+    use_cache = (
+        settings.features.response_cache
+        and not common.get("workbench.eval_run")
+        and common.get(tracing.MODEL_SOURCE) not in ("record", "replay")
+    )
     limits = Limits(settings.max_steps, settings.step_timeout_s, settings.loop_threshold)
     try:
         async with asyncio.timeout(settings.session_timeout_s):

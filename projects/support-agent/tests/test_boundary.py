@@ -215,6 +215,29 @@ def test_a_turn_timeout_is_504(service, model):
     assert response.json()["failure"] == "timeout"
 
 
+def test_every_model_cooling_down_is_503(service, model, monkeypatch):
+    from support_agent.agents import llm
+
+    async def cooling(*_, **__):
+        raise llm.LLMError("openai/gpt-4o: every model is cooling down after repeated failures")
+
+    monkeypatch.setattr(llm, "complete", cooling)
+    with service() as http:
+        response = http.post("/agent/run", json={"input": "hi"}, headers=HEADERS)
+    assert response.status_code == 503, response.text
+    assert response.json()["failure"] == "model_unavailable"
+
+
+def test_the_stream_applies_the_same_boundary(service, model):
+    with service() as http:
+        history = http.post("/agent/stream", json={"input": CONVERSATION}, headers=HEADERS)
+        override = http.post(
+            "/agent/stream", json={"input": "hi", "prompt_version": "v1"}, headers=HEADERS
+        )
+    assert history.status_code == 422 and override.status_code == 403
+    assert model.calls == []
+
+
 def test_a_pending_approval_is_202(service, model):
     model.add(model.tool("issue_refund", order_id="12345", amount=5.0, reason="scratched"))
     with service() as http:

@@ -9,10 +9,16 @@ from pydantic import BaseModel
 
 from support_agent.agents.entry import run_turn
 from support_agent.infra.settings import Features
-from support_agent.tools import approvals
-from support_agent.tools.base import Risk, Tool, TransientToolError
+from support_agent.tools import approvals, context
+from support_agent.tools.base import Risk, Tool, ToolError, TransientToolError
 from support_agent.tools.registry import ToolRegistry
-from support_agent.tools.shop import REFUNDS, get_registry, shop_tools
+from support_agent.tools.shop import (
+    REFUNDS,
+    RefundArgs,
+    get_registry,
+    issue_refund,
+    shop_tools,
+)
 
 
 class NoArgs(BaseModel):
@@ -96,6 +102,28 @@ async def test_refund_above_the_order_total_is_refused_by_policy():
     )
     assert outcome.status == "blocked"
     assert "exceeds what is left to refund" in outcome.error
+
+
+@pytest.mark.parametrize(
+    ("order_id", "why"),
+    [("34567", "window"), ("56789", "final-sale"), ("23456", "not delivered")],
+)
+async def test_the_refund_tool_itself_refuses_ineligible_orders(order_id, why):
+    # Whoever calls the tool function directly (not through the registry's policy) still
+    # meets the business rules.
+    args = RefundArgs(order_id=order_id, amount=1.0, reason="customer asked")
+    with pytest.raises(ToolError, match=why):
+        await issue_refund(args)
+    assert REFUNDS == {}
+
+
+async def test_the_refund_tool_only_acts_for_the_callers_customer():
+    args = RefundArgs(order_id="12345", amount=1.0, reason="customer asked")
+    other = context.ToolContext(caller_id="c", customer_id="C-1003")
+    with context.acting_for(other), pytest.raises(ToolError, match="not found"):
+        await issue_refund(args)
+    with context.acting_for(context.ToolContext(caller_id="c", customer_id="C-1001")):
+        assert (await issue_refund(args))["status"] == "issued"
 
 
 async def test_feature_flag_disables_refunds(configure):

@@ -301,3 +301,24 @@ def test_every_log_line_is_json_when_the_model_fails(tmp_path):
     assert any(r.get("logger", "").startswith("LiteLLM") for r in records), records[-5:]
     assert any(r.get("logger") == "uvicorn.access" for r in records)
     assert any(r.get("event") == "llm_failed" for r in records)
+
+
+def test_python_warnings_and_library_records_are_json_lines():
+    code = (
+        "import logging, warnings\n"
+        "from support_agent.infra.logs import configure_logging, get_logger\n"
+        "configure_logging('INFO')\n"
+        "warnings.warn('an old API', UserWarning)\n"
+        "logging.getLogger('LiteLLM').warning('plain %s', 'text')\n"
+        "get_logger('agent').info('ours', api_key='sk-not-printed')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGENT_")}
+    env["PYTHONPATH"] = str(PROJECT / "src")
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=PROJECT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in (done.stdout + done.stderr).splitlines()]
+    assert [r.get("logger") for r in records[:2]] == ["py.warnings", "LiteLLM"]
+    assert "an old API" in records[0]["event"] and records[1]["event"] == "plain text"
+    assert records[2]["event"] == "ours" and records[2]["api_key"] == "[redacted]"

@@ -99,6 +99,8 @@ def configure_logging(level: str = "INFO") -> None:
         root.handlers = [h for h in root.handlers if not isinstance(h, _JsonHandler)]
         root.addHandler(_json_handler())
         root.setLevel(numeric)
+        # Python warnings (a library's DeprecationWarning, ...) become JSON lines too.
+        logging.captureWarnings(True)
         _configured = True
     # On every call: uvicorn and litellm give their loggers plain-text handlers of their own.
     route_library_logs()

@@ -175,6 +175,19 @@ async def test_a_store_from_the_first_schema_is_migrated(tmp_path):
     assert (await SQLiteState(path).rate_limit_hit("c", 1, 60))[0] is False  # migrated once
 
 
+def test_the_service_closes_its_store_when_it_stops(configure):
+    from fastapi.testclient import TestClient
+
+    from support_agent.api.app import create_app
+    from support_agent.infra import state as state_module
+
+    with TestClient(create_app()) as http:
+        assert http.get("/healthz").status_code == 200
+        store = state_module.get_state()
+    assert state_module._state is None  # the next get_state() opens a fresh store
+    assert store._conn is None  # the connection was closed, not leaked
+
+
 def test_an_unknown_state_url_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown backend 'postgres'"):
         state_from_url("postgres://db/agent")

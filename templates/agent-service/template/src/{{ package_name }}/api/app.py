@@ -17,7 +17,7 @@ from ..agents.entry import run_turn
 from ..infra import guardrails, metrics, tracing
 from ..infra.logs import bind_ids, clear_ids, configure_logging, get_logger
 from ..infra.settings import get_settings
-from ..infra.state import get_state
+from ..infra.state import close_state, get_state
 from ..infra.tracing import one_line
 from ..tools.shop import get_registry
 from . import approvals, sessions
@@ -52,6 +52,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # Release the state store's connections (a Redis pool) with the loop that made them.
+        await close_state()
 
 
 def _sse(event: str, data: Any) -> str:

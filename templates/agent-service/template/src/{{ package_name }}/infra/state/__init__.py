@@ -47,6 +47,14 @@ def get_state() -> StateStore:
     return _state
 
 
+async def close_state() -> None:
+    """Close the process's store (service shutdown); the next `get_state()` builds a new one."""
+    global _state
+    state, _state = _state, None
+    if state is not None:
+        await state.close()
+
+
 def set_state(state: StateStore | None) -> None:
     """Replace the process's store (tests; None rebuilds it from the settings on next use)."""
     global _state
@@ -57,6 +65,7 @@ __all__ = [
     "BudgetExceeded",
     "StateConfigError",
     "StateStore",
+    "close_state",
     "get_state",
     "set_state",
     "state_from_url",

@@ -90,18 +90,27 @@ def test_readiness_waits_for_the_warm_up_and_not_for_the_model(client, monkeypat
     assert exposition[("agent_warmup_duration_seconds", frozenset())] > 0
 
 
-def test_a_failed_warm_up_keeps_the_pod_out_of_rotation(client, monkeypatch):
-    async def broken() -> str:
-        raise OSError("prompts volume not mounted")
+def test_a_failing_warm_up_step_keeps_the_pod_out_of_rotation_until_it_succeeds(
+    client, monkeypatch
+):
+    may_succeed = threading.Event()
 
-    monkeypatch.setitem(readiness.WARMUP_STEPS, "broken", broken)
+    async def flaky() -> str:
+        if not may_succeed.is_set():
+            raise OSError("prompts volume not mounted")
+        return "mounted"
+
+    monkeypatch.setitem(readiness.WARMUP_STEPS, "flaky", flaky)
     with client() as http:
-        response = wait_for(
+        failing = wait_for(
             lambda: http.get("/readiness"),
             lambda r: "not mounted" in r.json()["checks"]["warmup"]["detail"],
         )
-    assert response.status_code == 503
-    assert "broken: OSError" in response.json()["checks"]["warmup"]["detail"]
+        may_succeed.set()
+        recovered = wait_for(lambda: http.get("/readiness"), lambda r: r.status_code == 200)
+    assert failing.status_code == 503
+    assert "flaky: OSError" in failing.json()["checks"]["warmup"]["detail"]
+    assert recovered.status_code == 200, recovered.json()
 
 
 def test_an_unreachable_state_store_fails_readiness(client, monkeypatch):

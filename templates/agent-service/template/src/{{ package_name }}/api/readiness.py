@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import stamina
 
 from ..agents import llm
 from ..agents.loop import estimate_tokens
@@ -97,12 +98,19 @@ async def warm_up(status: PodStatus) -> None:
     """Do at start-up what the first turn would otherwise pay for; then mark the pod warm."""
     started = time.perf_counter()
     for name, step in WARMUP_STEPS.items():
-        try:
-            detail = await step()
-        except Exception as error:
-            status.warmup_error = f"{name}: {type(error).__name__}: {error}"[:300]
-            log.error("warmup_failed", step=name, error=status.warmup_error)
-            return
+        # A dependency that starts after the pod (the state store) must not leave it unready
+        # for good: a failing step is retried with backoff, its last error on /readiness.
+        async for attempt in stamina.retry_context(
+            on=Exception, attempts=None, timeout=None, wait_initial=0.5, wait_max=30.0
+        ):
+            with attempt:
+                try:
+                    detail = await step()
+                except Exception as error:
+                    status.warmup_error = f"{name}: {type(error).__name__}: {error}"[:300]
+                    log.error("warmup_failed", step=name, error=status.warmup_error)
+                    raise
+        status.warmup_error = None
         log.info("warmup_step", step=name, detail=detail)
     # What start-up loaded lives as long as the process: spare later collections the walk.
     gc.freeze()

@@ -58,6 +58,7 @@ async def _decide(approval_id: str, approve: bool, caller: Caller, note: str | N
 
 
 @router.post("/agent/approvals/{approval_id}/approve")
+@router.post("/agent/approvals/{approval_id}", include_in_schema=False)  # the old one-step form
 async def approve(
     approval_id: str,
     caller: Annotated[Caller, Depends(approver_rate_limited)],

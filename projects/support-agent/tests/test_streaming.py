@@ -240,6 +240,21 @@ def test_a_stream_cut_before_its_end_is_a_failed_turn_not_an_answer(service):
     assert result["status"] == "error" and "appr" not in result["output"]
 
 
+def test_an_unexpected_failure_ends_the_stream_without_internals(service, monkeypatch):
+    from support_agent.api import app as app_module
+
+    async def broken(*_: Any, **__: Any) -> dict[str, Any]:
+        raise RuntimeError("db password in /etc/agent/secret.conf")
+
+    _, start = service
+    monkeypatch.setattr(app_module, "run_turn", broken)
+    url = start()
+    events = stream(url, "hi")
+    assert events[-1][0] == "error"
+    assert events[-1][1]["error"] == "internal error" and events[-1][1]["request_id"]
+    assert "secret.conf" not in json.dumps(events)
+
+
 SAMPLE = (
     "Hi! Call 555 123 4567 or +1 (555) 987-6543, mail bob.smith@example.com; card "
     "4111 1111 1111 1111 expires soon. Order 12345 shipped. Bearer abcdefghijklmnopqrstuvwxyz0123 "

@@ -18,7 +18,6 @@ from ..infra import guardrails, metrics, tracing
 from ..infra.logs import bind_ids, clear_ids, configure_logging, get_logger
 from ..infra.settings import get_settings
 from ..infra.state import close_state, get_state
-from ..infra.tracing import one_line
 from ..tools.shop import get_registry
 from . import approvals, sessions
 from .body_limit import BodySizeLimit
@@ -37,6 +36,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_logging(settings.log_level)
     problems = key_problems(settings)
     if problems:
+        # One JSON line saying why, then the failure that stops the server.
+        log.error("refusing_to_start", environment=settings.environment, problems=problems)
         raise RuntimeError("refusing to start: " + "; ".join(problems))
     log.info("service_started", environment=settings.environment)
     # Warm-up runs beside the server, so /healthz answers while /readiness says 503 until a
@@ -153,8 +154,13 @@ def create_app() -> FastAPI:
                     # A refusal, a budget or approval message: no model text was streamed.
                     await queue.put(("delta", {"text": result["output"]}))
                 await queue.put(("result", result))
-            except Exception as error:
-                await queue.put(("error", {"error": one_line(error)}))
+            except Exception:
+                # The client learns that the turn failed and its request id; the why (which
+                # may name internals) goes to the logs.
+                log.exception("stream_failed")
+                metrics.ERRORS.labels("stream", "turn_failed").inc()
+                error = {"error": "internal error", "request_id": request.state.request_id}
+                await queue.put(("error", error))
             finally:
                 await queue.put(None)
 
@@ -184,7 +190,7 @@ def create_app() -> FastAPI:
 
     @app.post("/feedback", status_code=202)
     async def feedback(
-        body: Feedback, request: Request, _: Annotated[Caller, Depends(rate_limited)]
+        body: Feedback, request: Request, caller: Annotated[Caller, Depends(rate_limited)]
     ) -> dict:
         """Users report a bad answer; kept in the store, logged and traced for review."""
         if not body.trace_id and not body.session_id:
@@ -192,6 +198,8 @@ def create_app() -> FastAPI:
         report = body.model_dump()
         report["comment"] = guardrails.redact_pii(body.comment).text
         report["request_id"] = request.state.request_id
+        # Sessions are per caller: the reviewer finds this one under "<caller_id>:<session_id>".
+        report["caller_id"] = caller.id
         await get_state().add_feedback(report)
         with tracing.span("user_feedback", {"workbench.feedback.rating": body.rating}) as span:
             if body.trace_id:

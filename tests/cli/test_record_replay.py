@@ -77,7 +77,7 @@ def files_holding(text: str, *folders: Path) -> list[Path]:
 def test_recorded_turn_replays_offline_identically_and_free(
     project: Path, workbench_home: Path
 ) -> None:
-    drift_before = drift(project)  # ([], [], []) unless the template is being edited
+    _, extra_before, _ = drift(project)  # [] unless the template is being edited right now
     upstream = start_mock(project_dir=project, port=free_port(), mode="rules")
     try:
         recorded = run_cli(
@@ -99,7 +99,10 @@ def test_recorded_turn_replays_offline_identically_and_free(
     assert (first["status"], first["model_source"]) == ("ok", "record")
     assert first["model"] == "openai/gpt-4o-mini"
     assert {"lookup_order", "check_return_eligibility"} <= {c["name"] for c in first["tool_calls"]}
-    assert first["trace"]["cost_usd"] > 0, "a recorded call is real and costs money"
+    # The upstream is a local server: what it costs is unknown, whatever model name it echoes
+    # (gpt-4o-mini here), so its calls are unpriced rather than charged gpt-4o-mini's price.
+    recorded_llm = [span for span in first["trace"]["spans"] if span["kind"] == "llm"]
+    assert recorded_llm and all(span["cost_usd"] is None for span in recorded_llm)
     cassettes = sorted((project / "cassettes").glob("*.json"))
     assert len(cassettes) == first["steps"] == upstream_calls >= 3
 
@@ -141,7 +144,8 @@ def test_recorded_turn_replays_offline_identically_and_free(
     assert files_holding("sk-test-SECRET123", project) == [project / ".env"]
 
     # The recordings are local artefacts: out of git, so out of the drift comparison.
-    assert drift(project) == drift_before, "recording must not make the example drift"
+    _, extra_after, _ = drift(project)
+    assert set(extra_after) - set(extra_before) == set(), "recording made the example drift"
 
 
 @pytest.mark.slow

@@ -276,3 +276,17 @@ async def test_the_mock_keeps_its_simulated_price_and_a_replay_is_free(
     mocked, replayed = spans.named("chat ")
     assert mocked.attributes["workbench.cost_usd"] > 0
     assert replayed.attributes["workbench.cost_usd"] == 0
+
+
+async def test_a_turn_the_caller_marks_unpriced_carries_no_cost(local_model, spans, configure):
+    """The workbench marks a recording through its proxy in front of a local server."""
+    configure()
+    marked = {"workbench.model_source": "record", llm.UNPRICED: True}
+    request = {"input": "Hi", "model": "openai/gpt-4o-mini", "api_base": local_model.api_base}
+    await run_turn({**request, "span_attributes": marked})
+    await run_turn(
+        {**request, "input": "Hello", "span_attributes": {"workbench.model_source": "record"}}
+    )
+    marked_chat, plain_chat = spans.named("chat ")
+    assert "workbench.cost_usd" not in marked_chat.attributes
+    assert plain_chat.attributes["workbench.cost_usd"] > 0

@@ -251,6 +251,8 @@ class LocalStack:
 
     def request(self, text: str, *, session_id: str) -> dict[str, Any]:
         """The turn request for ``text`` with this stack's variant and model."""
+        from workbench.core.model_keys import is_provider_host
+
         target = self.target
         attributes: dict[str, Any] = {"workbench.model_source": target.source}
         request: dict[str, Any] = {"input": text, "session_id": session_id}
@@ -271,6 +273,10 @@ class LocalStack:
             if target.api_key_env:
                 # The name only: the project reads the key from its own environment.
                 request["api_key_env"] = target.api_key_env
+        if target.api_base and not is_provider_host(target.model, target.api_base):
+            # What a server at another host costs is unknown (it may echo any model name);
+            # only [pricing] prices it. Recording too: the answers come from that server.
+            attributes["workbench.cost.unpriced"] = True
         request["span_attributes"] = attributes
         return request
 

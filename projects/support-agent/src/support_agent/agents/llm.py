@@ -254,11 +254,14 @@ def _cost(response: Any, target: ModelTarget) -> float | None:
     A replayed answer is free. A real model served at another host than its provider's (a
     local server, a proxy) is unpriced: the model name such a server echoes (`gpt-4o-mini`)
     says nothing about what it costs. The mock claims a real model's name on purpose, so mock
-    runs keep meaningful (simulated) costs.
+    runs keep meaningful (simulated) costs. A turn whose `span_attributes` mark it
+    `workbench.cost.unpriced` is unpriced too (the workbench does, recording from such a server).
     """
     source = _model_source()
     if source == "replay":
         return 0.0
+    if (tracing.TURN_ATTRIBUTES.get() or {}).get(UNPRICED) is True:
+        return None  # the caller knows more: e.g. a recording proxy in front of a local server
     if (
         source == "real"
         and target.api_base

@@ -72,6 +72,10 @@ def test_unknown_variant_names_the_known_ones(project) -> None:
             "litellm.APIConnectionError: OpenAIException - Connection error.",
             "cannot connect",
         ),
+        # What the template says when no response came back (its agents/failures.py).
+        ("model unavailable: cannot resolve http://no-such-host.invalid/v1", "cannot connect"),
+        ("model unavailable: TLS certificate of https://x.dev/v1 rejected", "cannot connect"),
+        ("model unavailable: invalid URL not-a-url", "cannot connect"),
         ("litellm.RateLimitError: RateLimitError: 429 Too Many Requests", "rate limited"),
         ("litellm.ServiceUnavailableError: 503 upstream down", "HTTP 5xx"),
         ("litellm.Timeout: Request timed out after 20 s", "did not answer in time"),

@@ -23,7 +23,8 @@ _RULES: tuple[tuple[str, str], ...] = (
     ),
     (
         r"APIConnectionError|Connection ?(?:Error|refused|reset)|Cannot connect|Name or service "
-        r"not known|nodename nor servname|getaddrinfo|ConnectError",
+        r"not known|nodename nor servname|getaddrinfo|ConnectError|cannot resolve|"
+        r"TLS certificate|invalid URL",
         "cannot connect: check the api base, the network, or that the local server is running",
     ),
     (r"RateLimit|\b429\b|quota", "rate limited (HTTP 429) even after retries"),

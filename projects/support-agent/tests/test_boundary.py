@@ -238,6 +238,18 @@ def test_the_stream_applies_the_same_boundary(service, model):
     assert model.calls == []
 
 
+def test_an_unknown_prompt_version_is_the_callers_mistake(service, model):
+    with service(operator_keys="operator-key-0000000001") as http:
+        response = http.post(
+            "/agent/run",
+            json={"input": "hi", "prompt_version": "v999"},
+            headers={"X-API-Key": "operator-key-0000000001"},
+        )
+    assert response.status_code == 400, response.text
+    assert "unknown prompt version" in response.json()["error"]
+    assert model.calls == []
+
+
 def test_a_pending_approval_is_202(service, model):
     model.add(model.tool("issue_refund", order_id="12345", amount=5.0, reason="scratched"))
     with service() as http:

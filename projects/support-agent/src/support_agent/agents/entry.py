@@ -74,6 +74,8 @@ async def run_turn(
             except (KeyError, ValueError, OSError) as error:
                 outcome.error = str(error).strip("'\"")
                 outcome.output = SORRY
+                # An unknown version is the caller's mistake; an unreadable file is ours.
+                outcome.failure = "bad_request" if isinstance(error, KeyError) else "error"
             else:
                 common[tracing.PROMPT_VERSION] = version
                 span.set_attribute(tracing.PROMPT_VERSION, version)

@@ -16,6 +16,7 @@ from .security import Caller
 
 # A failed turn is not a success: monitoring and clients read the status code.
 FAILURE_STATUS = {
+    "bad_request": 400,
     "blocked": 422,
     "budget": 429,
     "model": 502,

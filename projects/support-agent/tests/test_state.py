@@ -127,6 +127,26 @@ async def test_building_the_sqlite_store_touches_no_disk_until_used(tmp_path):
     assert (tmp_path / "later" / "state.sqlite3").is_file()
 
 
+async def test_every_redis_key_expires_but_the_records_kept_for_review(redis_url):
+    store = RedisState.from_url(redis_url)
+    await store.append("s", [{"role": "user", "content": "hi"}])
+    await store.put_approval({"id": "ap", "status": "pending"}, ttl_s=60)
+    await store.claim_idempotency("k", 60)
+    await store.rate_limit_hit("caller", 5, 60)
+    reservation = await store.reserve_budget({"usd:day:x": 0.1}, {"usd:day:x": 1.0}, 60)
+    await store.reconcile_budget(reservation, {"usd:day:x": 0.05})
+    await store.reserve_budget({"usd:day:x": 0.1}, {}, 60)  # one left unreconciled
+    await store.cache_put("c", "v", 60)
+    await store.add_audit({"a": 1})
+    await store.add_feedback({"f": 1})
+    kept = {"agent:audit", "agent:feedback", "agent:approvals"}  # an index pruned on read
+    keys = set(await store.client.keys("agent:*"))
+    assert kept <= keys
+    for key in keys - kept:
+        assert await store.client.pttl(key) > 0, f"{key} never expires"
+    await store.close()
+
+
 async def test_sqlite_state_survives_a_restart(tmp_path):
     await SQLiteState(tmp_path / "m.sqlite3").append("s", [{"role": "user", "content": "hi"}])
     assert (await SQLiteState(tmp_path / "m.sqlite3").history("s", 5))[0]["content"] == "hi"

@@ -139,11 +139,15 @@ async def test_every_redis_key_expires_but_the_records_kept_for_review(redis_url
     await store.cache_put("c", "v", 60)
     await store.add_audit({"a": 1})
     await store.add_feedback({"f": 1})
-    kept = {"agent:audit", "agent:feedback", "agent:approvals"}  # an index pruned on read
+    kept = {"agent:audit", "agent:feedback", "agent:approvals"}  # the index drops expired ids
     keys = set(await store.client.keys("agent:*"))
     assert kept <= keys
     for key in keys - kept:
         assert await store.client.pttl(key) > 0, f"{key} never expires"
+    await store.put_approval({"id": "brief", "status": "pending"}, ttl_s=0.05)
+    await asyncio.sleep(0.2)
+    await store.put_approval({"id": "next", "status": "pending"}, ttl_s=60)
+    assert await store.client.zrange("agent:approvals", 0, -1) == ["ap", "next"]
     await store.close()
 
 

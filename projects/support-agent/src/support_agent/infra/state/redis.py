@@ -125,7 +125,7 @@ class RedisState:
 
     # Approvals -----------------------------------------------------------------------
     async def put_approval(self, record: dict[str, Any], ttl_s: float) -> None:
-        """Store an approval as a hash (record, status) that expires, indexed by time."""
+        """Store an approval as a hash (record, status) that expires, indexed by expiry."""
         key = self._key("approval", record["id"])
         async with self.client.pipeline(transaction=True) as pipe:
             pipe.delete(key)
@@ -134,7 +134,11 @@ class RedisState:
                 mapping={"record": json.dumps(record), "status": record.get("status", "pending")},
             )
             pipe.pexpire(key, _ms(ttl_s))
-            pipe.zadd(self._key("approvals"), {record["id"]: time.time()})
+            # The index is scored by expiry, so expired ids are dropped here and it never
+            # outgrows the live approvals (with one TTL, expiry order is request order).
+            now = time.time()
+            pipe.zremrangebyscore(self._key("approvals"), "-inf", now)
+            pipe.zadd(self._key("approvals"), {record["id"]: now + ttl_s})
             await pipe.execute()
 
     @staticmethod

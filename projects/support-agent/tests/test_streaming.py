@@ -258,6 +258,7 @@ def test_an_unexpected_failure_ends_the_stream_without_internals(service, monkey
 SAMPLE = (
     "Hi! Call 555 123 4567 or +1 (555) 987-6543, mail bob.smith@example.com; card "
     "4111 1111 1111 1111 expires soon. Order 12345 shipped. Bearer abcdefghijklmnopqrstuvwxyz0123 "
+    "key sk-proj-ABCDEFGHIJKLMNOPqrstuv01 "
     "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY----- bye"
 )
 
@@ -268,7 +269,8 @@ def test_the_stream_redactor_matches_whole_text_redaction_at_every_split(size):
     pieces = [redactor.feed(SAMPLE[i : i + size]) for i in range(0, len(SAMPLE), size)]
     streamed = "".join(pieces) + redactor.flush()
     assert streamed == redact(SAMPLE)
-    for secret in ("4567", "6543", "bob.smith", "4111", "abcdefghij", "MIIBOgIBAAJBAK"):
+    secrets = ("4567", "6543", "bob.smith", "4111", "abcdefghij", "ABCDEFGHIJ", "MIIBOgIBAAJBAK")
+    for secret in secrets:
         assert secret not in streamed
 
 

@@ -478,14 +478,23 @@ DYNAMIC: tuple[Mutation, ...] = (
     ),
     M(
         "reliability.retries",
-        "no-retries",
+        "no-retry-config",
+        (Edit(f"{PKG}/agents/llm.py", r"num_retries=[\w.]+,", "num_retries=0,", regex=True),),
+        r"no retry configuration on the model calls",
+        dynamic=True,
+    ),
+    M(
+        "reliability.retries",
+        "retries-zeroed-at-runtime-config-kept",
         (
-            Edit(f"{PKG}/agents/llm.py", "num_retries=retries,", "num_retries=0,"),
             Edit(
-                f"{PKG}/agents/llm.py", "RateLimitErrorRetries=retries,", "RateLimitErrorRetries=0,"
+                f"{PKG}/agents/llm.py",
+                r"attempts\.host_class\(\)\(settings\.llm_num_retries\)",
+                "attempts.host_class()(0)",
+                regex=True,
             ),
         ),
-        r"the 429s were not retried",
+        r"the 429s were not retried|HTTP 429",
         dynamic=True,
     ),
     M(

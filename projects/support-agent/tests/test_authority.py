@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 
 from support_agent.api.app import create_app
 from support_agent.api.security import rate_limit_key
+from support_agent.infra.state import set_state
 from support_agent.tools import shop
 
 CLIENT = "client-key-000000000001"
@@ -109,6 +110,20 @@ def test_an_approver_lists_inspects_and_approves_and_the_decision_is_audited(ser
     assert audit[0]["approval_id"] == approval and audit[0]["decision"] == "approved"
     assert audit[0]["by"] == rate_limit_key(APPROVER) and audit[0]["note"] == "photos checked"
     assert pending_after == []
+
+
+def test_approvals_survive_a_restart_and_keep_the_outcome(service, model):
+    with service() as http:
+        approval = approval_id_of(ask_refund(http, model))
+    set_state(None)  # a new process: the store is opened again from its file
+    with TestClient(create_app()) as http:
+        pending = http.get(f"/agent/approvals/{approval}", headers=key(APPROVER))
+        http.post(f"/agent/approvals/{approval}/approve", headers=key(APPROVER))
+        decided = http.get(f"/agent/approvals/{approval}", headers=key(APPROVER))
+    assert pending.status_code == 200 and pending.json()["status"] == "pending"
+    assert decided.json()["status"] == "approved"
+    assert decided.json()["outcome"]["status"] == "ok"
+    assert decided.json()["outcome"]["result"]["amount"] == 20.0
 
 
 def test_a_rejected_refund_is_never_paid(service, model):

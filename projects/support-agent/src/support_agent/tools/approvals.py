@@ -118,6 +118,12 @@ async def decide(
                 approved=True,
                 idempotency_key=record.get("idempotency_key"),
             )
+    if outcome is not None:
+        # Keep what the approved call did on the record, for whoever inspects it later.
+        record = {**record, "outcome": outcome.record()}
+        left = datetime.fromisoformat(record["expires_at"]) - datetime.now(UTC)
+        if left.total_seconds() > 0:
+            await state.put_approval(record, left.total_seconds())
     event = {
         "approval_id": approval_id,
         "decision": status,

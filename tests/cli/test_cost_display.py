@@ -54,3 +54,22 @@ def test_priced_and_free_traces_show_their_cost() -> None:
     assert trace_cost(_trace(_span("a", 0.0))) == "$0"  # a replay: free, and priced as free
     # A tool span without a cost is not a model call left unpriced.
     assert trace_cost(_trace(_span("a", 0.0), _span("t", None, kind="tool"))) == "$0"
+
+
+def test_run_json_says_what_the_trace_says() -> None:
+    from types import SimpleNamespace
+
+    from workbench.cli.run import turn_json
+
+    trace = _trace(_span("a", None))
+    report = SimpleNamespace(
+        result={"status": "ok", "usage": {"cost_usd": 0}},
+        error=None,
+        session_id="s",
+        variant=None,
+        model="openai/local",
+        model_source="real",
+        outcome=SimpleNamespace(wall_ms=1.0),
+        trace=trace,
+    )
+    assert turn_json(report, None)["cost"] == "unpriced"

@@ -110,7 +110,7 @@ def _budget(project, report):
 def turn_json(report, budget) -> dict[str, Any]:
     """What ``run --json`` prints: the turn's result, what ran, its trace and the budget."""
     from workbench.cli.budget import report_json
-    from workbench.cli.trace_render import trace_json
+    from workbench.cli.trace_render import trace_cost, trace_json
 
     result = report.result
     return {
@@ -125,6 +125,8 @@ def turn_json(report, budget) -> dict[str, Any]:
         "steps": result.get("steps"),
         "tool_calls": result.get("tool_calls", []),
         "usage": result.get("usage"),
+        # The stored trace's cost as shown ("unpriced" for calls no price applies to).
+        "cost": trace_cost(report.trace) if report.trace is not None else None,
         "wall_ms": round(report.outcome.wall_ms, 1),
         "trace": trace_json(report.trace) if report.trace is not None else None,
         "budget": report_json(budget) if budget is not None else None,

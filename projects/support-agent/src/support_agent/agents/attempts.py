@@ -18,7 +18,9 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
-from .failures import Failure, classify
+import httpx
+
+from .failures import Failure, causes, classify
 
 # The litellm class for each status whose class decides the Router's cooldown bookkeeping.
 _STATUS_CLASSES = {
@@ -51,14 +53,17 @@ def one_call():
 
 
 def _as_status_class(error: Exception, failure: Failure, model: str) -> Exception:
-    """`error` as the litellm class of the status the provider returned (itself if it is one)."""
+    """`error` as the litellm class of the status the provider returned (itself if it is one,
+    or if no response proves the status)."""
     import litellm
 
     name = _STATUS_CLASSES.get(failure.status or 0)
     cls = getattr(litellm, name, None) if name else None
-    if cls is None or isinstance(error, cls):
+    response = next(
+        (c.response for c in causes(error) if isinstance(c, httpx.HTTPStatusError)), None
+    )
+    if cls is None or isinstance(error, cls) or response is None:
         return error
-    response = getattr(error, "response", None)
     message = str(getattr(error, "message", "") or error)
     provider = str(getattr(error, "llm_provider", "") or "openai")
     return cls(message=message, model=model, llm_provider=provider, response=response)

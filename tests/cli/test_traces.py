@@ -166,3 +166,33 @@ def test_tree_nests_children_under_parents():
     (agent,) = tree.children
     assert "invoke_agent support" in str(agent.label)
     assert len(agent.children) == 5
+
+
+def test_a_trace_of_unpriced_model_calls_is_listed_as_unpriced_not_zero():
+    """A real model served by a local server: its calls carry tokens but no price."""
+    rng = random.Random(5)
+    trace_id, span_id = rng.randbytes(16), rng.randbytes(8)
+    call = make_span(
+        trace_id,
+        span_id,
+        "chat openai/gpt-4o-mini",
+        {
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "openai/gpt-4o-mini",
+            "gen_ai.usage.input_tokens": 100,
+            "gen_ai.usage.output_tokens": 20,
+            "workbench.cost.unpriced": True,
+        },
+        start_ns=JAN_1,
+    )
+    db = connect()
+    with db.conn:
+        write_spans(db, normalize_request(make_request([call], service="local-agent")).rows)
+    db.conn.close()
+    runner = CliRunner()
+    (item,) = json.loads(runner.invoke(cli, ["traces", "list", "--json"]).output)
+    assert (item["cost_usd"], item["unpriced_calls"]) == (0, 1)
+    table = runner.invoke(cli, ["traces", "list"], env={"COLUMNS": "200"}).output
+    assert "unpriced" in table and "$0" not in table
+    shown = runner.invoke(cli, ["traces", "show", trace_id.hex()], env={"COLUMNS": "200"})
+    assert "unpriced" in shown.output and "$0" not in shown.output

@@ -34,26 +34,38 @@ def list_command(
     """List traces, newest first."""
     from workbench.cli.trace_render import summary_json
     from workbench.store.db import connect
-    from workbench.store.traces import list_traces
+    from workbench.store.traces import list_traces, unpriced_calls
 
     db = connect()
     try:
         rows = list_traces(
             db, project=project, status=status, model=model, search=search, limit=limit
         )
+        unpriced = unpriced_calls(db, [row.trace_id for row in rows])
     finally:
         db.conn.close()
     if as_json:
-        click.echo(json.dumps([summary_json(row) for row in rows], indent=2))
+        listed = [
+            {**summary_json(row), "unpriced_calls": unpriced.get(row.trace_id, 0)} for row in rows
+        ]
+        click.echo(json.dumps(listed, indent=2))
         return
-    _print_table(rows)
+    _print_table(rows, unpriced)
 
 
-def _print_table(rows) -> None:
+def _cost_cell(cost: float, unpriced: int) -> str:
+    from workbench.cli.trace_render import format_cost
+
+    if not unpriced:
+        return format_cost(cost)
+    return "unpriced" if not cost else f"{format_cost(cost)} + {unpriced} unpriced"
+
+
+def _print_table(rows, unpriced: dict[str, int]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from workbench.cli.trace_render import format_cost, format_duration, format_start
+    from workbench.cli.trace_render import format_duration, format_start
 
     console = Console()
     if not rows:
@@ -75,7 +87,7 @@ def _print_table(rows) -> None:
             format_duration(row.duration_ms),
             str(row.span_count),
             f"{row.input_tokens}/{row.output_tokens}",
-            format_cost(row.cost_usd),
+            _cost_cell(row.cost_usd, unpriced.get(row.trace_id, 0)),
             ", ".join(row.models),
         )
     console.print(table)

@@ -262,6 +262,21 @@ _TRACE_GROUPS = {
 }
 
 
+def unpriced_calls(db: Database | sqlite3.Connection, trace_ids: list[str]) -> dict[str, int]:
+    """Per trace, its model calls that used tokens but carry no cost (no price applied: a
+    model served by a local server, say), so a list can say "unpriced" instead of $0."""
+    if not trace_ids:
+        return {}
+    marks = ", ".join("?" for _ in trace_ids)
+    rows = _conn(db).execute(
+        f"SELECT trace_id, COUNT(*) FROM spans WHERE trace_id IN ({marks}) AND kind = 'llm' "
+        "AND cost_usd IS NULL AND (COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0)) > 0 "
+        "GROUP BY trace_id",
+        trace_ids,
+    )
+    return {trace_id: count for trace_id, count in rows}
+
+
 # Where a model call's spend came from: real (money spent; a recording calls a real model),
 # mock (simulated), replay (free) or probe (readiness checks, whatever answered them).
 _SOURCE = (

@@ -103,8 +103,9 @@ STATIC: tuple[Mutation, ...] = (
         (
             Edit(
                 f"{PKG}/agents/entry.py",
-                "settings.features.response_cache and ",
+                r"settings\.features\.response_cache\s+and ",
                 "",
+                regex=True,
             ),
         ),
         r"no code reads them",

@@ -49,8 +49,10 @@ def write_locks(upgrade: bool) -> None:
     """Re-resolve every lock in place, then re-render the example so it carries them."""
     for folder, name, extras in LOCKS:
         print(f"wrote {write_lock(folder, name, extras, upgrade=upgrade).relative_to(REPO_ROOT)}")
+    rerender = [sys.executable, str(REPO_ROOT / "tools" / "rerender_example.py")]
+    subprocess.run(rerender, check=True)
     with tempfile.TemporaryDirectory() as tmp:
-        # The template's pyproject is jinja; the example holds its render.
+        # The template's pyproject is jinja; the freshly re-rendered example holds its render.
         workdir = Path(tmp)
         shutil.copyfile(EXAMPLE / "pyproject.toml", workdir / "pyproject.toml")
         for name, extras in template_locks():
@@ -60,7 +62,7 @@ def write_locks(upgrade: bool) -> None:
             write_lock(workdir, name, extras, upgrade=upgrade, constraints=constraints)
             shutil.copyfile(workdir / name, TEMPLATE / name)
             print(f"wrote {(TEMPLATE / name).relative_to(REPO_ROOT)}")
-    subprocess.run([sys.executable, str(REPO_ROOT / "tools" / "rerender_example.py")], check=True)
+    subprocess.run(rerender, check=True)
 
 
 def stale_locks() -> list[str]:

@@ -62,7 +62,7 @@ def test_rerendering_keeps_shipped_files_and_recordings_and_they_add_no_drift(tm
 
     copy = tmp_path / "support-agent"
     shutil.copytree(
-        EXAMPLE, copy, ignore=shutil.ignore_patterns(".data", "cassettes", ".workbench")
+        EXAMPLE, copy, ignore=shutil.ignore_patterns(".data", "cassettes", ".workbench", ".github")
     )
     _, extra_before, _ = drift(copy)  # [] unless the template is being edited right now
     shipped = write_ship(plan_ship(open_project(copy), checklist=PASSED)).written

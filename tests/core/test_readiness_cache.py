@@ -81,3 +81,22 @@ def test_results_keep_the_checklist_order_while_lanes_run_concurrently(tmp_path)
     results = run_items(items, ctx, progress=lambda r: seen.append(r.id))
     assert [r.id for r in results] == ["reliability.a", "reliability.b", "reliability.c"]
     assert sorted(seen) == sorted(r.id for r in results) and sorted(order) == ["a", "b", "c"]
+
+
+def test_verdicts_are_found_again_when_the_check_itself_wrote_an_eval_run(tmp_path):
+    """safety.evals writes the newest eval run, which is part of the fingerprint."""
+    ctx = make_project(tmp_path, {"src/mini/agent.py": "x = 1\n"})
+    calls: list[str] = []
+    items = [Item("safety.x", "safety", "X", "static", _counting(calls))]
+    db = connect()
+    try:
+        before = fingerprint(ctx.root, model="mock", run_dynamic=False, latest_eval="")
+        cache = VerdictCache(db, str(ctx.root), before)
+        results = run_items(items, ctx, cache=cache)
+        after = fingerprint(ctx.root, model="mock", run_dynamic=False, latest_eval="run-1")
+        cache.restamp(after, results)
+        again = VerdictCache(db, str(ctx.root), after)
+        assert [r.status for r in run_items(items, ctx, cache=again)] == ["pass"]
+        assert calls == ["ran"]
+    finally:
+        db.conn.close()

@@ -49,7 +49,7 @@ def span_label(span: SpanRecord) -> Text:
         label.append(f"  in {span.input_tokens or 0} / out {span.output_tokens or 0}")
     if span.cost_usd is not None:
         label.append(f"  {format_cost(span.cost_usd)}", style="green")
-    elif _unpriced(span):
+    elif unpriced(span):
         label.append("  unpriced", style="yellow")
     attributes = span.attributes
     verdict = attributes.get("workbench.guardrail.verdict")
@@ -91,7 +91,7 @@ def render_trace_tree(detail: TraceDetail) -> Tree:
     return root
 
 
-def _unpriced(span: SpanRecord) -> bool:
+def unpriced(span: SpanRecord) -> bool:
     """A model call that used tokens but has no price (e.g. a local server's model)."""
     return (
         span.kind == "llm"
@@ -103,14 +103,14 @@ def _unpriced(span: SpanRecord) -> bool:
 def trace_cost(summary: TraceSummary) -> str:
     """A trace's cost as shown: unpriced model calls are said so, never counted as $0."""
     spans = summary.spans if isinstance(summary, TraceDetail) else []
-    unpriced = sum(_unpriced(span) for span in spans)
-    if not unpriced:
+    count = sum(unpriced(span) for span in spans)
+    if not count:
         return format_cost(summary.cost_usd)
     priced = [span for span in spans if span.kind == "llm" and span.cost_usd is not None]
     if not priced:
         return "unpriced"
-    calls = "call" if unpriced == 1 else "calls"
-    return f"{format_cost(summary.cost_usd)} + {unpriced} unpriced {calls}"
+    calls = "call" if count == 1 else "calls"
+    return f"{format_cost(summary.cost_usd)} + {count} unpriced {calls}"
 
 
 def render_trace_totals(summary: TraceSummary) -> Text:

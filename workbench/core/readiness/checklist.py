@@ -84,6 +84,16 @@ class VerdictCache:
 
         remember(self.db, self.project, result, self.fingerprint, seconds)
 
+    def restamp(self, fingerprint: str, results: list[ItemResult]) -> None:
+        """Store ``results`` again under ``fingerprint`` when the check itself changed it."""
+        from workbench.core.readiness.verdict_cache import remember
+
+        if fingerprint == self.fingerprint:
+            return
+        self.fingerprint = fingerprint
+        for result in results:
+            remember(self.db, self.project, result, fingerprint, 0.0)
+
 
 def _run_lane(items: list[Item], ctx: CheckContext, done: queue.Queue) -> None:
     """Judge a lane's items in turn, handing each result to the evaluating thread."""
@@ -204,6 +214,16 @@ def evaluate(
             )
             cache = VerdictCache(db, str(project.path), print_)
         results = run_items(items, ctx, progress, cache)
+        if cache is not None:
+            # safety.evals may have written the project's newest eval run: the verdicts
+            # describe the project as the check leaves it, so a re-run finds them.
+            after = fingerprint(
+                project.path,
+                model=label(model),
+                run_dynamic=run_dynamic,
+                latest_eval=_latest_eval(db, project),
+            )
+            cache.restamp(after, results)
     finally:
         db.conn.close()
     return summarize(project.name, results)

@@ -10,7 +10,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from workbench.cli.trace_render import format_cost, format_duration, format_start
+from workbench.cli.trace_render import format_duration, format_start, trace_cost
 from workbench.core.live import TraceReader, gc_paused
 from workbench.core.tracemodels import SpanRecord, TraceDetail
 from workbench.tui.widgets.span_detail import SpanDetail
@@ -25,7 +25,7 @@ def trace_title(detail: TraceDetail) -> Text:
         (detail.status, "bold"),
         f"  {detail.span_count} spans · {format_duration(detail.duration_ms)} · "
         f"in {detail.input_tokens} / out {detail.output_tokens} tokens · "
-        f"{format_cost(detail.cost_usd)}  ·  {detail.project}  {format_start(detail.start_ns)}"
+        f"{trace_cost(detail)}  ·  {detail.project}  {format_start(detail.start_ns)}"
         f"  {detail.trace_id}",
     )
 

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.markup import escape
 from textual.widgets import Static
 
-from workbench.cli.trace_render import format_cost, format_duration, format_start
+from workbench.cli.trace_render import format_cost, format_duration, format_start, unpriced
 from workbench.core.tracemodels import SpanRecord
 
 _INPUT_KEYS = ("gen_ai.input.messages", "gen_ai.prompt", "input.value", "traceloop.entity.input")
@@ -109,7 +109,7 @@ def span_markup(span: SpanRecord) -> str:
         lines.append(
             f"[$text-muted]tokens[/] in {span.input_tokens or 0}{cached} / out "
             f"{span.output_tokens or 0}  [$text-muted]cost[/] [$text-success]"
-            f"{format_cost(span.cost_usd)}[/]"
+            f"{'unpriced' if unpriced(span) else format_cost(span.cost_usd)}[/]"
         )
     context = [
         f"{name} {escape(str(value))}"

@@ -43,10 +43,23 @@ class TraceFilter(BaseModel):
     status: str | None = None
     model: str | None = None
     search: str | None = None
+    variant: str | None = None
+    session: str | None = None
+    # Start-time bounds in ns since the epoch (``until_ns`` excluded).
+    since_ns: int | None = None
+    until_ns: int | None = None
 
     def matches(self, summary: TraceSummary) -> bool:
         """Whether ``summary`` passes the filters (for traces that changed in place)."""
         if self.project and summary.project != self.project:
+            return False
+        if self.variant and summary.variant != self.variant:
+            return False
+        if self.session and summary.session_id != self.session:
+            return False
+        if self.since_ns is not None and summary.start_ns < self.since_ns:
+            return False
+        if self.until_ns is not None and summary.start_ns >= self.until_ns:
             return False
         if self.status and summary.status != self.status:
             return False
@@ -87,6 +100,10 @@ class TraceReader:
                 status=filters.status,
                 model=filters.model,
                 search=filters.search,
+                variant=filters.variant,
+                session=filters.session,
+                since_ns=filters.since_ns,
+                until_ns=filters.until_ns,
                 limit=limit,
                 before=before,
             )

@@ -65,16 +65,23 @@ def list_traces(
     status: str | None = None,
     model: str | None = None,
     search: str | None = None,
+    variant: str | None = None,
+    session: str | None = None,
+    since_ns: int | None = None,
+    until_ns: int | None = None,
     limit: int = 50,
     before: tuple[int, str] | None = None,
 ) -> list[TraceSummary]:
     """One page of traces, newest first; pass the last item's ``cursor`` as ``before`` for the next.
 
     ``model`` matches part of any model the trace used; ``search`` matches part
-    of the root span's name or the project, or a trace id prefix.
+    of the root span's name or the project, or a trace id prefix; ``variant`` and
+    ``session`` match exactly; ``since_ns``/``until_ns`` bound the start time
+    (``until_ns`` excluded).
     """
     conn = _conn(db)
     filters = _filters(project, status)
+    filters += _browse_filters(variant, session, since_ns, until_ns)
     model_sets = None
     if model:
         model_sets = [models for models in distinct_model_sets(conn) if model in models]
@@ -108,6 +115,21 @@ def _filters(project: str | None, status: str | None) -> list[Filter]:
         filters.append(("service = ?", [project]))
     if status:
         filters.append(("status = ?", [status]))
+    return filters
+
+
+def _browse_filters(
+    variant: str | None, session: str | None, since_ns: int | None, until_ns: int | None
+) -> list[Filter]:
+    filters: list[Filter] = []
+    if variant:
+        filters.append(("variant = ?", [variant]))
+    if session:
+        filters.append(("session_id = ?", [session]))
+    if since_ns is not None:
+        filters.append(("start_ns >= ?", [since_ns]))
+    if until_ns is not None:
+        filters.append(("start_ns < ?", [until_ns]))
     return filters
 
 

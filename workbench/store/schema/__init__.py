@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
-from workbench.store.schema import evals, projects, readiness, spans
+from workbench.store.schema import evals, projects, readiness, spans, trace_browse
 
 
 def migration_sets() -> list[Migrations]:
     """Every migration set, in the order they must be applied."""
-    return [projects.migrations, spans.migrations, readiness.migrations, evals.migrations]
+    return [
+        projects.migrations,
+        spans.migrations,
+        trace_browse.migrations,
+        readiness.migrations,
+        evals.migrations,
+    ]

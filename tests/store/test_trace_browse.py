@@ -1,0 +1,117 @@
+"""Trace browsing: new list filters (variant, session, time range), previews, session turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.core.collector.normalize import normalize_request
+from workbench.core.collector.sink import write_spans
+from workbench.core.collector.synthetic import make_request, make_span
+from workbench.store.db import connect
+from workbench.store.trace_browse import distinct_values, session_turns, trace_previews
+from workbench.store.traces import list_traces
+
+T0 = 1_768_469_400_000_000_000
+MIN = 60 * 10**9
+
+
+def _ids(n: int, span: int = 0) -> tuple[bytes, bytes]:
+    return n.to_bytes(16, "big"), (n * 100 + span).to_bytes(8, "big")
+
+
+def turn(n: int, *, session: str, variant: str, question: str, answer: str, at: int):
+    """A root agent span and two model calls: the first asks, the last answers."""
+    trace, root = _ids(n)
+    common = {"gen_ai.conversation.id": session, "workbench.variant": variant}
+    chat = {**common, "gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+    return [
+        make_span(trace, root, "invoke_agent a", {**common}, start_ns=at, duration_ns=10**9),
+        make_span(
+            trace,
+            _ids(n, 1)[1],
+            "chat m",
+            {
+                **chat,
+                "gen_ai.input.messages": (
+                    '[{"role":"system","content":"be brief"},'
+                    f'{{"role":"user","content":"{question}"}}]'
+                ),
+                "gen_ai.output.messages": '[{"role":"assistant","content":"thinking"}]',
+            },
+            parent_id=root,
+            start_ns=at + 1000,
+        ),
+        make_span(
+            trace,
+            _ids(n, 2)[1],
+            "chat m",
+            {**chat, "gen_ai.output.messages": f'[{{"role":"assistant","content":"{answer}"}}]'},
+            parent_id=root,
+            start_ns=at + 2000,
+        ),
+    ]
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = connect(tmp_path / "t.db")
+    spans = []
+    spans += turn(1, session="s-1", variant="base", question="hi there", answer="hello", at=T0)
+    spans += turn(2, session="s-2", variant="cand", question="where?", answer="here", at=T0 + MIN)
+    spans += turn(
+        3, session="s-1", variant="base", question="and then", answer="bye", at=T0 + 2 * MIN
+    )
+    with database.conn:
+        write_spans(database, normalize_request(make_request(spans, service="shop")).rows)
+    yield database
+    database.conn.close()
+
+
+def _listed(db, **filters) -> list[int]:
+    return [int(row.trace_id, 16) for row in list_traces(db, **filters)]
+
+
+def test_filters_by_variant_session_and_time_range_exclude_the_rest(db):
+    assert _listed(db) == [3, 2, 1]
+    assert _listed(db, variant="base") == [3, 1]
+    assert _listed(db, variant="nope") == []
+    assert _listed(db, session="s-2") == [2]
+    assert _listed(db, since_ns=T0 + MIN) == [3, 2]
+    assert _listed(db, until_ns=T0 + MIN) == [1]  # the bound itself is excluded
+    assert _listed(db, since_ns=T0, until_ns=T0 + 2 * MIN, variant="base") == [1]
+
+
+def test_filter_queries_seek_an_index(db):
+    for column, value in (("variant", "base"), ("session_id", "s-1")):
+        plan = " ".join(
+            str(row[-1])
+            for row in db.conn.execute(
+                f"EXPLAIN QUERY PLAN SELECT trace_id FROM traces WHERE {column} = ? "
+                "ORDER BY start_ns DESC, trace_id DESC LIMIT 50",
+                (value,),
+            )
+        )
+        assert "USING" in plan and "INDEX" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_previews_take_the_last_user_message_and_the_last_reply(db):
+    previews = trace_previews(db, [_ids(1)[0].hex(), _ids(2)[0].hex()])
+    assert previews[_ids(1)[0].hex()].input == "hi there"
+    assert previews[_ids(1)[0].hex()].output == "hello"  # the last call's, not the first's
+    assert previews[_ids(2)[0].hex()].output == "here"
+    assert trace_previews(db, []) == {}
+    assert trace_previews(db, ["ab" * 16])["ab" * 16].input == ""
+
+
+def test_session_turns_are_oldest_first_and_only_that_session(db):
+    turns = session_turns(db, "s-1")
+    assert [(t.input, t.output) for t in turns] == [("hi there", "hello"), ("and then", "bye")]
+    assert session_turns(db, "s-1", project="other") == []
+    assert [int(t.summary.trace_id, 16) for t in session_turns(db, "s-1", limit=1)] == [3]
+
+
+def test_distinct_values(db):
+    assert distinct_values(db, "variant") == ["base", "cand"]
+    assert distinct_values(db, "session_id") == ["s-1", "s-2"]
+    with pytest.raises(ValueError):
+        distinct_values(db, "name")

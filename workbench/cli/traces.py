@@ -22,6 +22,10 @@ def traces() -> None:
 @click.option(
     "--search", "-s", help="Text in the root span's name or project, or a trace id prefix."
 )
+@click.option("--variant", help="Only traces of this variant.")
+@click.option("--session", help="Only traces of this session (conversation id).")
+@click.option("--since", help="Started at or after: 30m, 2h, 7d, 1w ago, or an ISO date/time.")
+@click.option("--until", help="Started before: 30m, 2h, 7d, 1w ago, or an ISO date/time.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_command(
     project: str | None,
@@ -29,28 +33,53 @@ def list_command(
     status: str | None,
     model: str | None,
     search: str | None,
+    variant: str | None,
+    session: str | None,
+    since: str | None,
+    until: str | None,
     as_json: bool,
 ) -> None:
-    """List traces, newest first."""
+    """List traces, newest first, with a preview of each one's input and output."""
     from workbench.cli.trace_render import summary_json
+    from workbench.core.timerange import parse_time
     from workbench.store.db import connect
+    from workbench.store.trace_browse import trace_previews
     from workbench.store.traces import list_traces, unpriced_calls
 
+    since_ns = parse_time(since, option="--since") if since else None
+    until_ns = parse_time(until, option="--until") if until else None
     db = connect()
     try:
         rows = list_traces(
-            db, project=project, status=status, model=model, search=search, limit=limit
+            db,
+            project=project,
+            status=status,
+            model=model,
+            search=search,
+            variant=variant,
+            session=session,
+            since_ns=since_ns,
+            until_ns=until_ns,
+            limit=limit,
         )
-        unpriced = unpriced_calls(db, [row.trace_id for row in rows])
+        ids = [row.trace_id for row in rows]
+        unpriced = unpriced_calls(db, ids)
+        previews = trace_previews(db, ids)
     finally:
         db.conn.close()
     if as_json:
         listed = [
-            {**summary_json(row), "unpriced_calls": unpriced.get(row.trace_id, 0)} for row in rows
+            {
+                **summary_json(row),
+                "unpriced_calls": unpriced.get(row.trace_id, 0),
+                "input": previews[row.trace_id].input,
+                "output": previews[row.trace_id].output,
+            }
+            for row in rows
         ]
         click.echo(json.dumps(listed, indent=2))
         return
-    _print_table(rows, unpriced)
+    _print_table(rows, unpriced, previews)
 
 
 def _cost_cell(cost: float, unpriced: int) -> str:
@@ -61,7 +90,7 @@ def _cost_cell(cost: float, unpriced: int) -> str:
     return "unpriced" if not cost else f"{format_cost(cost)} + {unpriced} unpriced"
 
 
-def _print_table(rows, unpriced: dict[str, int]) -> None:
+def _print_table(rows, unpriced: dict[str, int], previews=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -77,7 +106,9 @@ def _print_table(rows, unpriced: dict[str, int]) -> None:
     table.add_column("tokens in/out", justify="right")
     table.add_column("cost", justify="right")
     table.add_column("models")
+    table.add_column("input → output", overflow="ellipsis", no_wrap=True, max_width=60)
     for row in rows:
+        preview = (previews or {}).get(row.trace_id)
         table.add_row(
             row.trace_id[:12],
             format_start(row.start_ns),
@@ -89,6 +120,7 @@ def _print_table(rows, unpriced: dict[str, int]) -> None:
             f"{row.input_tokens}/{row.output_tokens}",
             _cost_cell(row.cost_usd, unpriced.get(row.trace_id, 0)),
             ", ".join(row.models),
+            f"{preview.input} → {preview.output}" if preview and preview.input else "",
         )
     console.print(table)
 
@@ -119,3 +151,55 @@ def show_command(trace_id: str, as_json: bool) -> None:
     console = Console()
     console.print(render_trace_tree(detail))
     console.print(render_trace_totals(detail))
+
+
+@traces.command("session")
+@click.argument("session_id")
+@click.option("--project", "-p", help="Only this project's turns of the session.")
+@click.option("--limit", "-n", default=200, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a transcript.")
+def session_command(session_id: str, project: str | None, limit: int, as_json: bool) -> None:
+    """Show one conversation: its turns oldest first, each input, output and figures."""
+    from workbench.cli.trace_render import summary_json
+    from workbench.store.db import connect
+    from workbench.store.trace_browse import session_turns
+
+    db = connect()
+    try:
+        turns = session_turns(db, session_id, project=project, limit=limit)
+    finally:
+        db.conn.close()
+    if not turns:
+        raise NotFound(f"no traces in session {session_id!r} (see `workbench traces list`)")
+    if as_json:
+        listed = [
+            {**summary_json(turn.summary), "input": turn.input, "output": turn.output}
+            for turn in turns
+        ]
+        click.echo(json.dumps(listed, indent=2))
+        return
+    _print_session(session_id, turns)
+
+
+def _print_session(session_id: str, turns) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    from workbench.cli.trace_render import format_cost, format_duration, format_start
+
+    console = Console()
+    total_cost = sum(turn.summary.cost_usd for turn in turns)
+    total_ms = sum(turn.summary.duration_ms for turn in turns)
+    console.print(
+        f"[bold]session {escape(session_id)}[/] · {len(turns)} turns · "
+        f"{format_duration(total_ms)} · {format_cost(total_cost)}"
+    )
+    for number, turn in enumerate(turns, 1):
+        row = turn.summary
+        status = "[red]error[/]" if row.status == "error" else "ok"
+        console.print(
+            f"\n[dim]#{number} {format_start(row.start_ns)} · trace {row.trace_id} · "
+            f"{format_duration(row.duration_ms)} · {format_cost(row.cost_usd)} ·[/] {status}"
+        )
+        console.print(f"[bold cyan]user[/]  {escape(turn.input or '(input not recorded)')}")
+        console.print(f"[bold green]agent[/] {escape(turn.output or '(output not recorded)')}")

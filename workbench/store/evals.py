@@ -314,3 +314,15 @@ def matrix_page(
             if len(rows) == limit:
                 break
     return rows
+
+
+def result_counts(db: Database, run_id: str) -> dict[str, Any]:
+    """A run's stored results so far: ``done``, ``passed``, ``failed``, ``errors``, ``cost_usd``
+    (where a resumed run's progress starts, so its bar and pass rate cover the whole run)."""
+    row = db.conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(status = 'pass'), 0), COALESCE(SUM(status = 'fail'), 0),"
+        " COALESCE(SUM(status = 'error'), 0), COALESCE(SUM(cost_usd), 0.0)"
+        " FROM eval_results WHERE run_id = ?",
+        [run_id],
+    ).fetchone()
+    return dict(zip(("done", "passed", "failed", "errors", "cost_usd"), row, strict=True))

@@ -30,7 +30,7 @@ from workbench.core.evals.progress import (
 )
 from workbench.core.evals.spec import Case, EvalSet
 from workbench.core.evals.variants import Variant
-from workbench.store.evals import completed_keys, result_tuple, write_items
+from workbench.store.evals import completed_keys, result_counts, result_tuple, write_items
 from workbench.store.writer import BatchWriter, QueueFull
 
 _RATE_LIMIT = re.compile(r"\b429\b|rate.?limit", re.IGNORECASE)
@@ -132,16 +132,26 @@ class EvalEngine:
 
     async def _run(self, plan: RunPlan, writer: BatchWriter) -> Counts:
         done_keys: set[tuple[str, str, int]] = set()
+        self._counts = Counts(total=plan.total)
         if plan.resume:
             from workbench.store.db import connect
 
             db = connect(self.db_path)
             done_keys = completed_keys(db, plan.run_id)
+            # The whole run's figures, so a resumed run's pass rate and spend count old results.
+            stored = result_counts(db, plan.run_id)
             db.conn.close()
+            self._counts = Counts(
+                total=plan.total,
+                done=len(done_keys),
+                passed=stored["passed"],
+                failed=stored["failed"],
+                errors=stored["errors"],
+                spend_usd=stored["cost_usd"],
+            )
             writer.write([("claim", plan.run_id)])
         else:
             writer.write([("run", self._run_row(plan))])
-        self._counts = Counts(total=plan.total, done=len(done_keys))
         self._started = time.perf_counter()
         self._write_error: BaseException | None = None
         self.listener(

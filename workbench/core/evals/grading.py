@@ -19,6 +19,8 @@ class TraceFacts:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    # The last LLM span's finish reason, when its instrumentation recorded one.
+    finish_reason: str | None = None
 
 
 class TraceSource(Protocol):
@@ -66,6 +68,7 @@ async def attach_trace(obs: Observation, case: Case, traces: TraceSource | None)
         return
     obs.tool_calls = facts.tool_calls
     obs.llm_calls = facts.llm_calls
+    obs.finish_reason = facts.finish_reason
     if not obs.tokens and (facts.input_tokens or facts.output_tokens):
         obs.input_tokens, obs.output_tokens = facts.input_tokens, facts.output_tokens
     if not obs.cost_usd and facts.cost_usd:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import re
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from workbench.core.evals.checks import ASSERTION_TYPES, get_check
 from workbench.core.evals.spec import CATEGORIES, Assertion, Case, Defaults, EvalSet
+from workbench.core.evals.suggest import FOREIGN_CASE_KEYS, did_you_mean, unknown_type_message
 from workbench.core.evals.yamllines import LineLoader, LineMap, line_of
 from workbench.errors import ConfigError
 
@@ -24,6 +24,7 @@ _ALIASES = {"tests": "cases", "defaultTest": "defaults", "default_test": "defaul
 _PROMPTFOO_ONLY = {
     "prompts": "prompt versions live in prompts/ and are chosen by variants",
     "providers": "declare variants in workbench.toml [variants] or pass --variant",
+    "provider": "declare variants in workbench.toml [variants] or pass --variant",
 }
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 
@@ -36,8 +37,7 @@ class _Problem(Exception):
 
 
 def _suggest(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(word, choices)
 
 
 def find_sets(evals_dir: Path) -> list[Path]:
@@ -267,7 +267,16 @@ def _assertions(raw: Any, line: int, where: str = "") -> list[Assertion]:
         if name not in ASSERTION_TYPES:
             raise _Problem(
                 line_of(item, "type", item_line),
-                f"{where}unknown assertion type {written!r}{_suggest(written, ASSERTION_TYPES)}",
+                f"{where}{unknown_type_message(written, ASSERTION_TYPES)}",
+            )
+        if "assert" in fields:
+            if name != "assert-set":
+                raise _Problem(
+                    line_of(item, "assert", item_line),
+                    f"{where}{written}: only assert-set takes an 'assert' list",
+                )
+            fields["assert"] = _assertions(
+                fields["assert"], line_of(item, "assert", item_line), f"{where}{written}: "
             )
         try:
             assertion = Assertion.model_validate(
@@ -305,12 +314,17 @@ def _validation_problem(error: ValidationError, raw: Any, line: int, where: str 
     field = ".".join(str(part) for part in loc) or "(case)"
     message = first["msg"]
     if first["type"] == "extra_forbidden":
-        message = f"unknown field{_suggest(str(first['loc'][-1]), _known_fields())}"
+        name = str(first["loc"][-1])
+        if name in FOREIGN_CASE_KEYS and len(first["loc"]) == 1:
+            message = f"promptfoo's {name!r} is not used here: {FOREIGN_CASE_KEYS[name]}"
+        else:
+            message = f"unknown field{_suggest(name, _known_fields())}"
     return _Problem(found, f"{where}{field}: {message}")
 
 
 def _known_fields() -> list[str]:
-    return [*Case.model_fields, "assert", "value", "threshold", "weight", "metric", "provider"]
+    fields = [*Case.model_fields, "assert", "value", "threshold", "weight", "metric", "provider"]
+    return [*fields, "config"]
 
 
 def _variables_used(value: Any) -> list[str]:

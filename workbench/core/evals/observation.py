@@ -39,6 +39,8 @@ class Observation:
     # Filled from the trace when a case has trace assertions; ``None`` until then.
     tool_calls: list[ToolCall] | None = None
     llm_calls: int | None = None
+    # Why the last model call stopped (``gen_ai.response.finish_reasons`` of its span).
+    finish_reason: str | None = None
     trace_source: str = "trace"
     # Where assertions that need the project (python) or a model (llm-rubric) reach them.
     services: Any = None
@@ -72,6 +74,11 @@ class GradingServices(Protocol):
         """Grade ``output`` against ``rubric`` with a judge model."""
 
     async def python_check(
-        self, reference: str, output: str, context: dict[str, Any]
+        self, reference: str, output: str, context: dict[str, Any], *, inline: bool = False
     ) -> tuple[bool, float, str]:
-        """Run a project function (``file.py:fn`` or ``module:fn``) in a subprocess."""
+        """Run a project function (``file.py:fn``, ``module:fn``) or inline code in a subprocess."""
+
+    async def embed(
+        self, texts: list[str], *, provider: str | None, observation: Observation
+    ) -> list[list[float]]:
+        """Embedding vectors of ``texts`` (for ``similar``)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import math
+import re
 import sys
 from pathlib import Path
 
@@ -33,6 +35,18 @@ def _resolve(reference: str, project_dir: Path):
         module = importlib.import_module(target)
     function = getattr(module, name)
     _cache[key] = function
+    return function
+
+
+def _inline(source: str):
+    """The function compiled from inline assertion code (``def _assert(output, context)``)."""
+    if source in _cache:
+        return _cache[source]
+    # promptfoo's inline examples use json, re and math without importing them.
+    namespace: dict = {"__name__": "_wb_inline_assert", "json": json, "re": re, "math": math}
+    exec(compile(source, "<python assertion>", "exec"), namespace)  # the user's own assertion
+    function = namespace["_assert"]
+    _cache[source] = function
     return function
 
 
@@ -61,7 +75,10 @@ def main() -> None:
     for line in sys.stdin:
         request = json.loads(line)
         try:
-            function = _resolve(request["ref"], project_dir)
+            if request.get("inline"):
+                function = _inline(request["ref"])
+            else:
+                function = _resolve(request["ref"], project_dir)
             reply = _verdict(function(request["output"], request["context"]))
         except Exception as error:  # project code: report, never crash the host
             text = " ".join(str(error).split())

@@ -27,8 +27,13 @@ class PythonHost:
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
 
-    async def call(self, reference: str, output: str, context: dict[str, Any]) -> tuple:
-        """Run ``reference(output, context)`` in the subprocess; a verdict (pass, score, reason)."""
+    async def call(
+        self, reference: str, output: str, context: dict[str, Any], *, inline: bool = False
+    ) -> tuple:
+        """Run ``reference(output, context)`` in the subprocess; a verdict (pass, score, reason).
+
+        ``inline``: ``reference`` is the source of ``def _assert(output, context)``.
+        """
         async with self._lock:
             if self._process is None or self._process.returncode is not None:
                 self._process = await asyncio.create_subprocess_exec(
@@ -46,6 +51,7 @@ class PythonHost:
             request = {
                 "id": next(self._ids),
                 "ref": reference,
+                "inline": inline,
                 "output": output,
                 "context": context,
             }
@@ -56,10 +62,12 @@ class PythonHost:
                 line = await asyncio.wait_for(self._process.stdout.readline(), PYTHON_TIMEOUT_S)
             except (TimeoutError, ConnectionError):
                 await self.close()
-                return False, 0.0, f"{reference} did not answer within {PYTHON_TIMEOUT_S:g} s"
+                label = "inline python" if inline else reference
+                return False, 0.0, f"{label} did not answer within {PYTHON_TIMEOUT_S:g} s"
             if not line:
                 await self.close()
-                return False, 0.0, f"{reference}: the assertion process exited"
+                label = "inline python" if inline else reference
+                return False, 0.0, f"{label}: the assertion process exited"
             reply = json.loads(line)
             if reply.get("error"):
                 raise RuntimeError(reply["reason"])
@@ -83,10 +91,15 @@ class EvalServices:
         *,
         judges: dict[str, dict[str, Any]] | None = None,
         env: dict[str, str] | None = None,
+        judge_override: dict[str, Any] | None = None,
     ) -> None:
         self.project_dir = project_dir
-        # variant name -> {"model", "api_base", "source"} for llm-rubric's judge.
+        # variant name -> {"model", "api_base", "source", "api_key_env"}: its own endpoint,
+        # the default judge of llm-rubric and the embedding endpoint of similar.
         self.judges = judges or {}
+        # The judge the user named for the run ({"model", "api_base", "api_key_env"}).
+        self.judge_override = judge_override
+        self.env = env
         self.python_host = PythonHost(project_dir, src_dir, env)
         self._prompts: dict[str, str] | None = None
 
@@ -102,17 +115,18 @@ class EvalServices:
         self, rubric: str, output: str, *, provider: str | None, observation: Observation
     ) -> tuple[bool, float, str]:
         """Ask the judge model; under the mock, an unanswered judge falls back to term overlap."""
-        target = dict(self.judges.get(observation.variant) or {"source": "mock"})
-        if provider:
-            target = {"model": provider, "source": "real"} if provider != "mock" else target
+        from workbench.core.evals.endpoints import call_options, judge_target
+
+        target = judge_target(
+            self.judges.get(observation.variant), provider=provider, override=self.judge_override
+        )
         if target.get("source") in {"mock", "replay"} and not target.get("model"):
             return lexical_verdict(rubric, output)
         from workbench.core.llm import import_litellm
 
         litellm = import_litellm()
         options: dict[str, Any] = {"temperature": 0, "max_tokens": 300, "num_retries": 3}
-        if target.get("api_base"):
-            options.update(api_base=target["api_base"], api_key="mock-key-not-secret")
+        options.update(call_options(target, self._env()))
         response = await litellm.acompletion(
             model=target["model"], messages=judge_messages(rubric, output), **options
         )
@@ -124,10 +138,38 @@ class EvalServices:
             return lexical_verdict(rubric, output)
         return False, 0.0, f"judge reply not understood: {str(text)[:120]!r}"
 
+    async def embed(
+        self, texts: list[str], *, provider: str | None, observation: Observation
+    ) -> list[list[float]]:
+        """Embedding vectors of ``texts`` (``similar``), from the variant's endpoint by default."""
+        from workbench.core.evals.endpoints import call_options, embedding_target
+        from workbench.core.llm import import_litellm
+
+        target = embedding_target(self.judges.get(observation.variant), provider=provider)
+        litellm = import_litellm()
+        response = await litellm.aembedding(
+            model=target["model"], input=texts, **call_options(target, self._env())
+        )
+        return [
+            list(item["embedding"] if isinstance(item, dict) else item.embedding)
+            for item in response.data
+        ]
+
+    def _env(self) -> dict[str, str]:
+        import os
+
+        return dict(self.env) if self.env is not None else dict(os.environ)
+
     async def python_check(
-        self, reference: str, output: str, context: dict[str, Any]
+        self, reference: str, output: str, context: dict[str, Any], *, inline: bool = False
     ) -> tuple[bool, float, str]:
-        """Run a project function in the assertion subprocess."""
+        """Run a project function, or inline assertion code, in the assertion subprocess."""
+        if inline:
+            from workbench.core.evals.checks.python import inline_source
+
+            return await self.python_host.call(
+                inline_source(reference), output, context, inline=True
+            )
         return await self.python_host.call(reference, output, context)
 
     async def close(self) -> None:

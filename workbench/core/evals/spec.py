@@ -31,8 +31,13 @@ class Assertion(_Strict):
     threshold: float | None = None
     weight: float = 1.0
     metric: str | None = None
-    # The judge model of an ``llm-rubric`` (default: the variant's model).
+    # The judge model of an ``llm-rubric``, the embedding model of ``similar``
+    # (default: the variant's own model and api base).
     provider: str | None = None
+    # ``assert-set``: the grouped assertions (graded together, one weighted score).
+    assertions: list[Assertion] | None = Field(default=None, alias="assert")
+    # Passed to ``python`` assertions as ``context["config"]`` (promptfoo's ``config``).
+    config: dict[str, Any] | None = None
     line: int = 0
 
     @property

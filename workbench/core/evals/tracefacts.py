@@ -60,6 +60,7 @@ class StoreTraceSource:
                 facts.tool_calls.append(_tool_call(name, tool, attributes, status))
             elif kind == "llm":
                 facts.llm_calls += 1
+                facts.finish_reason = _finish_reason(attributes) or facts.finish_reason
                 facts.input_tokens += tokens_in or 0
                 facts.output_tokens += tokens_out or 0
             facts.cost_usd += cost or 0.0
@@ -73,6 +74,16 @@ class StoreTraceSource:
             " ORDER BY start_ns, span_id"
         )
         return self._connection().execute(sql, [t.lower() for t in trace_ids]).fetchall()
+
+
+def _finish_reason(attributes: str | None) -> str | None:
+    """The span's ``gen_ai.response.finish_reasons`` (the last one), if it carries any."""
+    if not attributes or "gen_ai.response.finish_reasons" not in attributes:
+        return None
+    value = json.loads(attributes).get("gen_ai.response.finish_reasons")
+    if isinstance(value, list):
+        return str(value[-1]) if value else None
+    return str(value) if value else None
 
 
 def _tool_call(name: str, tool: str | None, attributes: str, status: str) -> ToolCall:

@@ -78,13 +78,25 @@ def _has_template(value: Any) -> bool:
 
 def needs_trace(assertions: list[Assertion]) -> bool:
     """Whether any of ``assertions`` reads the trace."""
-    return any(get_check(assertion.type).needs_trace for assertion in assertions)
+    return any(
+        get_check(assertion.type).needs_trace or needs_trace(assertion.assertions or [])
+        for assertion in assertions
+    )
 
 
 def _load() -> None:
-    from workbench.core.evals.checks import judge, python, text, trace
+    from workbench.core.evals.checks import (
+        finish,
+        groups,
+        jsonextract,
+        judge,
+        python,
+        similar,
+        text,
+        trace,
+    )
 
-    for module in (text, trace, judge, python):
+    for module in (text, trace, judge, python, jsonextract, finish, groups, similar):
         for check in module.CHECKS:
             register(check)
 

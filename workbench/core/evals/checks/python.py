@@ -1,15 +1,50 @@
-"""``python``: a function of the project grades the reply, run in a subprocess, never in-process."""
+"""``python``: a project function or an inline expression grades the reply, in a subprocess.
+
+``value`` is a reference (``file.py:function``, ``module:function``, ``file://…``) or inline
+code as promptfoo writes it: one line is an expression, several lines are a function body
+that ``return``s. Either way it runs in the assertion subprocess, never in-process; inline
+code is only compiled here, at load time, to report syntax errors with the set's line.
+"""
 
 from __future__ import annotations
+
+import re
+import textwrap
 
 from workbench.core.evals.checks import Check, Verdict
 from workbench.core.evals.observation import Observation
 from workbench.core.evals.spec import Assertion
 
+_REFERENCE = re.compile(
+    r"^(?:file://\S+|[\w./\\-]+\.py(?::[A-Za-z_]\w*)?|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$"
+)
+
+
+def is_reference(value: str) -> bool:
+    """Whether ``value`` names a function (a file or module) rather than being inline code."""
+    return bool(_REFERENCE.match(value.strip()))
+
+
+def inline_source(code: str) -> str:
+    """Inline assertion code as the source of ``def _assert(output, context)``."""
+    body = textwrap.dedent(code).strip("\n")
+    if "\n" not in body.strip() and not body.strip().startswith("return "):
+        body = f"return ({body.strip()})"
+    return "def _assert(output, context):\n" + textwrap.indent(body, "    ") + "\n"
+
 
 def _validate(assertion: Assertion) -> None:
     if not isinstance(assertion.value, str) or not assertion.value.strip():
-        raise ValueError("'value' must name a function: 'file.py:function' or 'module:function'")
+        raise ValueError(
+            "'value' must name a function ('file.py:function', 'module:function') or be"
+            " inline Python (an expression, or a body that returns)"
+        )
+    if is_reference(assertion.value):
+        return
+    try:
+        compile(inline_source(assertion.value), "<python assertion>", "exec")
+    except SyntaxError as error:
+        raise ValueError(f"inline Python does not compile: {error.msg}") from None
 
 
 async def _python(assertion: Assertion, obs: Observation) -> Verdict:
@@ -23,12 +58,16 @@ async def _python(assertion: Assertion, obs: Observation) -> Verdict:
         "status": obs.status,
         "result": obs.result,
         "latency_ms": obs.latency_ms,
+        "config": assertion.config or {},
         "tool_calls": [
             {"name": call.name, "arguments": call.arguments, "status": call.status}
             for call in obs.tool_calls or []
         ],
     }
-    return await obs.services.python_check(str(assertion.value), obs.output, context)
+    value = str(assertion.value)
+    if is_reference(value):
+        return await obs.services.python_check(value, obs.output, context)
+    return await obs.services.python_check(value, obs.output, context, inline=True)
 
 
 CHECKS = [Check("python", _python, _validate, needs_trace=True)]

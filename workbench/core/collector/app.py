@@ -1,4 +1,4 @@
-"""The OTLP/HTTP trace receiver as an ASGI app: POST /v1/traces and GET /healthz.
+"""The OTLP/HTTP receiver as an ASGI app: POST /v1/traces, /v1/logs, /v1/metrics, GET /healthz.
 
 Small exports are decoded and normalized in the receiver's process; large ones
 (``offload_bytes`` and over) in worker processes (``workers.NormalizePool``),
@@ -34,6 +34,7 @@ from workbench.core.collector.decode import (
 from workbench.core.collector.identity import store_id
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 from workbench.core.collector.overrides import PricingOverrides
+from workbench.core.collector.signal_routes import SignalReceiver
 from workbench.core.collector.sink import write_spans
 from workbench.core.collector.workers import NormalizePool, WorkerFailed, WorkersUnavailable
 from workbench.core.pricing import price_map
@@ -80,6 +81,7 @@ def create_app(
         raise ValueError("worker processes can only use the projects' pricing overrides")
     state: dict[str, BatchWriter] = {}
     store = store_id(db_path)
+    signals = SignalReceiver(db_path=db_path, max_body_bytes=max_body_bytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -96,6 +98,7 @@ def create_app(
             name="workbench-collector-writer",
         )
         state["writer"] = writer
+        signals.start()
         checkpointer = Checkpointer(db_path)
         try:
             yield
@@ -106,6 +109,7 @@ def create_app(
             if pool is not None:
                 pool.close()
             writer.close()
+            signals.close()
             checkpointer.close()
 
     async def normalize(body: bytes, media: str) -> Normalized:
@@ -163,6 +167,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/v1/traces", export, methods=["POST"]),
+            *signals.routes(),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlite_utils.migrations import Migrations
 
-from workbench.store.schema import evals, projects, readiness, spans, trace_browse
+from workbench.store.schema import evals, projects, readiness, spans, telemetry, trace_browse
 
 
 def migration_sets() -> list[Migrations]:
@@ -15,4 +15,5 @@ def migration_sets() -> list[Migrations]:
         trace_browse.migrations,
         readiness.migrations,
         evals.migrations,
+        telemetry.migrations,
     ]

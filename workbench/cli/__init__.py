@@ -30,7 +30,7 @@ COMMANDS: dict[str, str] = {
     "dev": "workbench.cli.dev:dev",
     "mock": "workbench.cli.mock:mock",
     "eval": "workbench.cli.evals:eval_group",
-    "compare": "workbench.cli.evals:compare",
+    "compare": "workbench.cli.compare:compare",
     "ship": "workbench.cli.ship:ship",
     "check": "workbench.cli.check:check",
     "signoff": "workbench.cli.check:signoff",

@@ -1,4 +1,4 @@
-"""``workbench eval`` (run a set, ``eval runs``, ``eval show``) and ``workbench compare``."""
+"""``workbench eval``: run a set, list runs (``eval runs``), show one (``eval show``)."""
 
 from __future__ import annotations
 
@@ -255,37 +255,3 @@ def show_command(run_id, as_json, gate) -> None:
             click.echo(report.gate.summary())
     if gate and not report.gate.passed:
         sys.exit(1)
-
-
-@click.command("compare")
-@click.argument("run_a")
-@click.argument("run_b")
-@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-def compare(run_a, run_b, as_json) -> None:
-    """Compare two stored runs (RUN or RUN:VARIANT), regressions first."""
-    from workbench.core.evals.results import compare_runs
-    from workbench.store.db import connect
-
-    report = compare_runs(connect(), run_a, run_b, with_outputs=as_json)
-    if as_json:
-        click.echo(report.model_dump_json(indent=2))
-        return
-    c = report.comparison
-    click.echo(f"{report.variant_b}@{report.run_b} vs {report.variant_a}@{report.run_a}")
-    click.echo(f"regressions ({len(report.regressions)}): passed before, fail now")
-    for case in report.regressions:
-        after = case.results[-1]
-        why = after.error or next(
-            (a["reason"] for a in after.assertions if not a.get("passed")), ""
-        )
-        click.echo(f"  {case.case_id} [{case.category}] {why}")
-    click.echo(
-        f"improvements ({len(report.improvements)}): "
-        + (", ".join(case.case_id for case in report.improvements) or "none")
-    )
-    for side in (report.a, report.b):
-        click.echo(
-            f"{side.name}: pass {side.pass_rate:.0%} ({side.ci_low:.0%}–{side.ci_high:.0%}),"
-            f" p95 {side.latency_p95_ms or 0:.0f} ms, ${side.cost_usd:.4f}"
-        )
-    click.echo(f"wins {c.wins}, losses {c.losses}, ties {c.ties}; {c.verdict}")

@@ -1,9 +1,8 @@
-"""The detail pane of one span: figures, errors, messages, tool calls, verdicts, attributes."""
+"""One span's detail pane: figures, errors, messages, tool calls, verdicts, logs, attributes."""
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from textual.containers import VerticalScroll
@@ -11,78 +10,44 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from workbench.cli.trace_render import format_cost, format_duration, format_start, unpriced
+from workbench.core.messages import ChatMessage, span_messages
+from workbench.core.messages.shapes import parse_json
+from workbench.core.telemetrymodels import LogRecord
+from workbench.core.trace_preview import one_line
 from workbench.core.tracemodels import SpanRecord
 
-_INPUT_KEYS = ("gen_ai.input.messages", "gen_ai.prompt", "input.value", "traceloop.entity.input")
-_OUTPUT_KEYS = (
-    "gen_ai.output.messages",
-    "gen_ai.completion",
-    "output.value",
-    "traceloop.entity.output",
-)
-# Flattened message lists: OpenInference and Traceloop spread them over indexed keys.
-_FLAT = (
-    (re.compile(r"^llm\.input_messages\.(\d+)\.message\.(role|content)$"), "in"),
-    (re.compile(r"^llm\.output_messages\.(\d+)\.message\.(role|content)$"), "out"),
-    (re.compile(r"^gen_ai\.prompt\.(\d+)\.(role|content)$"), "in"),
-    (re.compile(r"^gen_ai\.completion\.(\d+)\.(role|content)$"), "out"),
-)
 _VERDICTS = {"pass": "$text-success", "block": "$text-error", "redact": "$text-warning"}
+_SEVERITY = {"ERROR": "$text-error", "FATAL": "$text-error", "WARN": "$text-warning"}
 
 
-def _parse(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in "[{":
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
-def _message_text(message: Any) -> tuple[str, str]:
-    if not isinstance(message, dict):
-        return "", str(message)
-    role = str(message.get("role", ""))
-    content = message.get("content")
-    if content is None and isinstance(message.get("parts"), list):
-        content = "\n".join(
-            str(part.get("content", part.get("text", part)))
-            if isinstance(part, dict)
-            else str(part)
-            for part in message["parts"]
+def _message_lines(message: ChatMessage) -> list[str]:
+    """One message: its role (and the call it answers), its text, then each tool call."""
+    answers = f" [$text-muted]({escape(message.tool_call_id)})[/]" if message.tool_call_id else ""
+    text = escape(message.content) if message.content else ""
+    lines = [f"[b]{escape(message.role or '-')}[/]{answers}: {text}".rstrip()]
+    for call in message.tool_calls:
+        lines.append(
+            f"  [$text-accent]→ {escape(call.name)}[/]({escape(call.arguments)})"
+            + (f" [$text-muted]{escape(call.id)}[/]" if call.id else "")
         )
-    if content is None and message.get("tool_calls"):
-        content = json.dumps(message["tool_calls"])
-    return role, "" if content is None else str(content)
+    return lines
 
 
-def span_messages(
-    attributes: dict[str, Any],
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The messages into and out of a span as ``(role, text)``, from whichever convention."""
-    found: dict[str, list[tuple[str, str]]] = {"in": [], "out": []}
-    for direction, keys in (("in", _INPUT_KEYS), ("out", _OUTPUT_KEYS)):
-        for key in keys:
-            if key in attributes:
-                value = _parse(attributes[key])
-                items = value if isinstance(value, list) else [value]
-                found[direction] = [_message_text(item) for item in items]
-                break
-    flat: dict[tuple[str, int], dict[str, str]] = {}
-    for key, value in attributes.items():
-        for pattern, direction in _FLAT:
-            match = pattern.match(key)
-            if match:
-                flat.setdefault((direction, int(match[1])), {})[match[2]] = str(value)
-    from_json = {direction for direction, messages in found.items() if messages}
-    for (direction, _), message in sorted(flat.items()):
-        if direction not in from_json:
-            found[direction].append((message.get("role", ""), message.get("content", "")))
-    return found["in"], found["out"]
+def _log_line(record: LogRecord) -> str:
+    """One log record: time, severity, event name and body on one line."""
+    severity = record.severity_text or ""
+    colour = _SEVERITY.get(severity.upper()[:5], "$text-muted")
+    body = record.body
+    text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
+    shown = one_line(text or "", 300) if body is not None else ""
+    name = f"[b]{escape(record.event_name)}[/] " if record.event_name else ""
+    stamp = format_start(record.time_ns)[11:] if record.time_ns else "-"
+    level = f"[{colour}]{escape(severity)}[/] " if severity else ""
+    return f"[$text-muted]{stamp}[/] {level}{name}{escape(shown)}"
 
 
 def _pretty(value: Any) -> str:
-    value = _parse(value)
+    value = parse_json(value)
     if isinstance(value, dict | list):
         return json.dumps(value, indent=2, ensure_ascii=False)
     return str(value)
@@ -92,8 +57,8 @@ def _section(title: str) -> str:
     return f"\n[b $text-primary]{title}[/]"
 
 
-def span_markup(span: SpanRecord) -> str:
-    """The whole pane as Textual markup (theme variables only)."""
+def span_markup(span: SpanRecord, logs: list[LogRecord] | None = None) -> str:
+    """The whole pane as Textual markup (theme variables only); ``logs`` are the span's."""
     error = span.status == "error"
     lines = [
         f"[b{' $text-error' if error else ''}]{escape(span.name)}[/]  "
@@ -140,12 +105,12 @@ def span_markup(span: SpanRecord) -> str:
         lines.append(f"{escape(str(name))}: [b {colour}]{escape(str(verdict))}[/]")
         if attributes.get("workbench.guardrail.reason"):
             lines.append(f"[$text-muted]{escape(str(attributes['workbench.guardrail.reason']))}[/]")
-    messages_in, messages_out = span_messages(attributes)
-    for title, messages in (("Messages in", messages_in), ("Messages out", messages_out)):
+    found = span_messages(attributes, span.events, logs)
+    for title, messages in (("Messages in", found.inputs), ("Messages out", found.outputs)):
         if messages:
             lines.append(_section(title))
-            for role, text in messages:
-                lines.append(f"[b]{escape(role or '-')}[/]: {escape(text)}")
+            for message in messages:
+                lines.extend(_message_lines(message))
     if "gen_ai.tool.call.arguments" in attributes or "gen_ai.tool.call.result" in attributes:
         lines.append(_section(f"Tool {escape(str(span.tool_name or ''))}".rstrip()))
         if "gen_ai.tool.call.arguments" in attributes:
@@ -160,6 +125,9 @@ def span_markup(span: SpanRecord) -> str:
         for event in others:
             attrs = ", ".join(f"{k}={v}" for k, v in (event.get("attributes") or {}).items())
             lines.append(f"{escape(str(event.get('name')))} [$text-muted]{escape(attrs)}[/]")
+    if logs:
+        lines.append(_section(f"Logs ({len(logs)})"))
+        lines.extend(_log_line(record) for record in logs)
     lines.append(_section("Attributes"))
     for key in sorted(attributes):
         value = attributes[key]
@@ -184,8 +152,8 @@ class SpanDetail(VerticalScroll):
     def compose(self):
         yield Static("No span selected.", id="span-detail-body")
 
-    def show(self, span: SpanRecord | None) -> None:
-        """Show ``span`` (or a placeholder) and scroll back to the top."""
+    def show(self, span: SpanRecord | None, logs: list[LogRecord] | None = None) -> None:
+        """Show ``span`` with its ``logs`` (or a placeholder) and scroll back to the top."""
         body = self.query_one("#span-detail-body", Static)
-        body.update(span_markup(span) if span is not None else "No span selected.")
+        body.update(span_markup(span, logs) if span is not None else "No span selected.")
         self.scroll_home(animate=False)

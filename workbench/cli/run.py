@@ -62,25 +62,31 @@ def run(
 ) -> None:
     """Run one turn of PROJECT's agent on INPUT and show its trace, tokens, cost and budget."""
     import asyncio
+    import sys
 
+    from workbench.cli.run_progress import phase_lines
     from workbench.core.projects import open_project
+    from workbench.core.runner.phases import Phases
     from workbench.core.runner.stack import run_single_turn
 
     opened = open_project(project)
-    report = asyncio.run(
-        run_single_turn(
-            opened,
-            input_text,
-            model=model,
-            variant=variant,
-            session_id=session_id,
-            timeout=timeout,
-            echo_stderr=verbose,
-            api_base=api_base,
-            record=record,
-            api_key_env=api_key_env,
+    phases = Phases()
+    with phase_lines(phases, enabled=not as_json and sys.stderr.isatty()):
+        report = asyncio.run(
+            run_single_turn(
+                opened,
+                input_text,
+                model=model,
+                variant=variant,
+                session_id=session_id,
+                timeout=timeout,
+                echo_stderr=verbose,
+                api_base=api_base,
+                record=record,
+                api_key_env=api_key_env,
+                phases=phases,
+            )
         )
-    )
     budget = _budget(opened, report)
     if as_json:
         click.echo(json.dumps(turn_json(report, budget), indent=2, default=str))

@@ -149,13 +149,19 @@ class WorkerPool:
         await asyncio.shield(finished)
         return True
 
-    async def close(self) -> None:
-        """Stop every child; turns still running end as ``cancelled``."""
+    async def close(self, grace: float = 3.0) -> None:
+        """Stop every child (killed if it has not exited ``grace`` seconds after its stdin
+        closed); turns still running end as ``cancelled``."""
         self._closed = True
         for task in self._restarts.values():
             task.cancel()
         await asyncio.gather(*self._restarts.values(), return_exceptions=True)
-        await asyncio.gather(*(worker.close() for worker in self.workers))
+        await asyncio.gather(*(worker.close(grace) for worker in self.workers))
+
+    def terminate(self) -> None:
+        """SIGTERM every child's process group now (quitting); ``close`` then reaps them."""
+        for worker in self.workers:
+            worker.terminate()
 
     async def __aenter__(self) -> WorkerPool:
         await self.start()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,9 +19,23 @@ from workbench.core.config import ModelSource, VariantSection
 from workbench.core.projects import Project
 from workbench.core.runner.background import in_daemon_thread
 from workbench.core.runner.errors import explain_model_error
+from workbench.core.runner.fingerprint import project_fingerprint
+from workbench.core.runner.phases import (
+    CHECK,
+    COLLECTOR,
+    IMPORT,
+    MOCK,
+    RECORDER,
+    REPLAY,
+    RESTART,
+    STOP,
+    TRACE,
+    TURN,
+    Phases,
+)
 from workbench.core.runner.pool import WorkerPool
 from workbench.core.runner.protocol import TurnOutcome
-from workbench.core.serving import RunningServer
+from workbench.core.serving import RunningServer, free_port, port_in_use
 from workbench.core.tracemodels import TraceDetail
 from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
@@ -140,6 +155,7 @@ class LocalStack:
         api_base: str | None = None,
         record: bool = False,
         api_key_env: str | None = None,
+        phases: Phases | None = None,
     ) -> None:
         self.project = project
         self.target = choose_target(
@@ -157,31 +173,14 @@ class LocalStack:
         self.otlp_endpoint = ""
         self.mock: MockServer | None = None
         self.pool: WorkerPool | None = None
+        # What the stack is doing (starting, running a turn), for front ends to show.
+        self.phases = phases or Phases()
+        self.code_fingerprint: tuple[int, int, int] | None = None
         self._closed = False
 
     async def __aenter__(self) -> LocalStack:
-        # Starting imports litellm (seconds): in daemon threads, so Ctrl-C need not wait for it.
         try:
-            await in_daemon_thread(self._start_collector)
-            self.pool = WorkerPool(
-                self.project,
-                size=self.pool_size,
-                turn_timeout=self.timeout,
-                otlp_endpoint=self.otlp_endpoint,
-                echo_stderr=self.echo_stderr,
-            )
-            # Both import litellm (seconds each): the mock in a thread, the child meanwhile.
-            starts = [self.pool.start()]
-            if self.target.source in MOCK_SOURCES:
-                starts.append(in_daemon_thread(self._start_mock))
-            elif self.target.source == "record":
-                starts.append(in_daemon_thread(self._start_recorder))
-            else:
-                starts.append(in_daemon_thread(self._check_model))
-            results = await asyncio.gather(*starts, return_exceptions=True)
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
+            await self._start()
         except BaseException:
             await self.close()
             raise
@@ -190,15 +189,112 @@ class LocalStack:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    def _start_collector(self) -> None:
-        from workbench.core.collector import collector_running, start_collector
+    async def _start(self) -> None:
+        """Start the child, the collector and the model side at once, each as a phase.
 
+        Where the spans go is settled first, without waiting for a collector to
+        start: a private collector's port is chosen before it listens, so the child
+        (seconds of imports) is spawned right away. Blocking steps (litellm imports)
+        run in daemon threads, so Ctrl-C need not wait for them.
+        """
+        private_port = await in_daemon_thread(self._choose_collector)
+        self.pool = self._new_pool()
+        starts = [self._start_pool(IMPORT), self._start_model_side()]
+        if private_port:
+            starts.append(self._in_phase(COLLECTOR, lambda: self._start_collector(private_port)))
+        results = await asyncio.gather(*starts, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    def _new_pool(self) -> WorkerPool:
+        self.code_fingerprint = project_fingerprint(self.project)
+        return WorkerPool(
+            self.project,
+            size=self.pool_size,
+            turn_timeout=self.timeout,
+            otlp_endpoint=self.otlp_endpoint,
+            echo_stderr=self.echo_stderr,
+        )
+
+    async def _in_phase(self, phase: str, step: Callable[[], object]) -> None:
+        with self.phases.during(phase):
+            await in_daemon_thread(step)
+
+    async def _start_pool(self, phase: str) -> None:
+        assert self.pool is not None
+        with self.phases.during(phase):
+            await self.pool.start()
+
+    async def _start_model_side(self) -> None:
+        """The mock (rules or replay), the recorder, or a check of the real model."""
+        source = self.target.source
+        if source in MOCK_SOURCES:
+            await self._in_phase(MOCK if source == "mock" else REPLAY, self._start_mock)
+        elif source == "record":
+            await self._in_phase(RECORDER, self._start_recorder)
+        else:
+            await self._in_phase(CHECK, self._check_model)
+
+    def _choose_collector(self) -> int | None:
+        """Use this home's collector on the configured port if it runs there; otherwise the
+        port a private collector will listen on (returned, and already in ``otlp_endpoint``)."""
         settings = get_settings()
-        if collector_running(settings.collector_host, settings.collector_port):
-            self.otlp_endpoint = f"http://{settings.collector_host}:{settings.collector_port}"
+        host, port = settings.collector_host, settings.collector_port
+        # Nothing listening there (the usual ``workbench run``) needs no health check, whose
+        # imports would delay the child's spawn.
+        if port_in_use(host, port):
+            from workbench.core.collector import collector_running
+
+            if collector_running(host, port):
+                self.otlp_endpoint = f"http://{host}:{port}"
+                return None
+        private = free_port("127.0.0.1")
+        self.otlp_endpoint = f"http://127.0.0.1:{private}"
+        return private
+
+    def _start_collector(self, port: int | None = None) -> None:
+        """A private collector on ``port`` (default: settle where spans go, and start one only
+        if this home's collector is not running on the configured port)."""
+        from workbench.core.collector import start_collector
+
+        if port is None:
+            port = self._choose_collector()
+            if port is None:
+                return
+        self.collector = self._keep(start_collector(host="127.0.0.1", port=port))
+
+    @property
+    def code_changed(self) -> bool:
+        """Whether the project's code or settings changed since its child started."""
+        return project_fingerprint(self.project) != self.code_fingerprint
+
+    async def restart_child(self) -> None:
+        """Start a fresh child (the project's code changed); the mock and collector stay."""
+        assert self.pool is not None, "use LocalStack as an async context manager"
+        await self.pool.close()
+        self.pool = self._new_pool()
+        await self._start_pool(RESTART)
+
+    async def retarget(self, *, model: str | None, variant: str | None) -> None:
+        """Run later turns with another model or variant, keeping the warm child.
+
+        The child does not depend on the model (each turn's request names it):
+        only the model side (mock, recorder, model check) changes.
+        """
+        target = choose_target(self.project, model=model, variant=variant)
+        if target == self.target:
             return
-        self.collector = self._keep(start_collector(host="127.0.0.1", port=0))
-        self.otlp_endpoint = self.collector.url
+        old_mock, self.mock = self.mock, None
+        if old_mock is not None:
+            await in_daemon_thread(old_mock.stop)
+        self.target = target
+        await self._start_model_side()
+
+    def terminate(self) -> None:
+        """Send SIGTERM to every child's process group now (quitting); ``close`` reaps them."""
+        if self.pool is not None:
+            self.pool.terminate()
 
     def _keep(self, server: Running) -> Running:
         """``server``, or stopped at once if the stack closed while it started."""
@@ -285,12 +381,14 @@ class LocalStack:
         assert self.pool is not None, "use LocalStack as an async context manager"
         session_id = session_id or uuid.uuid4().hex[:16]
         request = self.request(text, session_id=session_id)
-        outcome = await self.pool.run(request)
+        with self.phases.during(TURN):
+            outcome = await self.pool.run(request)
         result = outcome.result or {}
         trace = None
         if result.get("trace_id"):
             trace_id = str(result["trace_id"])
-            trace = await in_daemon_thread(lambda: wait_for_trace(trace_id))
+            with self.phases.during(TRACE):
+                trace = await in_daemon_thread(lambda: wait_for_trace(trace_id))
         error = None
         if not outcome.ok:
             error = f"the agent's turn failed ({outcome.error_kind}): {outcome.message}"
@@ -330,15 +428,17 @@ class LocalStack:
             "record the turn first with --model <a real model> --record"
         )
 
-    async def close(self) -> None:
-        """Stop the pool, the mock and the collector this stack started."""
+    async def close(self, grace: float = 3.0) -> None:
+        """Stop the pool (a child still running ``grace`` s after being asked is killed), the
+        mock and the collector this stack started."""
         self._closed = True
-        if self.pool is not None:
-            await self.pool.close()
-        for server in (self.mock, self.collector):
-            if server is not None:
-                await asyncio.to_thread(server.stop)
-        self.mock = self.collector = None
+        with self.phases.during(STOP):
+            if self.pool is not None:
+                await self.pool.close(grace)
+            for server in (self.mock, self.collector):
+                if server is not None:
+                    await in_daemon_thread(server.stop)
+            self.mock = self.collector = None
 
 
 async def run_single_turn(
@@ -353,8 +453,9 @@ async def run_single_turn(
     api_base: str | None = None,
     record: bool = False,
     api_key_env: str | None = None,
+    phases: Phases | None = None,
 ) -> TurnReport:
-    """Open a stack, run one turn, close the stack."""
+    """Open a stack, run one turn, close the stack (``phases`` hears what it is doing)."""
     stack = LocalStack(
         project,
         model=model,
@@ -364,6 +465,7 @@ async def run_single_turn(
         api_base=api_base,
         record=record,
         api_key_env=api_key_env,
+        phases=phases,
     )
     async with stack:
         return await stack.turn(text, session_id=session_id)

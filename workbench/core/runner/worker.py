@@ -131,6 +131,16 @@ class Worker:
         if self.alive and request_id in self.pending:
             self._write({"op": "cancel", "id": request_id})
 
+    def terminate(self) -> None:
+        """Send SIGTERM to the child's process group now, without waiting (quitting).
+
+        The project may clean up; ``close`` or ``kill`` reaps it, with SIGKILL if needed.
+        """
+        process = self.process
+        if process is not None and process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+
     async def kill(self, reason: str) -> None:
         """Kill the child and its process group; every pending turn fails with ``reason``."""
         self._fail_pending(reason)

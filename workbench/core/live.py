@@ -15,11 +15,18 @@ from sqlite_utils import Database
 
 from workbench.core.budget import BudgetReport, budget_status
 from workbench.core.projects import Project
+from workbench.core.trace_charts import TraceSeries, trace_series
 from workbench.core.tracemodels import SpanRecord, TraceDetail, TraceSummary
 from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 from workbench.store import traces
 from workbench.store.schema.spans import SPAN_COLUMNS
+from workbench.store.trace_browse import (
+    PreviewCache,
+    SessionTurn,
+    distinct_values,
+    session_turns,
+)
 
 
 @contextlib.contextmanager
@@ -88,13 +95,15 @@ class TraceReader:
 
         self._db: Database = connect(path, check_same_thread=False)
         self._lock = threading.Lock()
+        self._previews = PreviewCache()
 
     def page(
         self, filters: TraceFilter, *, before: tuple[int, str] | None = None, limit: int = 100
     ) -> list[TraceSummary]:
-        """One page of traces, newest first, after ``before`` (a summary's ``cursor``)."""
+        """One page of traces, newest first, after ``before`` (a summary's ``cursor``), each a
+        ``ListedTrace`` carrying its input and output previews."""
         with self._lock:
-            return traces.list_traces(
+            rows = traces.list_traces(
                 self._db,
                 project=filters.project,
                 status=filters.status,
@@ -107,6 +116,7 @@ class TraceReader:
                 limit=limit,
                 before=before,
             )
+            return list(self._previews.listed(self._db, rows))
 
     def projects(self) -> list[str]:
         """The projects (services) that have traces, by name."""
@@ -128,7 +138,28 @@ class TraceReader:
     def changes(self, since_ns: int, *, limit: int = 500) -> list[TraceSummary]:
         """Traces written or changed after ``since_ns``, oldest change first."""
         with self._lock:
-            return traces.traces_since(self._db, since_ns, limit=limit)
+            rows = traces.traces_since(self._db, since_ns, limit=limit)
+            return list(self._previews.listed(self._db, rows))
+
+    def series(self, filters: TraceFilter) -> TraceSeries:
+        """The Charts tab's series over the traces of ``filters``' project and time range."""
+        with self._lock:
+            return trace_series(
+                self._db,
+                project=filters.project,
+                since_ns=filters.since_ns,
+                until_ns=filters.until_ns,
+            )
+
+    def variants(self) -> list[str]:
+        """The variants that have traces, by name."""
+        with self._lock:
+            return distinct_values(self._db, "variant")
+
+    def session(self, session_id: str, *, project: str | None = None) -> list[SessionTurn]:
+        """One session's turns, oldest first, with their inputs and outputs."""
+        with self._lock:
+            return session_turns(self._db, session_id, project=project)
 
     def trace(self, trace_id: str) -> TraceDetail | None:
         """A trace with all its spans, or None."""

@@ -115,3 +115,42 @@ def distinct_values(db: Database | sqlite3.Connection, column: str) -> list[str]
         "WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL"
     )
     return [row[0] for row in _conn(db).execute(sql)]
+
+
+class ListedTrace(TraceSummary):
+    """A trace as the list shows it: its summary with its input and output previews."""
+
+    input: str = ""
+    output: str = ""
+
+
+class PreviewCache:
+    """Previews already read, per trace and keyed by its ``updated_ns``, so a live list that
+    re-reads its first page on every change reads the spans of new or changed traces only."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self._size = size
+        self._entries: dict[str, tuple[int, TracePreview]] = {}
+
+    def listed(
+        self, db: Database | sqlite3.Connection, summaries: list[TraceSummary]
+    ) -> list[ListedTrace]:
+        """``summaries`` with their previews (reading only those not cached at that version)."""
+        missing = [
+            s.trace_id
+            for s in summaries
+            if self._entries.get(s.trace_id, (None,))[0] != s.updated_ns
+        ]
+        if missing:
+            if len(self._entries) + len(missing) > self._size:
+                self._entries.clear()
+            found = trace_previews(db, missing)
+            versions = {s.trace_id: s.updated_ns for s in summaries}
+            for trace_id in missing:
+                self._entries[trace_id] = (versions[trace_id], found[trace_id])
+        return [
+            ListedTrace.model_construct(
+                **summary.__dict__, **self._entries[summary.trace_id][1].__dict__
+            )
+            for summary in summaries
+        ]

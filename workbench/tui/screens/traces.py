@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -10,11 +11,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
 from workbench.core import live
 from workbench.core.live import TraceFilter, TraceReader
+from workbench.core.timerange import PRESETS
 from workbench.core.tracemodels import TraceSummary
+from workbench.tui.widgets.trace_charts import TraceCharts
 from workbench.tui.widgets.trace_list import TraceList, merge_page
 
 if TYPE_CHECKING:
@@ -24,10 +27,15 @@ PAGE = 100
 # New traces must show within a second; polling twice as often leaves room for the query.
 POLL_SECONDS = 0.4
 SEARCH_DELAY = 0.25
+# While the Charts tab shows, its series are read again at most this often as traces arrive.
+CHARTS_SECONDS = 2.0
 
 
 class TracesScreen(Screen):
-    """Traces newest first; enter opens one; filters narrow the list; new traces appear live."""
+    """Traces newest first; enter opens one; filters narrow the list; new traces appear live.
+
+    A second tab charts the traces the project and time-range filters allow.
+    """
 
     SUB_TITLE = "Traces"
     BINDINGS = [
@@ -35,7 +43,20 @@ class TracesScreen(Screen):
         Binding("f", "focus_filters", "Filters"),
         Binding("escape", "clear_filters", "Clear filters", show=False),
         Binding("r", "reload", "Refresh"),
+        Binding("s", "open_session", "Session"),
+        Binding("c", "toggle_charts", "Charts/list"),
+        Binding("b", "chart_split", "By model/variant"),
     ]
+    DEFAULT_CSS = """
+    TracesScreen {
+        & #traces-filters-more { height: 1; padding: 0 1; }
+        & #traces-filters-more > Select, & #traces-filters-more > Input {
+            width: 1fr; margin-right: 1;
+        }
+        & #traces-tabs, & #traces-tabs > ContentSwitcher, & TabPane { height: 1fr; }
+        & TabPane { padding: 0; }
+    }
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,6 +69,8 @@ class TracesScreen(Screen):
         self.collector_status = ""
         self._projects: set[str] = set()
         self._view: TraceViewScreen | None = None
+        self._charting = False
+        self._charts_due = 0.0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,8 +81,21 @@ class TracesScreen(Screen):
                 [("ok", "ok"), ("error", "error")], prompt="Any status", id="filter-status"
             )
             yield Input(placeholder="Model contains…", id="filter-model")
-        yield Static(id="traces-header")
-        yield TraceList(id="traces")
+        with Horizontal(id="traces-filters-more"):
+            yield Select[int](
+                [(label, seconds) for label, seconds in PRESETS],
+                prompt="Any time",
+                id="filter-time",
+                compact=True,
+            )
+            yield Select[str]([], prompt="Any variant", id="filter-variant", compact=True)
+            yield Input(placeholder="Session id…", id="filter-session", compact=True)
+        with TabbedContent(id="traces-tabs"):
+            with TabPane("List", id="tab-list"):
+                yield Static(id="traces-header")
+                yield TraceList(id="traces")
+            with TabPane("Charts", id="tab-charts"):
+                yield TraceCharts(id="trace-charts")
         yield Static(id="traces-status")
         yield Footer()
 
@@ -67,6 +103,7 @@ class TracesScreen(Screen):
         self.query_one(TraceList).focus()
         self.start()
         self.set_interval(POLL_SECONDS, self._poll_tick)
+        self.set_interval(POLL_SECONDS, self._charts_tick)
 
     def on_resize(self) -> None:
         width = self.query_one(TraceList).scrollable_content_region.width or self.size.width
@@ -84,7 +121,16 @@ class TracesScreen(Screen):
         self._since = self.reader.latest_change()
         projects = self.reader.projects()
         self.app.call_from_thread(self._set_projects, projects)
+        variants = self.reader.variants()
+        self.app.call_from_thread(self._set_variants, variants)
         self._load_first_page()
+
+    def _set_variants(self, variants: list[str]) -> None:
+        select = self.query_one("#filter-variant", Select)
+        value = select.value
+        select.set_options((name, name) for name in variants)
+        if value in variants:
+            select.value = value
 
     def _set_projects(self, projects: list[str]) -> None:
         self._projects = set(projects)
@@ -205,13 +251,13 @@ class TracesScreen(Screen):
             self._view.open(summary.trace_id)
         self.app.push_screen(self._view)
 
-    @on(Input.Changed, "#filter-search, #filter-model")
+    @on(Input.Changed, "#filter-search, #filter-model, #filter-session")
     def _typed(self) -> None:
         if self._search_timer is not None:
             self._search_timer.stop()
         self._search_timer = self.set_timer(SEARCH_DELAY, self._apply_filters)
 
-    @on(Input.Submitted, "#filter-search, #filter-model")
+    @on(Input.Submitted, "#filter-search, #filter-model, #filter-session")
     def _submitted(self) -> None:
         self._apply_filters()
         self.query_one(TraceList).focus()
@@ -228,15 +274,20 @@ class TracesScreen(Screen):
             value = self.query_one(selector, Select).value
             return None if value is Select.NULL else str(value)
 
+        since = choice("#filter-time")
         filters = TraceFilter(
             project=choice("#filter-project"),
             status=choice("#filter-status"),
             model=text("#filter-model"),
             search=text("#filter-search"),
+            variant=choice("#filter-variant"),
+            session=text("#filter-session"),
+            since_ns=time.time_ns() - int(since) * 10**9 if since else None,
         )
         if filters != self.filters:
             self.filters = filters
             self.reload()
+            self._charts_due = 0.0
 
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""
@@ -248,9 +299,9 @@ class TracesScreen(Screen):
 
     def action_clear_filters(self) -> None:
         """Clear every filter and go back to the list."""
-        for selector in ("#filter-search", "#filter-model"):
+        for selector in ("#filter-search", "#filter-model", "#filter-session"):
             self.query_one(selector, Input).value = ""
-        for selector in ("#filter-project", "#filter-status"):
+        for selector in ("#filter-project", "#filter-status", "#filter-variant", "#filter-time"):
             self.query_one(selector, Select).clear()
         self.query_one(TraceList).focus()
         self._apply_filters()
@@ -258,6 +309,56 @@ class TracesScreen(Screen):
     def action_reload(self) -> None:
         """Read the traces again."""
         self.reload()
+        self._charts_due = 0.0
+
+    def action_open_session(self) -> None:
+        """Open the conversation the highlighted trace belongs to, all its turns in order."""
+        summary = self.query_one(TraceList).current
+        if summary is None or self.reader is None:
+            return
+        if not summary.session_id:
+            self.notify("This trace has no session id.", severity="warning")
+            return
+        from workbench.tui.screens.session import SessionScreen
+
+        self.app.push_screen(SessionScreen(self.reader, summary.session_id, summary.project))
+
+    def action_toggle_charts(self) -> None:
+        """Switch between the list and the charts."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-list" if tabs.active == "tab-charts" else "tab-charts"
+
+    def action_chart_split(self) -> None:
+        """Split the cost and token charts by variant instead of model, or back."""
+        self.query_one(TraceCharts).toggle_by()
+
+    @on(TabbedContent.TabActivated, "#traces-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-charts":
+            self._charts_due = 0.0
+            self._charts_tick()
+            self.query_one(TraceCharts).focus()
+        else:
+            self.query_one(TraceList).focus()
+
+    def _charts_tick(self) -> None:
+        """Read the series again when the Charts tab shows and they are due."""
+        if self.query_one(TabbedContent).active != "tab-charts" or self.reader is None:
+            return
+        now = time.monotonic()
+        if self._charting or now < self._charts_due:
+            return
+        self._charting, self._charts_due = True, now + CHARTS_SECONDS
+        self._load_charts(self.filters)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="traces-charts")
+    def _load_charts(self, filters: TraceFilter) -> None:
+        try:
+            assert self.reader is not None
+            series = self.reader.series(filters)
+            self.app.call_from_thread(self.query_one(TraceCharts).show, series)
+        finally:
+            self._charting = False
 
     def on_unmount(self) -> None:
         if self.reader is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from rich.style import Style
@@ -10,47 +11,83 @@ from textual.message import Message
 
 from workbench.cli.trace_render import format_cost, format_duration, format_start
 from workbench.core.live import TraceFilter
+from workbench.core.timerange import duration_bar
 from workbench.core.tracemodels import TraceSummary
 from workbench.tui.widgets.paged_list import PagedRowList
 
-# (title, width, right-aligned); the name column takes what is left.
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: its title and width; ``drop`` orders which go first when the list is narrow
+    (highest first, 0 never); a ``flex`` column takes a share of the width left over."""
+
+    title: str
+    width: int
+    right: bool = False
+    drop: int = 0
+    flex: int = 0
+    most: int = 0  # a flex column's widest (0: no limit)
+
+
 _COLUMNS = (
-    ("Started", 19, False),
-    ("Status", 6, False),
-    ("Project", 16, False),
-    ("Name", 0, False),
-    ("Duration", 9, True),
-    ("Spans", 6, True),
-    ("Tokens in/out", 14, True),
-    ("Cost", 10, True),
-    ("Model", 20, False),
+    Column("Started", 19, drop=3),
+    Column("Status", 6),
+    Column("Project", 16, drop=5),
+    Column("Session", 14, drop=4),
+    Column("Name", 20, flex=1, most=30),
+    Column("Input → Output", 20, flex=2),
+    Column("Duration", 18, right=False, drop=1),
+    Column("Spans", 5, right=True, drop=7),
+    Column("Tokens in/out", 13, right=True, drop=6),
+    Column("Cost", 10, right=True, drop=2),
+    Column("Model", 18, drop=8),
 )
-_MIN_NAME = 16
+_BAR = 8
 
 
 def _widths(width: int) -> list[int]:
-    fixed = [w for _, w, _ in _COLUMNS]
-    gaps = len(_COLUMNS) - 1
-    spare = width - sum(fixed) - gaps
-    if spare < _MIN_NAME:  # narrow terminal: the model column goes first
-        fixed[-1] = 0
-        spare += _COLUMNS[-1][1] + 1
-    fixed[3] = max(_MIN_NAME, spare)
-    return fixed
+    """Each column's width at ``width`` cells (0: hidden), dropping low-value columns first."""
+    shown = [True] * len(_COLUMNS)
+    by_drop = sorted((i for i, c in enumerate(_COLUMNS) if c.drop), key=lambda i: -_COLUMNS[i].drop)
+    while True:
+        columns = [c for c, on in zip(_COLUMNS, shown, strict=True) if on]
+        need = sum(c.width for c in columns) + len(columns)
+        if need <= width or not by_drop:
+            break
+        shown[by_drop.pop(0)] = False
+    spare = max(0, width - need)
+    widths = [c.width if on else 0 for c, on in zip(_COLUMNS, shown, strict=True)]
+    flex = [i for i, c in enumerate(_COLUMNS) if c.flex and shown[i]]
+    total = sum(_COLUMNS[i].flex for i in flex)
+    for i in flex:  # capped columns first, so what they leave goes to the others
+        column = _COLUMNS[i]
+        if column.most:
+            extra = min(column.most - column.width, spare * column.flex // total)
+            widths[i] += extra
+            spare -= extra
+            total -= column.flex
+    for i in flex:
+        if not _COLUMNS[i].most and total:
+            widths[i] += spare * _COLUMNS[i].flex // total
+    return widths
 
 
 def _row(cells: list[tuple[str, str | Style]], width: int) -> Text:
     text = Text()
-    for (title, _, right), size, (value, style) in zip(
-        _COLUMNS, _widths(width), cells, strict=True
-    ):
-        del title
+    for column, size, (value, style) in zip(_COLUMNS, _widths(width), cells, strict=True):
         if size == 0:
             continue
         cell = value if len(value) <= size else value[: max(0, size - 1)] + "…"
-        cell = cell.rjust(size) if right else cell.ljust(size)
+        cell = cell.rjust(size) if column.right else cell.ljust(size)
         text.append(cell + " ", style)
     return text
+
+
+def _preview(row: TraceSummary) -> str:
+    given, got = getattr(row, "input", ""), getattr(row, "output", "")
+    if not given and not got:
+        return ""
+    return f"{given or '–'} → {got or '–'}"
 
 
 def merge_page(
@@ -84,6 +121,7 @@ class TraceList(PagedRowList[TraceSummary]):
         & > .trace-list--dim { color: $text-muted; }
         & > .trace-list--cost { color: $text-success; }
         & > .trace-list--model { color: $text-accent; }
+        & > .trace-list--bar { color: $text-primary; }
     }
     """
     COMPONENT_CLASSES = {
@@ -92,6 +130,7 @@ class TraceList(PagedRowList[TraceSummary]):
         "trace-list--dim",
         "trace-list--cost",
         "trace-list--model",
+        "trace-list--bar",
     }
 
     class NeedMore(Message):
@@ -101,6 +140,11 @@ class TraceList(PagedRowList[TraceSummary]):
             super().__init__()
             self.before = before
 
+    @property
+    def longest_ms(self) -> float:
+        """The longest duration loaded: the duration bars' full length."""
+        return max((row.duration_ms for row in self.rows), default=0.0)
+
     @staticmethod
     def page_key(row: TraceSummary) -> tuple[int, str]:
         """The traces before this one's keyset cursor make the next page."""
@@ -109,7 +153,7 @@ class TraceList(PagedRowList[TraceSummary]):
     @staticmethod
     def header(width: int) -> Text:
         """The column titles, aligned with the rows."""
-        return _row([(title, "bold") for title, _, _ in _COLUMNS], width)
+        return _row([(column.title, "bold") for column in _COLUMNS], width)
 
     def set_rows(self, rows: list[TraceSummary], has_more: bool) -> None:
         """Show ``rows`` (a fresh first page), cursor on the first."""
@@ -141,13 +185,16 @@ class TraceList(PagedRowList[TraceSummary]):
         row = self.rows[index]
         style = partial(self.get_component_rich_style, partial=True)
         error = row.status == "error"
+        bar = duration_bar(row.duration_ms, self.longest_ms, _BAR)
         return _row(
             [
                 (format_start(row.start_ns), style("trace-list--dim")),
                 (row.status, style("trace-list--error" if error else "trace-list--ok")),
                 (row.project, Style()),
+                (row.session_id or "–", style("trace-list--dim")),
                 (row.name, style("trace-list--error") if error else Style(bold=True)),
-                (format_duration(row.duration_ms), Style()),
+                (_preview(row), Style()),
+                (f"{format_duration(row.duration_ms):>9} {bar}", style("trace-list--bar")),
                 (str(row.span_count), Style()),
                 (f"{row.input_tokens}/{row.output_tokens}", Style()),
                 (format_cost(row.cost_usd), style("trace-list--cost")),

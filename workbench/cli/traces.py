@@ -6,12 +6,16 @@ import json
 
 import click
 
+from workbench.cli.traces_metrics import metrics_command
 from workbench.errors import NotFound
 
 
 @click.group()
 def traces() -> None:
     """Browse the traces the collector stored."""
+
+
+traces.add_command(metrics_command)
 
 
 @traces.command("list")
@@ -128,21 +132,33 @@ def _print_table(rows, unpriced: dict[str, int], previews=None) -> None:
 @traces.command("show")
 @click.argument("trace_id")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a tree.")
-def show_command(trace_id: str, as_json: bool) -> None:
+@click.option(
+    "--span",
+    "span_id",
+    help="Show this span (an id or a unique prefix): messages, tool calls and logs.",
+)
+def show_command(trace_id: str, as_json: bool, span_id: str | None) -> None:
     """Show one trace (a full id or a unique prefix of 8+ hex digits) as a span tree."""
     from workbench.cli.trace_render import render_trace_totals, render_trace_tree, trace_json
     from workbench.store.db import connect
+    from workbench.store.telemetry import trace_logs
     from workbench.store.traces import get_trace
 
     db = connect()
     try:
         detail = get_trace(db, trace_id)
+        logs = trace_logs(db, detail.trace_id) if detail is not None else []
     finally:
         db.conn.close()
     if detail is None:
         raise NotFound(
             f"no trace {trace_id!r} (give a full id or a unique prefix of 8+ hex digits)"
         )
+    if span_id is not None:
+        from workbench.cli.span_render import print_span
+
+        print_span(detail, span_id, logs, as_json=as_json)
+        return
     if as_json:
         click.echo(json.dumps(trace_json(detail), indent=2, default=str))
         return
@@ -151,6 +167,12 @@ def show_command(trace_id: str, as_json: bool) -> None:
     console = Console()
     console.print(render_trace_tree(detail))
     console.print(render_trace_totals(detail))
+    if logs:
+        spans = len({record.span_id for record in logs if record.span_id})
+        console.print(
+            f"[dim]{len(logs)} log record(s) on {spans} span(s); `--span ID` shows a span's "
+            "messages, tool calls and logs[/]"
+        )
 
 
 @traces.command("session")

@@ -36,13 +36,25 @@ def _conn(db: Database | sqlite3.Connection) -> sqlite3.Connection:
     return db.conn if isinstance(db, Database) else db
 
 
+_LOG_SELECT = (
+    "SELECT trace_id, span_id, time_ns, severity_number, severity_text, event_name, body, "
+    "attributes, service, scope FROM logs"
+)
+
+
 def trace_logs(db: Database | sqlite3.Connection, trace_id: str) -> list[LogRecord]:
     """The log records of one trace (full id), oldest first."""
-    rows = _conn(db).execute(
-        "SELECT trace_id, span_id, time_ns, severity_number, severity_text, event_name, body, "
-        "attributes, service, scope FROM logs WHERE trace_id = ? ORDER BY time_ns, id",
-        (trace_id,),
-    )
+    sql = f"{_LOG_SELECT} WHERE trace_id = ? ORDER BY time_ns, id"
+    return _records(_conn(db).execute(sql, (trace_id,)))
+
+
+def span_logs(db: Database | sqlite3.Connection, trace_id: str, span_id: str) -> list[LogRecord]:
+    """The log records emitted inside one span, oldest first."""
+    sql = f"{_LOG_SELECT} WHERE trace_id = ? AND span_id = ? ORDER BY time_ns, id"
+    return _records(_conn(db).execute(sql, (trace_id, span_id)))
+
+
+def _records(rows) -> list[LogRecord]:
     return [
         LogRecord(
             trace_id=row[0],

@@ -13,12 +13,27 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
 
+from workbench.core.runner.warm import WarmRunner, default_options
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.sections import SECTIONS
+
+if TYPE_CHECKING:
+    from workbench.core.projects import Project
+
+# Seconds a child has to exit after SIGTERM when the app quits, before SIGKILL.
+QUIT_GRACE = 0.5
+
+
+def make_runner(project: Project, *, model: str | None, variant: str | None) -> Any:
+    """The Run section's runner for ``project`` (``RunScreen.runner_factory``, a fake in tests)."""
+    from workbench.tui.screens.run import RunScreen
+
+    return RunScreen.runner_factory(project, model=model, variant=variant)
 
 
 class WorkbenchApp(App[None]):
@@ -38,13 +53,29 @@ class WorkbenchApp(App[None]):
         Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, project_path: Path | None = None, *, start_collector: bool = False) -> None:
+    def __init__(
+        self,
+        project_path: Path | None = None,
+        *,
+        start_collector: bool = False,
+        warm_runners: bool = False,
+    ) -> None:
         super().__init__()
         # A project opened by path: listed and selected in the Projects section.
         self.project_path = project_path
         self.start_collector = start_collector
+        # Start an opened project's agent ahead of its first turn (off in tests by default,
+        # so no test starts a child process it did not ask for).
+        self.warm_runners = warm_runners
+        self.runners = WarmRunner(make_runner)
 
     def on_mount(self) -> None:
+        if self.warm_runners and self.project_path is not None:
+            from workbench.core.projects import open_project
+            from workbench.errors import WorkbenchError
+
+            with contextlib.suppress(WorkbenchError):  # the Run section says what is wrong
+                self.warm_project(open_project(self.project_path))
         if self.start_collector:
             # A daemon thread, not a thread worker: Textual's workers share asyncio's default
             # executor, which quitting waits for, and a start takes a while on a busy machine.
@@ -63,6 +94,21 @@ class WorkbenchApp(App[None]):
             if self.is_running:
                 with contextlib.suppress(RuntimeError):  # the app quit meanwhile
                     self.call_from_thread(self.notify, str(error), severity="warning", timeout=8)
+
+    def warm_project(self, project: Project) -> None:
+        """Start ``project``'s agent in the background (the child imports it and litellm), so
+        its first turn on the Run screen does not wait for that; see ``WarmRunner``."""
+        model, variant = default_options(project)
+        self.runners.warm(project, model=model, variant=variant)
+
+    async def action_quit(self) -> None:
+        """Quit at once: the agent's children get SIGTERM now, and SIGKILL shortly after if
+        they are still there (``on_unmount``), so no turn outlives the app."""
+        self.runners.terminate()
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        await self.runners.close(grace=QUIT_GRACE)
 
     def action_help(self) -> None:
         """Show every binding active on the current screen."""
@@ -86,7 +132,9 @@ class WorkbenchApp(App[None]):
         await self.screen.run_action("new_project")
 
 
-def create_app(project: str | None = None, *, start_collector: bool = False) -> WorkbenchApp:
+def create_app(
+    project: str | None = None, *, start_collector: bool = False, warm_runners: bool = False
+) -> WorkbenchApp:
     """The app, optionally opened on PROJECT (a path or a name under projects/).
 
     Shared by the CLI and the tests; an unknown PROJECT raises ``ProjectNotFound``.
@@ -98,7 +146,9 @@ def create_app(project: str | None = None, *, start_collector: bool = False) -> 
         from workbench.core.scaffold import remember_project
 
         project_path = remember_project(project).path
-    return WorkbenchApp(project_path=project_path, start_collector=start_collector)
+    return WorkbenchApp(
+        project_path=project_path, start_collector=start_collector, warm_runners=warm_runners
+    )
 
 
 def run_app(project: str | None = None) -> None:
@@ -106,7 +156,7 @@ def run_app(project: str | None = None) -> None:
     stop the collector, which flushes and closes its writer and checkpointer."""
     from workbench.core.live import stop_local_collector
 
-    app = create_app(project, start_collector=True)
+    app = create_app(project, start_collector=True, warm_runners=True)
     try:
         app.run()
     finally:

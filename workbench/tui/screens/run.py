@@ -19,7 +19,9 @@ from workbench.core import live
 from workbench.core.budget import BudgetReport
 from workbench.core.live import TraceReader
 from workbench.core.projects import Project, open_project
+from workbench.core.runner.phases import FIRST_ANSWER
 from workbench.core.runner.stack import TurnReport
+from workbench.core.runner.warm import WarmRunner
 from workbench.core.tracemodels import TraceDetail
 from workbench.tui.widgets.chat import ChatLog
 from workbench.tui.widgets.gauges import TurnGauges, line_title
@@ -61,8 +63,8 @@ class RunScreen(Screen):
         self.reader: TraceReader | None = None
         self.project: Project | None = None
         self.session_id = ""
-        self._runner: TurnRunner | None = None
-        self._runner_key: tuple | None = None
+        # When the runner was asked for (0: not waiting for it); the tick shows its phases.
+        self._waiting_since = 0.0
         self._turn: Worker | None = None
         self._since_ns = 0
         self._following = False
@@ -133,6 +135,9 @@ class RunScreen(Screen):
         variants.set_options((name, name) for name in names)
         if "baseline" in names:
             variants.value = "baseline"
+        # Start its runner now, so the first turn does not wait for the imports.
+        if getattr(self.app, "warm_runners", False):
+            self.app.warm_project(self.project)  # type: ignore[attr-defined]  # WorkbenchApp
 
     @on(Input.Submitted, "#run-input")
     def _send(self, event: Input.Submitted) -> None:
@@ -163,19 +168,40 @@ class RunScreen(Screen):
         """Run one turn through the runner (started or restarted when the options changed)."""
         assert self.project is not None
         model, variant = self._options()
-        key = (self.project.path, model, variant)
-        self._progress("Starting the agent…")
-        if self._runner is None or self._runner_key != key:
-            await self._close_runner()
-            runner = type(self).runner_factory(self.project, model=model, variant=variant)
-            await runner.__aenter__()
-            self._runner, self._runner_key = runner, key
+        self._waiting_since = time.monotonic()
+        self._progress(self._starting_text())
+        try:
+            runner = await self._runners().take(self.project, model=model, variant=variant)
+        finally:
+            self._waiting_since = 0.0
         self._since_ns = time.time_ns() - 2_000_000_000
         self._shown = None
         self._following = True
         self._started = time.monotonic()
-        self._progress("Running…")
-        return await self._runner.turn(text, session_id=self.session_id)
+        self._progress(self._running_text())
+        return await runner.turn(text, session_id=self.session_id)
+
+    def _runners(self) -> WarmRunner:
+        """The app's warm runner (one of the screen's own in an app without one)."""
+        runners = getattr(self.app, "runners", None)
+        if runners is None:
+            factory = type(self).runner_factory
+            runners = self.__dict__.setdefault("_own_runners", WarmRunner(factory))
+        return runners
+
+    def _starting_text(self) -> str:
+        phases = self._runners().phases
+        described = phases.describe() if phases is not None else ""
+        if not described:
+            elapsed = time.monotonic() - self._waiting_since if self._waiting_since else 0.0
+            described = f"Starting the agent · {elapsed:.1f} s"
+        return f"{described} · escape cancels"
+
+    def _running_text(self) -> str:
+        spans = len(self.query_one(Waterfall).spans)
+        elapsed = time.monotonic() - self._started
+        doing = f"{spans} spans so far" if spans else FIRST_ANSWER
+        return f"Running… {doing} · {elapsed:.1f} s · escape cancels"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "run-turn" or event.worker is not self._turn:
@@ -223,10 +249,10 @@ class RunScreen(Screen):
         progress.update(text)
 
     def _poll_tick(self) -> None:
-        if self._following and self._started:
-            spans = len(self.query_one(Waterfall).spans)
-            elapsed = time.monotonic() - self._started
-            self._progress(f"Running… {spans} spans so far · {elapsed:.1f} s · escape cancels")
+        if self._waiting_since:
+            self._progress(self._starting_text())
+        elif self._following and self._started:
+            self._progress(self._running_text())
         if not self._following or self._polling or self.reader is None or self.project is None:
             return
         self._poll(self.project, self.session_id, self._since_ns, None)
@@ -283,12 +309,10 @@ class RunScreen(Screen):
         self.query_one("#run-session", Input).value = ""
         self.query_one(ChatLog).add("note", "New session.")
 
-    async def _close_runner(self) -> None:
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.close()
-
     async def on_unmount(self) -> None:
-        await self._close_runner()
+        # The runner belongs to the app (it outlives this screen); a screen-owned one is closed.
+        own = self.__dict__.get("_own_runners")
+        if own is not None:
+            await own.close()
         if self.reader is not None:
             self.reader.close()

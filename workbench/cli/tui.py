@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 
@@ -16,7 +18,18 @@ def launch(project: str | None = None) -> None:
     from workbench.tui.app import run_app
 
     run_app(project=project)
+    _drop_typed_keys()
     _exit_now(0)
+
+
+def _drop_typed_keys() -> None:
+    """Discard keys typed while the app was closing, so they do not reach the shell."""
+    import sys
+    import termios
+
+    with contextlib.suppress(OSError, ValueError):
+        if sys.stdin.isatty():
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
 
 
 @click.command()

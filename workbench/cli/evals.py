@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from workbench.cli.eval_import import import_command
+from workbench.cli.eval_models import endpoint_options, with_endpoints
 from workbench.cli.eval_render import ProgressBar, print_report
 from workbench.errors import WorkbenchError
 
@@ -33,6 +35,7 @@ def eval_group() -> None:
     \b
     workbench eval PROJECT [--set NAME] [--variants A,B] [--repeat K] [--gate] [--json]
     workbench eval runs [--project P] [--json]
+    workbench eval import promptfooconfig.yaml [--set NAME] [--project DIR]
     workbench eval show RUN_ID [--json] [--gate]
     """
 
@@ -76,6 +79,7 @@ def _echo_err(message: str) -> None:
     show_default=True,
     help="Seconds one turn may take.",
 )
+@endpoint_options
 def run_command(
     project,
     set_name,
@@ -89,6 +93,7 @@ def run_command(
     as_json,
     watch,
     turn_timeout,
+    **endpoints,
 ) -> None:
     """Run an eval set (every case × variant × repeat) through the project's agent."""
     from workbench.core.evals.session import prepare_run, resume_plan
@@ -117,6 +122,7 @@ def run_command(
             baseline=baseline,
         )
 
+    plan_now = with_endpoints(plan_now, proj, endpoints, resume=bool(resume_id))
     plan = plan_now()
     if watch:
         _watch(proj, plan, plan_now, as_json=as_json, turn_timeout=turn_timeout)
@@ -199,6 +205,9 @@ async def _next_change(proj, changes) -> list[str]:
         if batch:
             return batch
     return []
+
+
+eval_group.add_command(import_command)
 
 
 @eval_group.command("runs")

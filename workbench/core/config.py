@@ -92,6 +92,10 @@ class EvalsSection(_Section):
     concurrency: int | None = None
     baseline_run: str | None = None
     gate: dict[str, float] = Field(default_factory=dict)
+    # The llm-rubric judge (a litellm model string) and where it is served; default: each
+    # variant's own model and api base. Never a hosted provider nobody named.
+    judge_model: str | None = None
+    judge_api_base: str | None = None
 
 
 class PricingOverride(_Section):

@@ -54,6 +54,8 @@ class ModelTarget:
     # Variants on the same lane share one concurrency limit and one 429 cool-down.
     lane: str = "mock"
     concurrency: int = 8
+    # The environment variable holding the key for ``api_base`` (its name, never its value).
+    api_key_env: str | None = None
 
 
 @dataclass

@@ -35,6 +35,7 @@ class LiveEnvironment:
         db_path: Path | None = None,
         pool_size: int = 2,
         warm_up_input: Any = "Hello",
+        options: dict[str, Any] | None = None,
     ) -> None:
         self.project = project
         self.variants = variants
@@ -43,6 +44,8 @@ class LiveEnvironment:
         self.db_path = db_path
         self.pool_size = pool_size
         self.warm_up_input = warm_up_input
+        # The run's endpoint options: api_base / api_key_env for real-model variants, judge.
+        self.options = options or {}
         self.targets: dict[str, ModelTarget] = {}
         self.traces = StoreTraceSource(db_path)
         self.services: EvalServices | None = None
@@ -76,16 +79,35 @@ class LiveEnvironment:
                 model = f"openai/{server.extras['priced_as']}"
                 target = ModelTarget(model, server.api_base, source, source, self._size(source))
             else:
-                target = ModelTarget(variant.model, None, "real", variant.model, self._size("real"))
+                api_base = self.options.get("api_base")
+                lane = f"{variant.model}@{api_base}" if api_base else variant.model
+                target = ModelTarget(
+                    variant.model,
+                    api_base,
+                    "real",
+                    lane,
+                    self._size("real"),
+                    api_key_env=self.options.get("api_key_env"),
+                )
             self.targets[variant.name] = target
             judges[variant.name] = {
                 "model": target.model,
                 "api_base": target.api_base,
                 "source": target.source,
+                "api_key_env": target.api_key_env,
             }
+        if self.options.get("api_base"):
+            from workbench.core.mock.upstream import check_reachable
+
+            real = next(v for v in self.variants if v.source == "real")
+            await asyncio.to_thread(check_reachable, real.model, self.options["api_base"])
         env = child_env(self.project, otlp_endpoint=collector.url)
         self.services = EvalServices(
-            self.project.path, self.project.src_dir, judges=judges, env=env
+            self.project.path,
+            self.project.src_dir,
+            judges=judges,
+            env=env,
+            judge_override=self.options.get("judge"),
         )
         self.pool = WorkerPool(
             self.project,

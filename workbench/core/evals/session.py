@@ -182,6 +182,7 @@ async def execute(
         turn_timeout=turn_timeout,
         db_path=db_path,
         warm_up_input=warm_up,
+        options=plan.options,
     ) as live:
         engine = EvalEngine(
             live.pool,

@@ -47,6 +47,15 @@ def build_request(
         request["model"] = target.model
     if target.api_base:
         request["api_base"] = target.api_base
+        if target.source == "real":
+            from workbench.core.model_keys import is_provider_host
+
+            if target.api_key_env:
+                # The name only: the project reads the key from its own environment.
+                request["api_key_env"] = target.api_key_env
+            if not is_provider_host(str(target.model), target.api_base):
+                # What another server costs is unknown; only [pricing] prices it.
+                request["span_attributes"]["workbench.cost.unpriced"] = True
     if variant.params:
         request["params"] = dict(variant.params)
     return request

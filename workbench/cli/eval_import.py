@@ -1,0 +1,81 @@
+"""``workbench eval import``: a promptfoo config as an eval set, variants and prompt versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+_STYLE = {"mapped": "green", "approximated": "yellow", "not converted": "red"}
+
+
+@click.command("import")
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "set_name", help="Name of the eval set to write (default: from the file).")
+@click.option(
+    "--project",
+    default=".",
+    show_default=True,
+    help="The workbench project to import into (name or folder).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be converted; write nothing.")
+@click.option("--force", is_flag=True, help="Replace an existing set file of the same name.")
+def import_command(config: Path, set_name, project, dry_run, force) -> None:
+    """Convert a promptfoo config (prompts, providers, tests, assertions) into an eval set.
+
+    \b
+    Prompts become case inputs (their system messages prompt versions), providers
+    variants in workbench.toml, tests cases (vars matrices expanded, file:// paths
+    read from the config's folder). A table lists what mapped, what was
+    approximated and how, and what could not be converted and why.
+    """
+    import tempfile
+
+    from workbench.core.evals.loader import load_set
+    from workbench.core.evals.promptfoo import import_config
+    from workbench.core.evals.promptfoo.write import dump_set, write_plan
+    from workbench.core.projects import open_project
+    from workbench.errors import ConfigError
+
+    if not config.is_file():
+        raise ConfigError(f"{config}: no such file")
+    proj = open_project(project)
+    plan = import_config(config, proj.path, set_name)
+    _print_report(plan)
+    with tempfile.TemporaryDirectory() as folder:
+        check = Path(folder) / f"{plan.set_name}.yaml"
+        check.write_text(dump_set(plan.document), encoding="utf-8")
+        try:
+            load_set(check)
+        except ConfigError as error:  # the importer wrote something the loader refuses: a bug
+            raise ConfigError(f"the converted set does not load: {error.message}") from None
+    if dry_run:
+        click.echo(f"dry run: would write {plan.set_path} ({plan.case_count} cases)")
+        return
+    written = write_plan(plan, proj.path, force=force)
+    for path in written:
+        click.echo(f"wrote {path}")
+    versions = f", {len(plan.prompt_versions)} prompt version(s)" if plan.prompt_versions else ""
+    click.echo(f"{plan.case_count} cases, {len(plan.variants)} variant(s){versions}.")
+    click.echo(f"run: workbench eval {proj.path} --set {plan.set_name}")
+
+
+def _print_report(plan) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"promptfoo import -> evals/{plan.set_name}.yaml", show_lines=False)
+    table.add_column("item", overflow="fold")
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("how / why", overflow="fold")
+    for row in plan.report.rows:
+        times = plan.report.times(row)
+        item = row.item + (f" (×{times})" if times > 1 else "")
+        table.add_row(item, f"[{_STYLE[row.outcome]}]{row.outcome}[/]", row.detail)
+    console = Console(soft_wrap=False)
+    console.print(table)
+    counts = {outcome: len(plan.report.by_outcome(outcome)) for outcome in _STYLE}
+    console.print(
+        f"{counts['mapped']} mapped, {counts['approximated']} approximated,"
+        f" {counts['not converted']} not converted"
+    )

@@ -1,0 +1,265 @@
+"""promptfoo assertions as workbench assertions: same name, approximated, or refused with why."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workbench.core.evals.promptfoo.files import (
+    function_of,
+    is_file_ref,
+    read_data,
+    read_text,
+    resolve,
+)
+from workbench.core.evals.promptfoo.providers import litellm_model
+from workbench.core.evals.promptfoo.report import Report
+from workbench.core.evals.suggest import FOREIGN_TYPES
+
+# Same name, same meaning.
+SAME = {
+    "equals",
+    "contains",
+    "icontains",
+    "contains-any",
+    "contains-all",
+    "icontains-any",
+    "icontains-all",
+    "regex",
+    "starts-with",
+    "is-json",
+    "contains-json",
+    "finish-reason",
+    "python",
+    "llm-rubric",
+    "similar",
+    "assert-set",
+}
+# Figures of the whole agent turn here, of one model call in promptfoo.
+_TURN_FIGURES = {"latency": " ms", "cost": " USD"}
+# Every type promptfoo's CSV shorthand may name.
+KNOWN_TYPES = SAME | set(_TURN_FIGURES) | set(FOREIGN_TYPES) | {"javascript"}
+_LIST_TYPES = {"contains-any", "contains-all", "icontains-any", "icontains-all"}
+# promptfoo context fields the workbench's context does not have.
+_PROMPTFOO_CONTEXT = re.compile(
+    r"context\s*(?:\[\s*['\"]|\.get\(\s*['\"])(prompt|test|logProbs|provider|providerResponse)"
+)
+_CONTEXT_NOTE = (
+    "context has input, vars, config, tool_calls, result, status, latency_ms"
+    " (no prompt, test, logProbs, provider)"
+)
+_KEYS = {"type", "value", "threshold", "weight", "metric", "provider", "config", "assert"}
+
+
+@dataclass
+class AssertContext:
+    """Where an assertion's files are: the config's folder, the project, the set's name."""
+
+    config_dir: Path
+    project_dir: Path
+    set_name: str
+    report: Report
+    # Files to copy into the project: destination -> source.
+    copies: dict[Path, Path]
+
+
+def convert_assertions(raw: Any, where: str, ctx: AssertContext) -> list[dict[str, Any]]:
+    """A promptfoo ``assert`` list as workbench assertions; the rest goes into the report."""
+    if raw is None:
+        return []
+    if is_file_ref(raw):
+        raw = [item for path in resolve(raw, ctx.config_dir) for item in _as_list(read_data(path))]
+    result = []
+    for item in _as_list(raw):
+        converted = convert_assertion(item, where, ctx)
+        if converted is not None:
+            result.append(converted)
+    return result
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, Any] | None:
+    """One assertion, or ``None`` (reported) when it cannot be converted."""
+    report = ctx.report
+    if isinstance(raw, str):
+        raw = {"type": raw}
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        report.skipped(f"{where}: assertion", "an assertion needs a 'type'")
+        return None
+    written = raw["type"]
+    negate = written.startswith("not-")
+    name = written.removeprefix("not-")
+    label = f"{where}: {written}"
+    if name == "javascript":
+        report.skipped(label, f"JavaScript is not run here; suggested: {suggest_python(raw)}")
+        return None
+    if name not in SAME and name not in _TURN_FIGURES:
+        why = FOREIGN_TYPES.get(name, "no equivalent assertion type here")
+        report.skipped(label, why)
+        return None
+    extra = sorted(set(raw) - _KEYS)
+    if "transform" in extra:
+        report.skipped(label, "'transform' is not supported: the assertion would grade other text")
+        return None
+    if "rubricPrompt" in extra:
+        report.approximated(label, "rubricPrompt dropped: the workbench's judge prompt is used")
+    for key in (k for k in extra if k != "rubricPrompt"):
+        report.approximated(label, f"option {key!r} dropped (not used here)")
+    result: dict[str, Any] = {"type": written}
+    value = raw.get("value")
+    if is_file_ref(value) and name != "python":
+        paths = resolve(value, ctx.config_dir)
+        value = read_data(paths[0]) if paths[0].suffix in {".json", ".yaml", ".yml"} else None
+        value = value if value is not None else read_text(paths[0]).strip()
+        report.mapped(label, f"value read from {paths[0].name}")
+    for key in ("weight", "metric", "threshold"):
+        if raw.get(key) is not None:
+            result[key] = raw[key]
+    if name in _TURN_FIGURES:
+        return _turn_figure(name, raw, result, label, report)
+    if name == "assert-set":
+        return _assert_set(raw, result, label, ctx)
+    if name == "python":
+        return _python(value, raw, result, label, ctx)
+    if name in _LIST_TYPES and isinstance(value, str):
+        value = [item.strip() for item in value.split(",") if item.strip()]
+    if value is not None:
+        result["value"] = value
+    if raw.get("provider") is not None and name in {"llm-rubric", "similar"}:
+        provider = _provider(raw["provider"])
+        if provider is None:
+            report.skipped(label, f"provider {raw['provider']!r} is not a model litellm can call")
+            return None
+        result["provider"] = provider
+    if name == "llm-rubric" and "provider" not in result:
+        report.mapped(label, "judge: --judge-model, else the variant's own model and api base")
+    elif name == "similar":
+        report.mapped(label, "embeddings: the provider named, else the variant's own endpoint")
+    else:
+        report.mapped(label, "same type" + (" (negated)" if negate else ""))
+    return result
+
+
+def _provider(raw: Any) -> str | None:
+    provider_id = raw.get("id") if isinstance(raw, dict) else raw
+    return litellm_model(str(provider_id)) if provider_id else None
+
+
+def _turn_figure(
+    name: str, raw: dict, result: dict, label: str, report: Report
+) -> dict[str, Any] | None:
+    limit = raw.get("threshold", raw.get("value"))
+    if isinstance(limit, bool) or not isinstance(limit, int | float):
+        report.skipped(label, "needs a number as 'threshold' (the limit)")
+        return None
+    result.pop("threshold", None)
+    result["value"] = limit
+    report.approximated(
+        label,
+        f"limit {limit:g}{_TURN_FIGURES[name]} on the whole agent turn (tools and every model"
+        " call), not on one model call",
+    )
+    return result
+
+
+def _assert_set(raw: dict, result: dict, label: str, ctx: AssertContext) -> dict[str, Any] | None:
+    children = _as_list(raw.get("assert") or [])
+    before = len(ctx.report.by_outcome("not converted"))
+    converted = [convert_assertion(child, label, ctx) for child in children]
+    if any(child is None for child in converted) or not converted:
+        ctx.report.skipped(
+            label,
+            "left out as a whole: grading only part of the group would change its meaning"
+            if len(ctx.report.by_outcome("not converted")) > before
+            else "an assert-set needs its 'assert' list",
+        )
+        return None
+    result["assert"] = converted
+    ctx.report.mapped(label, f"group of {len(converted)}")
+    return result
+
+
+def _python(
+    value: Any, raw: dict, result: dict, label: str, ctx: AssertContext
+) -> dict[str, Any] | None:
+    report = ctx.report
+    if raw.get("config") is not None:
+        result["config"] = raw["config"]
+    if not isinstance(value, str) or not value.strip():
+        report.skipped(label, "needs a 'value' (a file:// reference or inline Python)")
+        return None
+    if not is_file_ref(value):
+        result["value"] = value
+        if _PROMPTFOO_CONTEXT.search(value):
+            report.approximated(label, f"inline Python; {_CONTEXT_NOTE}")
+        else:
+            report.mapped(label, "inline Python, run in the assertion subprocess")
+        return result
+    source = resolve(value, ctx.config_dir)[0]
+    if source.suffix != ".py":
+        report.skipped(label, f"{source.name} is not a Python file")
+        return None
+    function = function_of(value) or "get_assert"
+    project = ctx.project_dir.resolve()
+    try:
+        relative = source.resolve().relative_to(project)
+        how = f"{relative}:{function} (the config's folder resolved to the project)"
+    except ValueError:
+        relative = Path(ctx.set_name + "_assertions") / source.name
+        ctx.copies[project / "evals" / relative] = source
+        relative = Path("evals") / relative
+        how = f"copied to {relative} (outside the project), function {function}"
+    result["value"] = f"{relative.as_posix()}:{function}"
+    if _PROMPTFOO_CONTEXT.search(read_text(source)):
+        report.approximated(label, f"{how}; {_CONTEXT_NOTE}")
+    else:
+        report.mapped(label, how)
+    return result
+
+
+def copy_files(copies: dict[Path, Path]) -> None:
+    """Copy assertion files that live outside the project into it."""
+    for destination, source in copies.items():
+        os.makedirs(destination.parent, exist_ok=True)
+        shutil.copyfile(source, destination)
+
+
+_JS_TO_PY = [
+    (r"\.toLowerCase\(\)", ".lower()"),
+    (r"\.toUpperCase\(\)", ".upper()"),
+    (r"(\w+(?:\.\w+(?:\(\))?)*)\.includes\(([^()]*)\)", r"\2 in \1"),
+    (r"(\w+)\.length\b", r"len(\1)"),
+    (r"\.startsWith\(", ".startswith("),
+    (r"\.endsWith\(", ".endswith("),
+    (r"\.trim\(\)", ".strip()"),
+    (r"JSON\.parse\(", "json.loads("),
+    (r"(json\.loads\([^()]*\))\.(\w+)", r"\1['\2']"),
+    (r"===", "=="),
+    (r"!==", "!="),
+    (r"&&", " and "),
+    (r"\|\|", " or "),
+    (r"!(?!=)", "not "),
+    (r"\btrue\b", "True"),
+    (r"\bfalse\b", "False"),
+    (r"\bnull\b", "None"),
+]
+
+
+def suggest_python(raw: dict[str, Any]) -> str:
+    """A Python equivalent of a simple JavaScript assertion, to write by hand (never applied)."""
+    code = raw.get("value")
+    if not isinstance(code, str) or "\n" in code.strip() or is_file_ref(code):
+        return "type: python with an inline body or a file.py:function that returns the verdict"
+    text = code.strip().rstrip(";")
+    for pattern, replacement in _JS_TO_PY:
+        text = re.sub(pattern, replacement, text)
+    text = re.sub(r"\s+", " ", text).replace("not  ", "not ")
+    negated = "not-" if raw.get("type", "").startswith("not-") else ""
+    return f"{{type: {negated}python, value: {text!r}}}"

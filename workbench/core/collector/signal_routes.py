@@ -122,9 +122,9 @@ class SignalReceiver:
         except RequestError as error:
             return _error(error.status, error.message, media)
         if rows.rows:
-            error = await self._store(table, rows.rows, media)
-            if error is not None:
-                return error
+            refused = await self._store(table, rows.rows, media)
+            if refused is not None:
+                return refused
         message = answer(rows)
         if media == JSON:
             return Response(json_format.MessageToJson(message, indent=None), media_type=media)

@@ -52,7 +52,7 @@ class LogLike(Protocol):
 
 def span_messages(
     attributes: dict[str, Any],
-    events: Iterable[dict[str, Any]] | None = (),
+    events: Iterable[Any] | None = (),
     logs: Iterable[LogLike] | None = (),
 ) -> SpanMessages:
     """The messages into and out of a span, from its attributes, span events and logs."""
@@ -86,7 +86,8 @@ def _first(
     return [], None
 
 
-def _span_events(events: Iterable[dict[str, Any]]) -> list[genai.Event]:
+def _span_events(events: Iterable[Any]) -> list[genai.Event]:
+    """Stored span events (``{"name", "time_ns", "attributes"}``); anything else is skipped."""
     return [
         (event.get("name"), event.get("attributes") or {}, None)
         for event in events

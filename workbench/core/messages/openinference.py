@@ -16,7 +16,8 @@ from workbench.core.messages.shapes import message_of, messages_of
 
 
 def _message(item: dict[str, Any], default_role: str) -> ChatMessage:
-    message = item.get("message") if isinstance(item.get("message"), dict) else item
+    inner = item.get("message")
+    message: dict[str, Any] = inner if isinstance(inner, dict) else item
     data: dict[str, Any] = {
         "role": message.get("role") or default_role,
         "tool_call_id": message.get("tool_call_id"),

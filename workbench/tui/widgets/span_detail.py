@@ -109,8 +109,8 @@ def span_markup(span: SpanRecord, logs: list[LogRecord] | None = None) -> str:
     for title, messages in (("Messages in", found.inputs), ("Messages out", found.outputs)):
         if messages:
             lines.append(_section(title))
-            for message in messages:
-                lines.extend(_message_lines(message))
+            for said in messages:
+                lines.extend(_message_lines(said))
     if "gen_ai.tool.call.arguments" in attributes or "gen_ai.tool.call.result" in attributes:
         lines.append(_section(f"Tool {escape(str(span.tool_name or ''))}".rstrip()))
         if "gen_ai.tool.call.arguments" in attributes:

@@ -15,11 +15,12 @@ from sqlite_utils import Database
 
 from workbench.core.budget import BudgetReport, budget_status
 from workbench.core.projects import Project
+from workbench.core.telemetrymodels import LogRecord
 from workbench.core.trace_charts import TraceSeries, trace_series
 from workbench.core.tracemodels import SpanRecord, TraceDetail, TraceSummary
 from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
-from workbench.store import traces
+from workbench.store import telemetry, traces
 from workbench.store.schema.spans import SPAN_COLUMNS
 from workbench.store.trace_browse import (
     PreviewCache,
@@ -205,6 +206,11 @@ class TraceReader:
             events=json.loads(detail_rows[2]) if detail_rows[2] else [],
         )
         return span
+
+    def span_logs(self, trace_id: str, span_id: str) -> list[LogRecord]:
+        """The log records emitted inside one span (prompt and completion events, say)."""
+        with self._lock:
+            return telemetry.span_logs(self._db, trace_id, span_id)
 
     def session_trace(self, project: str, session_id: str, since_ns: int) -> TraceDetail | None:
         """The newest trace of ``session_id`` in ``project`` that started at or after ``since_ns``.

@@ -8,6 +8,7 @@ import sys
 import click
 
 from workbench.cli.eval_import import import_command
+from workbench.cli.eval_merge import merge_command
 from workbench.cli.eval_models import endpoint_options, with_endpoints
 from workbench.cli.eval_render import ProgressBar, print_report
 from workbench.errors import WorkbenchError
@@ -37,6 +38,7 @@ def eval_group() -> None:
     workbench eval runs [--project P] [--json]
     workbench eval import promptfooconfig.yaml [--set NAME] [--project DIR]
     workbench eval show RUN_ID [--json] [--gate]
+    workbench eval PROJECT --shard I/N --out DIR   then   workbench eval merge DIR [--gate]
     """
 
 
@@ -79,6 +81,18 @@ def _echo_err(message: str) -> None:
     show_default=True,
     help="Seconds one turn may take.",
 )
+@click.option(
+    "--shard",
+    "shard_text",
+    metavar="I/N",
+    help="Run only shard I of N (a stable slice of cases × variants × repeats); see eval merge.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    help="Also write the run's results to DIR/<run>.results.jsonl (for eval merge).",
+)
 @endpoint_options
 def run_command(
     project,
@@ -93,12 +107,22 @@ def run_command(
     as_json,
     watch,
     turn_timeout,
+    shard_text,
+    out_dir,
     **endpoints,
 ) -> None:
     """Run an eval set (every case × variant × repeat) through the project's agent."""
     from workbench.core.evals.session import prepare_run, resume_plan
+    from workbench.core.evals.shards import parse_shard
     from workbench.core.projects import open_project
 
+    shard = parse_shard(shard_text) if shard_text else None
+    if shard is not None and shard.count > 1 and gate:
+        raise WorkbenchError(
+            "--gate judges the whole plan, not one shard: gate on `workbench eval merge --gate`"
+        )
+    if shard is not None and (watch or resume_id):
+        raise WorkbenchError(f"--shard does not go with {'--watch' if watch else '--resume'}")
     proj = open_project(project)
     names = [name.strip() for name in variants.split(",") if name.strip()] if variants else None
 
@@ -120,6 +144,7 @@ def run_command(
             repeat=repeat,
             concurrency=concurrency,
             baseline=baseline,
+            shard=shard,
         )
 
     plan_now = with_endpoints(plan_now, proj, endpoints, resume=bool(resume_id))
@@ -127,12 +152,16 @@ def run_command(
     if watch:
         _watch(proj, plan, plan_now, as_json=as_json, turn_timeout=turn_timeout)
         return
-    passed = _run_and_report(proj, plan, gate=gate, as_json=as_json, turn_timeout=turn_timeout)
+    passed = _run_and_report(
+        proj, plan, gate=gate, as_json=as_json, turn_timeout=turn_timeout, out_dir=out_dir
+    )
     if gate and not passed:
         sys.exit(1)
 
 
-def _run_and_report(proj, plan, *, gate: bool, as_json: bool, turn_timeout: float) -> bool:
+def _run_and_report(
+    proj, plan, *, gate: bool, as_json: bool, turn_timeout: float, out_dir: str | None = None
+) -> bool:
     import asyncio
 
     from workbench.core.evals.results import run_report
@@ -159,6 +188,14 @@ def _run_and_report(proj, plan, *, gate: bool, as_json: bool, turn_timeout: floa
         click.echo(report.model_dump_json(indent=2))
     else:
         print_report(report, counts)
+    if out_dir:
+        from pathlib import Path
+
+        from workbench.core.evals.merge import export_run
+
+        _say(f"results written to {export_run(db, plan.run_id, Path(out_dir))}")
+    if plan.shard is not None and plan.shard.count > 1:
+        _say(f"shard {plan.shard}: merge every shard with: workbench eval merge RUN_OR_DIR…")
     if gate and not as_json:
         click.echo(report.gate.summary())
     elif gate and not report.gate.passed:
@@ -207,6 +244,7 @@ async def _next_change(proj, changes) -> list[str]:
     return []
 
 
+eval_group.add_command(merge_command)
 eval_group.add_command(import_command)
 
 

@@ -115,6 +115,14 @@ class DeploySection(_Section):
     state: Literal["sqlite", "redis"] | None = None
 
 
+class CISection(_Section):
+    """The CI that ``workbench ship`` generates."""
+
+    # The eval gate as a matrix of this many shards (`eval --shard I/N`), gated on their
+    # merge (`eval merge`); 1 is a single eval job.
+    eval_shards: int = Field(default=1, ge=1, le=256)
+
+
 class ProjectConfig(_Section):
     """The whole of ``workbench.toml``."""
 
@@ -127,6 +135,7 @@ class ProjectConfig(_Section):
     evals: EvalsSection = Field(default_factory=EvalsSection)
     pricing: dict[str, PricingOverride] = Field(default_factory=dict)
     deploy: DeploySection = Field(default_factory=DeploySection)
+    ci: CISection = Field(default_factory=CISection)
 
 
 ModelSource = Literal["mock", "replay", "record", "real"]

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,6 +29,7 @@ from workbench.core.evals.progress import (
     RunFinished,
     RunStarted,
 )
+from workbench.core.evals.shards import Shard, stored_shard
 from workbench.core.evals.spec import Case, EvalSet
 from workbench.core.evals.variants import Variant
 from workbench.store.evals import completed_keys, result_counts, result_tuple, write_items
@@ -81,9 +83,22 @@ class RunPlan:
     resume: bool = False
 
     @property
+    def shard(self) -> Shard | None:
+        """The shard this run covers (``options["shard"]``), or None for the whole plan."""
+        return stored_shard(self.options)
+
+    @cached_property
     def total(self) -> int:
-        """Results the run has when complete: cases × variants × repeats."""
-        return self.evalset.case_count * len(self.variants) * self.repeat
+        """Results the run has when complete: cases × variants × repeats (of its shard)."""
+        shard = self.shard
+        if shard is None:
+            return self.evalset.case_count * len(self.variants) * self.repeat
+        return sum(
+            shard.holds(case.id, variant.name, repeat)
+            for case in iter_cases(self.evalset)
+            for variant in self.variants
+            for repeat in range(self.repeat)
+        )
 
 
 @dataclass(slots=True)
@@ -220,9 +235,12 @@ class EvalEngine:
     def _items(
         self, plan: RunPlan, variants: list[Variant], done: set[tuple[str, str, int]]
     ) -> Iterator[_Item]:
+        shard = plan.shard
         for index, case in enumerate(iter_cases(plan.evalset)):
             for variant in variants:
                 for repeat in range(plan.repeat):
+                    if shard is not None and not shard.holds(case.id, variant.name, repeat):
+                        continue
                     if (case.id, variant.name, repeat) not in done:
                         yield _Item(index, case, variant, repeat)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -10,6 +11,7 @@ from workbench.core.evals.engine import EvalEngine, RunPlan, TurnRunner, new_run
 from workbench.core.evals.gate import gate_thresholds
 from workbench.core.evals.loader import SET_SUFFIXES, find_sets, iter_cases, load_set
 from workbench.core.evals.progress import Counts, ProgressListener
+from workbench.core.evals.shards import Shard
 from workbench.core.evals.spec import EvalSet
 from workbench.core.evals.turns import turn_inputs
 from workbench.core.evals.variants import Variant, select_variants
@@ -90,8 +92,12 @@ def prepare_run(
     concurrency: int | None = None,
     baseline: str | None = None,
     db_path: Path | None = None,
+    shard: Shard | None = None,
 ) -> RunPlan:
-    """A new run's plan: the set, the variants, repeats and the gate thresholds it will apply."""
+    """A new run's plan: the set, the variants, repeats and the gate thresholds it will apply.
+
+    With ``shard``, the run covers only that shard's slice of the plan (``shards.py``).
+    """
     if repeat < 1:
         raise WorkbenchError("--repeat must be 1 or more")
     evalset = find_set(project, set_name)
@@ -110,6 +116,9 @@ def prepare_run(
     }
     if baseline:
         thresholds["no_regressions_vs"] = baseline
+    options: dict[str, Any] = {"concurrency": concurrency or evals.concurrency, "gate": thresholds}
+    if shard is not None:
+        options["shard"] = str(shard)
     return RunPlan(
         run_id=new_run_id(),
         project=project.name,
@@ -117,7 +126,7 @@ def prepare_run(
         evalset=evalset,
         variants=variants,
         repeat=repeat,
-        options={"concurrency": concurrency or evals.concurrency, "gate": thresholds},
+        options=options,
     )
 
 

@@ -15,14 +15,27 @@ SET_SUFFIXES = (".yaml", ".yml", ".jsonl")
 SMALL_SET_NAMES = ("smoke", "ci", "quick", "small", "pre-merge", "premerge")
 
 
+class ShardedGate(BaseModel):
+    """One eval gate split over a CI matrix: each shard's command, then the gating merge."""
+
+    run: str
+    merge: str
+
+
 class EvalPlan(BaseModel):
-    """The ``workbench eval`` command lines the generated workflows run, each with ``--gate``."""
+    """The ``workbench eval`` command lines the generated workflows run, each with ``--gate``.
+
+    With ``shards`` > 1 (``[ci] eval_shards``), ``sharded`` holds the same gates split
+    into a matrix of shards (the shard index in ``$EVAL_SHARD``) and their merge.
+    """
 
     small: str
     full: str
     safety: str | None = None
     mode: str
     notes: list[str] = Field(default_factory=list)
+    shards: int = 1
+    sharded: dict[str, ShardedGate] = Field(default_factory=dict)
 
 
 def plan_evals(project: Project) -> EvalPlan:
@@ -42,13 +55,34 @@ def plan_evals(project: Project) -> EvalPlan:
         )
 
     variant_args, mode = _variant_args(project, notes)
-    return EvalPlan(
+    shards = config.ci.eval_shards
+    plan = EvalPlan(
         small=_command(small, variant_args),
         full=_command(full, variant_args),
         safety=_command(safety, variant_args) if safety else None,
         mode=mode,
         notes=notes,
+        shards=shards,
     )
+    if shards > 1:
+        chosen = {"small": small, "full": full, "safety": safety}
+        plan.sharded = {
+            key: _sharded(name, variant_args, shards, key)
+            for key, name in chosen.items()
+            if key != "safety" or name
+        }
+    return plan
+
+
+def _sharded(set_name: str | None, variant_args: list[str], shards: int, key: str) -> ShardedGate:
+    """A gate's command split into shards: each writes its results under eval-results/KEY."""
+    words = ["workbench", "eval", "."]
+    if set_name:
+        words += ["--set", set_name]
+    folder = f"eval-results/{key}"
+    # The shard index comes from the job's environment, so it is left unquoted by shlex.
+    run = f'{shlex.join([*words, *variant_args])} --shard "$EVAL_SHARD/{shards}" --out {folder}'
+    return ShardedGate(run=run, merge=shlex.join(["workbench", "eval", "merge", folder, "--gate"]))
 
 
 def _variant_args(project: Project, notes: list[str]) -> tuple[list[str], str]:

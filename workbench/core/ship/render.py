@@ -90,6 +90,10 @@ ACTIONS = {
     "login": "docker/login-action@5e57cd118135c172c3672efd75eb46360885c0ef # v3.6.0",
     "build_push": "docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83 # v6.18.0",
     "setup_kubectl": "azure/setup-kubectl@3e0aec4d80787158d308d7b364cb1b702e7feb7f # v4.0.0",
+    "upload_artifact": "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2",
+    "download_artifact": (
+        "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0"
+    ),
 }
 
 # Per-overlay values, passed to the overlay templates as ``overlay``.

@@ -15,10 +15,12 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 
 from workbench.core.runner.warm import WarmRunner, default_options
+from workbench.tui import focus
 from workbench.tui.commands import WorkbenchCommands
 from workbench.tui.sections import SECTIONS
 
@@ -45,6 +47,7 @@ class WorkbenchApp(App[None]):
     DEFAULT_MODE = SECTIONS[0].mode
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     BINDINGS = [
+        focus.LEAVE_FIELD,
         *(
             Binding(section.key, f"switch_mode({section.mode!r})", section.title)
             for section in SECTIONS
@@ -94,6 +97,28 @@ class WorkbenchApp(App[None]):
             if self.is_running:
                 with contextlib.suppress(RuntimeError):  # the app quit meanwhile
                     self.call_from_thread(self.notify, str(error), severity="warning", timeout=8)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc leaves a text field only while one has focus (see ``focus``)."""
+        if action == "leave_field":
+            return focus.can_leave_field(self.screen)
+        return True
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Help is ``?`` outside a text field and ``f1`` inside one (``?`` types there)."""
+        if binding.action == "help" and focus.can_leave_field(self.screen):
+            return "f1"
+        return super().get_key_display(binding)
+
+    def on_key(self, event: events.Key) -> None:
+        # A key queued below a dialog that just opened belongs to the dialog's field.
+        if focus.reroute_stray_key(self.screen, event):
+            event.prevent_default()
+            event.stop()
+
+    def action_leave_field(self) -> None:
+        """Leave the focused text field for the screen's main widget."""
+        focus.leave_field(self.screen)
 
     def warm_project(self, project: Project) -> None:
         """Start ``project``'s agent in the background (the child imports it and litellm), so

@@ -24,6 +24,8 @@ class NewProjectModal(ModalScreen[ScaffoldResult | None]):
     """Scaffold a project from the agent-service template; dismisses with the result."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
+    # Focused as soon as the dialog is composed, so keys typed right after ``n`` land here.
+    AUTO_FOCUS = "#name"
 
     def __init__(self, template: str = "agent-service") -> None:
         super().__init__()
@@ -60,9 +62,6 @@ class NewProjectModal(ModalScreen[ScaffoldResult | None]):
             with Horizontal(id="buttons"):
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="close")
-
-    def on_mount(self) -> None:
-        self.query_one("#name", Input).focus()
 
     @on(Input.Changed, "#name")
     def _check_name(self, event: Input.Changed) -> None:

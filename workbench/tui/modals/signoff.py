@@ -26,6 +26,8 @@ class SignoffModal(ModalScreen[Signoff | None]):
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    # Focused as soon as the dialog is composed, so keys typed right after ``s`` land here.
+    AUTO_FOCUS = "#signoff-by"
 
     def __init__(self, item: ItemResult, record: Recorder) -> None:
         super().__init__()
@@ -54,12 +56,10 @@ class SignoffModal(ModalScreen[Signoff | None]):
                 yield Button("Sign off", variant="primary", id="signoff-save")
                 yield Button("Cancel", id="signoff-cancel")
 
-    def on_mount(self) -> None:
-        self.query_one("#signoff-by", Input).focus()
-
     @on(Input.Submitted, "#signoff-by")
     def _next_field(self) -> None:
-        self.query_one("#signoff-note", Input).focus()
+        # At once, not after a refresh: keys typed after enter belong to the note.
+        self.set_focus(self.query_one("#signoff-note", Input))
 
     @on(Input.Submitted, "#signoff-note")
     @on(Button.Pressed, "#signoff-save")

@@ -39,6 +39,7 @@ class StartEvalModal(ModalScreen[StartRequest | None]):
     """Asks what to run; dismisses with a ``StartRequest``, or ``None`` when cancelled."""
 
     BINDINGS = [Binding("escape", "close", "Close")]
+    AUTO_FOCUS = "#eval-variants"
 
     def __init__(
         self,
@@ -106,9 +107,6 @@ class StartEvalModal(ModalScreen[StartRequest | None]):
     def _initial_set(self) -> str:
         names = [value for _, value in self.sets]
         return self.default_set if self.default_set in names else names[0]
-
-    def on_mount(self) -> None:
-        self.query_one("#eval-variants", SelectionList).focus()
 
     def _number(self, selector: str, low: int, high: int, what: str) -> int:
         text = self.query_one(selector, Input).value.strip()

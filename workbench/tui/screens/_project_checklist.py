@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Select, Static
 
 from workbench.core.projects import Project, open_project
 from workbench.core.readiness import ItemResult
+from workbench.tui.section_screen import SectionScreen
 
 if TYPE_CHECKING:
     from textual.worker import Worker
@@ -25,7 +25,7 @@ class ItemChecked(Message):
         self.item = item
 
 
-class ProjectPickerScreen(Screen):
+class ProjectPickerScreen(SectionScreen):
     """A screen with ``#<PREFIX>-project`` (a Select), ``-summary`` and ``-step`` widgets.
 
     The project list loads in a thread worker of group ``<PREFIX>-projects``.

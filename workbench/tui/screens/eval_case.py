@@ -9,18 +9,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core.evals_view import CaseDetail, EvalReader, word_diff
+from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.case_compare import ADDED, REMOVED, CasePane
 
 if TYPE_CHECKING:
     from workbench.core.live import TraceReader
 
 
-class EvalCaseScreen(Screen):
+class EvalCaseScreen(SectionScreen):
     """Case ``case_ids[index]`` of ``run_id``: the first variant (A) beside another (B)."""
 
     SUB_TITLE = "Eval case"
@@ -128,7 +128,7 @@ class EvalCaseScreen(Screen):
             return self.detail is not None and len(self.detail.variants) > 2
         if action == "next_repeat":
             return self.detail is not None and self.detail.repeats > 1
-        return True
+        return super().check_action(action, parameters)
 
     def action_back(self) -> None:
         """Back to the results matrix."""

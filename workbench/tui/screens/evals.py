@@ -10,8 +10,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Select, Static
+from textual.timer import Timer
+from textual.widgets import (
+    Footer,
+    Header,
+    Input,
+    OptionList,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
 from textual.worker import Worker, WorkerState
 
 from workbench.core.evals.session import SetInfo
@@ -19,6 +28,8 @@ from workbench.core.evals_view import EvalReader, MatrixCounts
 from workbench.core.projects import Project
 from workbench.store.evals import EvalRunInfo, MatrixRow
 from workbench.tui.modals.start_eval import StartEvalModal, StartRequest
+from workbench.tui.section_screen import SectionScreen
+from workbench.tui.widgets.eval_charts import EvalCharts
 from workbench.tui.widgets.eval_progress import EvalJob, LiveProgress, TurnRunnerFactory
 from workbench.tui.widgets.eval_runs import RunsList, sets_content
 from workbench.tui.widgets.eval_summary import EvalSummary
@@ -28,19 +39,31 @@ PAGE = 200
 TICK_SECONDS = 0.25
 # While a run is shown live, its matrix and summary are read again this often.
 REFRESH_SECONDS = 1.0
+SEARCH_DELAY = 0.25
 
 
-class EvalsScreen(Screen):
+class EvalsScreen(SectionScreen):
     """Sets and runs (left), the cases × variants matrix (middle), the run's summary (right)."""
 
     SUB_TITLE = "Evals"
+    MAIN_WIDGET = "#matrix"
+    PROJECT_SELECT = "#evals-project"
     BINDINGS = [
         Binding("s", "start_run", "Start run"),
         Binding("f", "toggle_failures", "Failures only"),
         Binding("d", "toggle_different", "Different only"),
         Binding("x", "cancel_run", "Cancel run"),
         Binding("r", "reload", "Refresh"),
+        Binding("slash", "focus_search", "Search outputs", key_display="/"),
+        Binding("c", "toggle_charts", "Charts/results"),
     ]
+    DEFAULT_CSS = """
+    EvalsScreen {
+        & #evals-tabs, & #evals-tabs > ContentSwitcher, & #evals-tabs TabPane { height: 1fr; }
+        & #evals-tabs TabPane { padding: 0; }
+        & #matrix-search { margin: 0 1 0 0; }
+    }
+    """
     # Replaced in tests by a fake agent, so no child process starts; ``None`` runs the project.
     runner_factory: TurnRunnerFactory = staticmethod(lambda project: None)
 
@@ -60,6 +83,8 @@ class EvalsScreen(Screen):
         self._refreshing = False
         self._since_refresh = 0.0
         self._shown_status = ""
+        self.search = ""
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,17 +92,25 @@ class EvalsScreen(Screen):
             yield Select[str]([], prompt="Project", id="evals-project", compact=True)
             yield Static("", id="evals-title")
         yield LiveProgress(id="evals-progress")
-        with Horizontal(id="evals-body"):
-            with Vertical(id="evals-side"):
-                yield Static("Sets", classes="evals-heading")
-                yield Static("", id="evals-sets")
-                yield Static("Runs", classes="evals-heading")
-                yield RunsList(id="evals-runs")
-            with Vertical(id="evals-main"):
-                yield Static(id="matrix-header")
-                yield ResultsMatrix(id="matrix")
-                yield Static(id="matrix-status")
-            yield EvalSummary(id="evals-summary")
+        with TabbedContent(id="evals-tabs"):
+            with TabPane("Results", id="tab-results"), Horizontal(id="evals-body"):
+                with Vertical(id="evals-side"):
+                    yield Static("Sets", classes="evals-heading")
+                    yield Static("", id="evals-sets")
+                    yield Static("Runs", classes="evals-heading")
+                    yield RunsList(id="evals-runs")
+                with Vertical(id="evals-main"):
+                    yield Input(
+                        placeholder="Search outputs, case ids, errors… (/)",
+                        id="matrix-search",
+                        compact=True,
+                    )
+                    yield Static(id="matrix-header")
+                    yield ResultsMatrix(id="matrix")
+                    yield Static(id="matrix-status")
+                yield EvalSummary(id="evals-summary")
+            with TabPane("Charts", id="tab-charts"):
+                yield EvalCharts(id="eval-charts")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -161,6 +194,7 @@ class EvalsScreen(Screen):
         self._generation += 1
         args = (self.failures_only, self.different_only, PAGE, False)
         self._load_run(self._generation, run_id, *args)
+        self._charts_if_shown()
 
     def _refresh_run(self) -> None:
         if self.run_id is not None and not self._refreshing:
@@ -180,7 +214,11 @@ class EvalsScreen(Screen):
             report = self.reader.report(run_id)
             counts = self.reader.counts(run_id)
             rows = self.reader.page(
-                run_id, limit=limit, failures_only=failures, different_only=different
+                run_id,
+                limit=limit,
+                failures_only=failures,
+                different_only=different,
+                search=self.search,
             )
             return generation, run_id, report, counts, rows, limit, live
         finally:
@@ -229,7 +267,12 @@ class EvalsScreen(Screen):
         """Read the next page of the matrix."""
         assert self.reader is not None
         rows = self.reader.page(
-            run_id, after=after, limit=PAGE, failures_only=failures, different_only=different
+            run_id,
+            after=after,
+            limit=PAGE,
+            failures_only=failures,
+            different_only=different,
+            search=self.search,
         )
         return generation, after, rows
 
@@ -243,7 +286,7 @@ class EvalsScreen(Screen):
 
     def _update_status(self) -> None:
         matrix = self.query_one(ResultsMatrix)
-        text = matrix.status(self.counts, self.failures_only, self.different_only)
+        text = matrix.status(self.counts, self.failures_only, self.different_only, self.search)
         self.query_one("#matrix-status", Static).update(text)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -266,6 +309,10 @@ class EvalsScreen(Screen):
             self._show_run(*result)
         elif group == "evals-more":
             self._append(*result)
+        elif group == "evals-detail":
+            self.query_one(ResultsMatrix).set_detail(*result)
+        elif group == "evals-charts":
+            self.query_one(EvalCharts).show(*result)
 
     # Filters and opening a case.
 
@@ -273,6 +320,63 @@ class EvalsScreen(Screen):
         self._update_status()
         if self.run_id is not None:
             self.show_run(self.run_id)
+
+    @on(Input.Changed, "#matrix-search")
+    def _search_typed(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._apply_search)
+
+    @on(Input.Submitted, "#matrix-search")
+    def _search_submitted(self) -> None:
+        self._apply_search()
+        self.query_one(ResultsMatrix).focus()
+
+    def _apply_search(self) -> None:
+        text = self.query_one("#matrix-search", Input).value.strip()
+        if text != self.search:
+            self.search = text
+            self._refilter()
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search box: cases whose output, id or error has the text."""
+        self.query_one(TabbedContent).active = "tab-results"
+        self.query_one("#matrix-search", Input).focus()
+
+    @on(ResultsMatrix.NeedDetail)
+    def _need_detail(self, event: ResultsMatrix.NeedDetail) -> None:
+        if self.run_id is not None:
+            self._load_detail(self.run_id, event.case_id)
+
+    @work(thread=True, exit_on_error=False, group="evals-detail")
+    def _load_detail(self, run_id: str, case_id: str) -> tuple[str, Any]:
+        """Read one case's results for its expanded row."""
+        assert self.reader is not None
+        return case_id, self.reader.case(run_id, case_id)
+
+    def action_toggle_charts(self) -> None:
+        """Switch between the results and the charts."""
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-results" if tabs.active == "tab-charts" else "tab-charts"
+
+    @on(TabbedContent.TabActivated, "#evals-tabs")
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-charts":
+            self._charts_if_shown()
+            self.query_one(EvalCharts).focus()
+        else:
+            self.query_one(ResultsMatrix).focus()
+
+    def _charts_if_shown(self) -> None:
+        if self.project is not None and self.query_one(TabbedContent).active == "tab-charts":
+            self._load_charts(str(self.project.path), self.run_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="evals-charts")
+    def _load_charts(self, project: str, run_id: str | None) -> tuple[Any, ...]:
+        """Read the pass-rate trend of the project's runs and the chosen run's categories."""
+        assert self.reader is not None
+        categories = self.reader.categories(run_id) if run_id else []
+        return self.reader.trend(project), run_id, categories
 
     def action_toggle_failures(self) -> None:
         """Show only the cases some variant fails (or errors on)."""
@@ -305,7 +409,7 @@ class EvalsScreen(Screen):
 
     # Running a set.
 
-    def action_start_run(self) -> None:
+    async def action_start_run(self) -> None:
         """Ask which set and variants to run, then run them with live progress."""
         if self.job is not None and self.job.running:
             self.notify("A run is in progress; x cancels it.", severity="warning")
@@ -317,7 +421,8 @@ class EvalsScreen(Screen):
             self.notify(f"{self.project.name} has no eval sets under evals/.", severity="warning")
             return
         modal = StartEvalModal.for_project(self.project, self.sets)
-        self.app.push_screen(modal, self._start_chosen)
+        # Awaited: keys typed meanwhile wait until the dialog has focus.
+        await self.app.push_screen(modal, self._start_chosen)
 
     def _start_chosen(self, request: StartRequest | None) -> None:
         if request is None or self.project is None:
@@ -364,7 +469,7 @@ class EvalsScreen(Screen):
         # "Cancel run" is offered only while a run is in progress.
         if action == "cancel_run":
             return self.job is not None and self.job.running
-        return True
+        return super().check_action(action, parameters)
 
     def action_cancel_run(self) -> None:
         """Stop the run in progress; it is kept as interrupted and can be resumed."""

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core.scaffold import ProjectInfo, ScaffoldResult, list_projects
 from workbench.tui.modals.new_project import NewProjectModal
+from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.projects_table import ProjectsTable
 
 
-class ProjectsScreen(Screen):
+class ProjectsScreen(SectionScreen):
     """Lists projects (reloaded each time the screen becomes active); ``n`` creates one."""
 
     SUB_TITLE = "Projects"
+    MAIN_WIDGET = "#projects"
     BINDINGS = [
         Binding("n", "new_project", "New project"),
         Binding("r", "reload", "Refresh"),
@@ -44,9 +45,21 @@ class ProjectsScreen(Screen):
         """Read the projects again."""
         self.load()
 
-    def action_new_project(self) -> None:
+    @on(DataTable.RowSelected, "#projects")
+    async def _open_project(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row opens its project: every section shows it; the Run section opens."""
+        key = event.row_key.value
+        if key is None:
+            return
+        name = event.data_table.get_row(key)[0]
+        self.app.project_path = Path(key)  # type: ignore[attr-defined]  # WorkbenchApp's
+        await self.app.switch_mode("run")
+        self.notify(f"Opened {name}.", timeout=3)
+
+    async def action_new_project(self) -> None:
         """Open the New Project dialog; a created project is selected in the list."""
-        self.app.push_screen(NewProjectModal(), self._created)
+        # Awaited: keys typed meanwhile wait until the dialog's name field has focus.
+        await self.app.push_screen(NewProjectModal(), self._created)
 
     def _created(self, result: ScaffoldResult | None) -> None:
         if result is not None:

@@ -58,6 +58,8 @@ class ReadinessScreen(ProjectPickerScreen):
     """
 
     SUB_TITLE = "Readiness"
+    MAIN_WIDGET = "#readiness-items"
+    PROJECT_SELECT = "#readiness-project"
     PREFIX = "readiness"
     BINDINGS = [
         Binding("r", "run_checks", "Run all checks"),
@@ -201,7 +203,7 @@ class ReadinessScreen(ProjectPickerScreen):
 
     # --- sign-offs --------------------------------------------------------------
 
-    def action_signoff(self) -> None:
+    async def action_signoff(self) -> None:
         """Record a sign-off of the selected attested item, then judge it again."""
         item = self.query_one(ChecklistList).selected
         if self.project is None or item is None:
@@ -213,7 +215,8 @@ class ReadinessScreen(ProjectPickerScreen):
             )
             return
         record = partial(self.record_signoff, self.project, item.id)
-        self.app.push_screen(SignoffModal(item, record), partial(self._signed, item))
+        # Awaited: keys typed meanwhile wait until the dialog's field has focus.
+        await self.app.push_screen(SignoffModal(item, record), partial(self._signed, item))
 
     def _signed(self, item: ItemResult, signoff: Signoff | None) -> None:
         if signoff is None or self.project is None:

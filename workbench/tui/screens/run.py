@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -23,6 +22,7 @@ from workbench.core.runner.phases import FIRST_ANSWER
 from workbench.core.runner.stack import TurnReport
 from workbench.core.runner.warm import WarmRunner
 from workbench.core.tracemodels import TraceDetail
+from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.chat import ChatLog
 from workbench.tui.widgets.gauges import TurnGauges, line_title
 from workbench.tui.widgets.waterfall import Waterfall
@@ -47,13 +47,16 @@ def local_stack(project: Project, *, model: str | None, variant: str | None) -> 
     return LocalStack(project, model=model, variant=variant)
 
 
-class RunScreen(Screen):
+class RunScreen(SectionScreen):
     """Pick project, model, variant and session; chat; watch the turn's spans and budget fill."""
 
     SUB_TITLE = "Run"
+    MAIN_WIDGET = "#run-chat"
+    PROJECT_SELECT = "#run-project"
     BINDINGS = [
         Binding("escape", "cancel_turn", "Cancel run"),
         Binding("ctrl+n", "new_session", "New session"),
+        Binding("i", "focus_message", "Message"),
     ]
     # Replaced in tests by a fake, so snapshot tests start no child process.
     runner_factory = staticmethod(local_stack)
@@ -303,6 +306,10 @@ class RunScreen(Screen):
         """Cancel the running turn (its child process is stopped, or killed if it hangs)."""
         if self._turn is not None and self._turn.is_running:
             self._turn.cancel()
+
+    def action_focus_message(self) -> None:
+        """Back into the message box (Esc leaves it)."""
+        self.query_one("#run-input", Input).focus()
 
     def action_new_session(self) -> None:
         """Start a new conversation."""

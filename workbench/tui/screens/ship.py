@@ -95,6 +95,8 @@ class ShipScreen(ProjectPickerScreen):
     """
 
     SUB_TITLE = "Ship"
+    MAIN_WIDGET = "#ship-files"
+    PROJECT_SELECT = "#ship-project"
     PREFIX = "ship"
     BINDINGS = [
         Binding("w", "write", "Write files"),

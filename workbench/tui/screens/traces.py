@@ -9,7 +9,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane
 
@@ -17,6 +16,7 @@ from workbench.core import live
 from workbench.core.live import TraceFilter, TraceReader
 from workbench.core.timerange import PRESETS
 from workbench.core.tracemodels import TraceSummary
+from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.trace_charts import TraceCharts
 from workbench.tui.widgets.trace_list import TraceList, merge_page
 
@@ -31,13 +31,14 @@ SEARCH_DELAY = 0.25
 CHARTS_SECONDS = 2.0
 
 
-class TracesScreen(Screen):
+class TracesScreen(SectionScreen):
     """Traces newest first; enter opens one; filters narrow the list; new traces appear live.
 
     A second tab charts the traces the project and time-range filters allow.
     """
 
     SUB_TITLE = "Traces"
+    MAIN_WIDGET = "#traces"
     BINDINGS = [
         Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("f", "focus_filters", "Filters"),

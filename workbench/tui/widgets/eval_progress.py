@@ -9,6 +9,7 @@ Only the start and the end of a run are posted as messages.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,15 @@ def progress_content(run_id: str, counts: Counts, status: str, note: str = "") -
     )
 
 
+def starting_content(set_name: str, phase: str, elapsed_s: float) -> Content:
+    """The line shown from the moment a run is asked for until its first result is counted."""
+    return Content.assemble(
+        ("◌ Starting ", "bold $text-warning"),
+        (set_name, "bold"),
+        f" · {phase} · {_duration(elapsed_s)} · x cancels",
+    )
+
+
 class LiveProgress(Static):
     """The run-in-progress line; hidden until a run starts, then kept to show how it ended."""
 
@@ -83,10 +93,26 @@ class LiveProgress(Static):
         self.counts: Counts | None = None
         self.status = "running"
         self.note = ""
+        # While a run starts (before the engine counts anything): what it is doing, since when.
+        self.set_name = ""
+        self.phase = ""
+        self.asked_at = 0.0
         self._drawn: tuple | None = None
 
+    def begin(self, set_name: str) -> None:
+        """A run of ``set_name`` was asked for: replace the last run's line at once."""
+        self.run_id, self.counts, self.status, self.note = "", None, "starting", ""
+        self.set_name, self.phase, self.asked_at = set_name, "planning the run", time.monotonic()
+        self._drawn = None
+        self.tick()
+
     def tick(self) -> None:
-        """Redraw when something changed since the last tick."""
+        """Redraw when something changed since the last tick (every tick while starting)."""
+        if self.status == "starting":
+            self.display = True
+            elapsed = time.monotonic() - self.asked_at
+            self.update(starting_content(self.set_name, self.phase, elapsed))
+            return
         state = (self.run_id, self.counts, self.status, self.note)
         if self.counts is None or state == self._drawn:
             return
@@ -137,6 +163,8 @@ class EvalJob:
         self._cancelled = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
+        # The first visible change, before any planning: the last run's line is replaced now.
+        progress.begin(request.set_name)
 
     def run(self, post: Callable[[Message], Any]) -> None:
         """Plan and run the set to the end (call from a worker thread)."""
@@ -156,6 +184,11 @@ class EvalJob:
                 concurrency=self.request.concurrency,
             )
             self.run_id = plan.run_id
+            self.progress.phase = (
+                f"run {plan.run_id}: starting the agent and the mock"
+                if self.runner is None
+                else f"run {plan.run_id}: starting"
+            )
             asyncio.run(self._main(plan, post))
         except asyncio.CancelledError:
             self.status = "interrupted"
@@ -163,6 +196,11 @@ class EvalJob:
             self.status, error = "failed", str(problem) or type(problem).__name__
         finally:
             self.running = False
+            if self.progress.status == "starting":  # it ended before the engine counted any
+                elapsed = time.monotonic() - self.progress.asked_at
+                self.progress.run_id = self.run_id or self.request.set_name
+                self.progress.counts = Counts(total=0, elapsed_s=elapsed)
+                self.progress.status = "failed" if self.status == "starting" else self.status
             post(self.Finished(self.run_id, self.status, error))
 
     async def _main(self, plan, post: Callable[[Message], Any]) -> None:

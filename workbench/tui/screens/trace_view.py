@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Static
 
 from workbench.cli.trace_render import format_duration, format_start, trace_cost
 from workbench.core.live import TraceReader, gc_paused
+from workbench.core.telemetrymodels import LogRecord
 from workbench.core.tracemodels import SpanRecord, TraceDetail
 from workbench.tui.widgets.span_detail import SpanDetail
 from workbench.tui.widgets.waterfall import Waterfall, span_order
@@ -100,14 +101,15 @@ class TraceViewScreen(Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="span-detail")
     def load_span(self, trace_id: str, span_id: str) -> None:
-        """Read one span with its attributes and events."""
+        """Read one span with its attributes, events and logs."""
         span = self.reader.span(trace_id, span_id)
-        self.app.call_from_thread(self._show_span, span_id, span)
+        logs = self.reader.span_logs(trace_id, span_id) if span is not None else []
+        self.app.call_from_thread(self._show_span, span_id, span, logs)
 
-    def _show_span(self, span_id: str, span: SpanRecord | None) -> None:
+    def _show_span(self, span_id: str, span: SpanRecord | None, logs: list[LogRecord]) -> None:
         current = self.query_one(Waterfall).current
         if current is not None and current.span_id == span_id:
-            self.query_one(SpanDetail).show(span)
+            self.query_one(SpanDetail).show(span, logs)
 
     def action_back(self) -> None:
         """Back to the trace list."""

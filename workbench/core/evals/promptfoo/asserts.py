@@ -114,7 +114,7 @@ def convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, Any
         report.approximated(label, f"option {key!r} dropped (not used here)")
     result: dict[str, Any] = {"type": written}
     value = raw.get("value")
-    if is_file_ref(value) and name != "python":
+    if isinstance(value, str) and is_file_ref(value) and name != "python":
         paths = resolve(value, ctx.config_dir)
         value = read_data(paths[0]) if paths[0].suffix in {".json", ".yaml", ".yml"} else None
         value = value if value is not None else read_text(paths[0]).strip()

@@ -80,5 +80,5 @@ def read_data(path: Path) -> Any:
         return yaml.safe_load(text)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {error.problem or error}") from None
+        number = mark.line + 1 if mark else 1
+        raise ConfigError(f"{path}:{number}: invalid YAML: {error.problem or error}") from None

@@ -101,17 +101,20 @@ def convert_provider(raw: Any) -> ProviderVariant:
     if isinstance(raw, str):
         return _convert(raw, None, {})
     if isinstance(raw, dict) and "id" in raw:
-        config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
-        variant = _convert(str(raw["id"]), raw.get("label"), config)
+        variant = _convert(str(raw["id"]), raw.get("label"), _mapping(raw.get("config")))
         for key in sorted(set(raw) - {"id", "label", "config"}):
             variant.notes.append(("not converted", f"provider option {key!r} is not used here"))
         return variant
     if isinstance(raw, dict) and len(raw) == 1:
         ((provider_id, options),) = raw.items()
-        options = options if isinstance(options, dict) else {}
-        config = options.get("config") if isinstance(options.get("config"), dict) else {}
-        return _convert(str(provider_id), options.get("label") or options.get("id"), config)
+        options = _mapping(options)
+        label = options.get("label") or options.get("id")
+        return _convert(str(provider_id), label, _mapping(options.get("config")))
     return ProviderVariant(source=str(raw)[:60], model=None, skipped="not a provider entry")
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def _convert(provider_id: str, label: Any, config: dict[str, Any]) -> ProviderVariant:

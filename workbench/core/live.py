@@ -162,6 +162,15 @@ class TraceReader:
         with self._lock:
             return session_turns(self._db, session_id, project=project)
 
+    def trace_version(self, trace_id: str) -> tuple[int, int] | None:
+        """``(span_count, updated_ns)`` of a stored trace (full id), or None: what a view
+        following a trace live compares, without reading its spans."""
+        with self._lock:
+            row = self._db.conn.execute(
+                "SELECT span_count, updated_ns FROM traces WHERE trace_id = ?", (trace_id,)
+            ).fetchone()
+        return (int(row[0]), int(row[1])) if row else None
+
     def trace(self, trace_id: str) -> TraceDetail | None:
         """A trace with all its spans, or None."""
         with self._lock:

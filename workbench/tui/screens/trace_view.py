@@ -17,6 +17,9 @@ from workbench.core.tracemodels import SpanRecord, TraceDetail
 from workbench.tui.widgets.span_detail import SpanDetail
 from workbench.tui.widgets.waterfall import Waterfall, span_order
 
+# How often an open trace is checked for spans that arrived since it was read.
+LIVE_SECONDS = 0.5
+
 
 def trace_title(detail: TraceDetail) -> Text:
     """One line about the trace: name, id, project, start, status and totals."""
@@ -45,6 +48,7 @@ class TraceViewScreen(Screen):
         self.trace_id = trace_id
         self.reader = reader
         self.detail: TraceDetail | None = None
+        self._checking = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -57,6 +61,30 @@ class TraceViewScreen(Screen):
     def on_mount(self) -> None:
         self.query_one(Waterfall).focus()
         self.load()
+        # Spans are stored as they arrive: a trace still running fills in while it is open.
+        self.set_interval(LIVE_SECONDS, self._follow)
+
+    def _follow(self) -> None:
+        if self.is_current and not self._checking:
+            self._checking = True
+            self.check_for_spans(self.trace_id, self.detail)
+
+    @work(thread=True, exit_on_error=False, group="trace-live")
+    def check_for_spans(self, trace_id: str, shown: TraceDetail | None) -> None:
+        """Read the trace again when spans arrived since it was read (a cheap summary check)."""
+        try:
+            key = shown.trace_id if shown is not None else trace_id
+            version = self.reader.trace_version(key)
+            if version is not None and (
+                shown is None or version != (shown.span_count, shown.updated_ns)
+            ):
+                self.app.call_from_thread(self._reload_live, trace_id)
+        finally:
+            self._checking = False
+
+    def _reload_live(self, trace_id: str) -> None:
+        if trace_id == self.trace_id:  # not another trace opened meanwhile
+            self.load()
 
     def open(self, trace_id: str) -> None:
         """Show another trace in this (already composed) screen."""

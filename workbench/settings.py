@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     db_busy_timeout_ms: int = 5000
     collector_host: str = "127.0.0.1"
     collector_port: int = 4318
+    # Forward every export the collector accepts to this OTLP/HTTP endpoint (docs/team.md),
+    # with these headers (``k1=v1,k2=v2``, as OTEL_EXPORTER_OTLP_HEADERS): from the
+    # environment only, so credentials never land in a file the workbench writes.
+    collect_forward: str | None = None
+    collect_forward_headers: str | None = None
     mock_latency_ms: float | None = None
     mock_fault_rate: float | None = None
 

@@ -15,8 +15,37 @@ import click
     type=click.FloatRange(min=0.001),
     help="Largest accepted body after decompression, in MiB.",
 )
-def collect(host: str | None, port: int | None, max_body_mb: float) -> None:
-    """Receive OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) at /v1/traces into the store."""
+@click.option(
+    "--forward",
+    "forward_url",
+    metavar="URL",
+    help="Also forward every accepted export, unchanged, to this OTLP/HTTP endpoint.",
+)
+@click.option(
+    "--forward-header",
+    "forward_headers",
+    multiple=True,
+    metavar="K=V",
+    help='A header for the forward endpoint (repeatable); e.g. "Authorization=Bearer $TOKEN".',
+)
+@click.option(
+    "--project",
+    help="Forward as this project's workbench.toml [collect] says (forward, forward_headers_env).",
+)
+def collect(
+    host: str | None,
+    port: int | None,
+    max_body_mb: float,
+    forward_url: str | None,
+    forward_headers: tuple[str, ...],
+    project: str | None,
+) -> None:
+    """Receive OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) at /v1/traces into the store.
+
+    With --forward (or WORKBENCH_COLLECT_FORWARD, or the project's [collect] forward),
+    every export it accepts also goes, unchanged, to another OTLP/HTTP backend, from a
+    bounded queue that never holds up the receiver (docs/team.md).
+    """
     import uvicorn
 
     from workbench import locations
@@ -35,7 +64,22 @@ def collect(host: str | None, port: int | None, max_body_mb: float) -> None:
         raise WorkbenchError(another_home(host, port) + " or --port")
     if port_in_use(host, port):
         raise WorkbenchError(f"{host}:{port} is already in use; choose another port with --port")
-    app = create_app(max_body_bytes=int(max_body_mb * 1024 * 1024))
+    from workbench.cli.collect_status import ForwardReporter
+    from workbench.core.collector.forward import forward_config
+
+    headers_env = None
+    if project:
+        from workbench.core.projects import open_project
+
+        section = open_project(project).config.collect
+        forward_url = forward_url or section.forward
+        headers_env = section.forward_headers_env
+    forward = forward_config(forward_url, forward_headers, headers_env=headers_env)
+    app = create_app(max_body_bytes=int(max_body_mb * 1024 * 1024), forward=forward)
     click.echo(f"collecting traces at http://{host}:{port}/v1/traces into {locations.db_path()}")
+    if forward is not None:
+        names = ", ".join(sorted(forward.headers)) or "no headers"
+        click.echo(f"forwarding every accepted export to {forward.display_url} ({names})")
     click.echo(f"set OTEL_EXPORTER_OTLP_ENDPOINT=http://{host}:{port} in your agent; Ctrl+C stops")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    with ForwardReporter(app.state.forwarder, click.echo):
+        uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -123,6 +123,16 @@ class CISection(_Section):
     eval_shards: int = Field(default=1, ge=1, le=256)
 
 
+class CollectSection(_Section):
+    """``workbench collect --project``: where the collector forwards what it accepts."""
+
+    # An OTLP/HTTP base URL (Phoenix, Langfuse, Jaeger, Tempo, an OTel Collector).
+    forward: str | None = None
+    # The NAME of an environment variable holding the headers (k1=v1,k2=v2): never the
+    # values, so credentials stay out of this file.
+    forward_headers_env: str | None = None
+
+
 class ProjectConfig(_Section):
     """The whole of ``workbench.toml``."""
 
@@ -136,6 +146,7 @@ class ProjectConfig(_Section):
     pricing: dict[str, PricingOverride] = Field(default_factory=dict)
     deploy: DeploySection = Field(default_factory=DeploySection)
     ci: CISection = Field(default_factory=CISection)
+    collect: CollectSection = Field(default_factory=CollectSection)
 
 
 ModelSource = Literal["mock", "replay", "record", "real"]

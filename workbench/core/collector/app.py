@@ -18,6 +18,7 @@ from typing import Any
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from sqlite_utils import Database
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,6 +32,7 @@ from workbench.core.collector.decode import (
     media_type,
     read_body,
 )
+from workbench.core.collector.forward import ForwardConfig, Forwarder, ForwardMiddleware
 from workbench.core.collector.identity import store_id
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 from workbench.core.collector.overrides import PricingOverrides
@@ -64,6 +66,7 @@ def create_app(
     workers: int | None = None,
     offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
     pool: NormalizePool | None = None,
+    forward: ForwardConfig | None = None,
 ) -> Starlette:
     """The receiver; its BatchWriter opens on startup and closes (after flushing) on shutdown.
 
@@ -72,6 +75,7 @@ def create_app(
     first such export, which (like any until one is ready) is decoded here. A custom
     ``overrides_for`` keeps all decoding in this process.
     ``pool`` replaces the worker processes (tests inject failing ones).
+    ``forward`` sends every accepted export on, unchanged, to another OTLP endpoint.
     """
     overrides = overrides_for if overrides_for is not None else PricingOverrides()
     if pool is None and isinstance(overrides, PricingOverrides):
@@ -82,6 +86,7 @@ def create_app(
     state: dict[str, BatchWriter] = {}
     store = store_id(db_path)
     signals = SignalReceiver(db_path=db_path, max_body_bytes=max_body_bytes)
+    forwarder = Forwarder(forward) if forward is not None else None
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -100,9 +105,13 @@ def create_app(
         state["writer"] = writer
         signals.start()
         checkpointer = Checkpointer(db_path)
+        if forwarder is not None:
+            await forwarder.start()
         try:
             yield
         finally:
+            if forwarder is not None:
+                await forwarder.stop()
             # Closed on the loop's own thread, not via asyncio.to_thread: a collector stopped
             # from an atexit handler runs this after the interpreter has refused new executor
             # work, and the server has nothing left to serve meanwhile.
@@ -162,16 +171,21 @@ def create_app(
                 "alive": pool.alive,
                 "available": pool.available,
             }
+        if forwarder is not None:
+            body["forward"] = forwarder.stats()
         return JSONResponse(body)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/v1/traces", export, methods=["POST"]),
             *signals.routes(),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(ForwardMiddleware, forwarder=forwarder)] if forwarder else None,
     )
+    app.state.forwarder = forwarder
+    return app
 
 
 def _tuned(write_batch: Callable[[Database, list[tuple]], None]):

@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 
 from workbench.core.collector.app import DEFAULT_MAX_BODY, HEALTH_SERVICE, create_app
+from workbench.core.collector.forward import ForwardConfig, forward_config
 from workbench.core.collector.identity import store_id
 from workbench.core.serving import RunningServer, port_in_use, serve_in_thread
 from workbench.errors import WorkbenchError
@@ -18,9 +19,15 @@ def start_collector(
     port: int = 0,
     db_path: Path | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
+    forward: ForwardConfig | None = None,
 ) -> RunningServer:
-    """Serve the OTLP receiver in a background thread (port 0 picks a free one)."""
-    app = create_app(db_path=db_path, max_body_bytes=max_body_bytes)
+    """Serve the OTLP receiver in a background thread (port 0 picks a free one).
+
+    It forwards exports as ``forward`` says, else as the settings do
+    (``WORKBENCH_COLLECT_FORWARD``).
+    """
+    forward = forward if forward is not None else forward_config()
+    app = create_app(db_path=db_path, max_body_bytes=max_body_bytes, forward=forward)
     return serve_in_thread(app, host=host, port=port, name="workbench collector")
 
 

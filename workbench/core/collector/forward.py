@@ -1,0 +1,341 @@
+"""Forwarding accepted OTLP exports, unchanged, to another OTLP/HTTP endpoint.
+
+The receiver hands each export it accepted to ``Forwarder.submit``, which only
+appends it to a bounded queue (the oldest export is dropped when it is full), so
+the receiver never waits on the upstream. One task on the receiver's event loop
+sends the queue in order: the same bytes, content type and encoding, to the same
+path (``/v1/traces`` …) under the upstream's base URL, with the configured
+headers. 429, 5xx and connection errors are retried by stamina with exponential
+backoff, or after the upstream's ``Retry-After``; other answers are not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import stamina
+
+from workbench.errors import WorkbenchError
+
+RETRY_STATUSES = frozenset({429, *range(500, 600)})
+DEFAULT_QUEUE = 1000
+# An upstream's Retry-After is honoured up to this many seconds.
+MAX_RETRY_AFTER_S = 60.0
+
+
+@dataclass(frozen=True)
+class ForwardConfig:
+    """Where to forward, with which headers, and how hard to try."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    max_queue: int = DEFAULT_QUEUE
+    timeout_s: float = 10.0
+    attempts: int = 8
+    # Seconds one export may spend in retries before it is dropped.
+    retry_timeout_s: float = 120.0
+    wait_initial_s: float = 0.5
+    wait_max_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.url)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise WorkbenchError(f"--forward {self.url!r}: expected an http(s):// URL")
+        if self.max_queue < 1:
+            raise WorkbenchError("the forward queue must hold at least one export")
+
+    @property
+    def display_url(self) -> str:
+        """The URL without credentials, query or fragment: safe for logs and /healthz."""
+        parts = urlsplit(self.url)
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+    def target(self, path: str) -> str:
+        """The upstream address for an export received at ``path`` (``/v1/traces`` …)."""
+        parts = urlsplit(self.url)
+        base = parts.path.rstrip("/")
+        # An endpoint given with its signal path (…/v1/traces) is used as the base's end.
+        for signal in ("/v1/traces", "/v1/logs", "/v1/metrics"):
+            if base.endswith(signal):
+                base = base[: -len(signal)]
+                break
+        return urlunsplit((parts.scheme, parts.netloc, base + path, parts.query, ""))
+
+
+def parse_headers(pairs: Iterable[str], *, where: str = "--forward-header") -> dict[str, str]:
+    """``K=V`` pairs as headers; a one-line error naming the bad pair (never its value)."""
+    headers: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key or any(c.isspace() for c in key):
+            raise WorkbenchError(f"{where}: expected KEY=VALUE, got a pair without '=' or key")
+        headers[key] = value.strip()
+    return headers
+
+
+def parse_header_list(text: str, *, where: str) -> dict[str, str]:
+    """An ``OTEL_EXPORTER_OTLP_HEADERS``-style list: ``k1=v1,k2=v2`` (values URL-decoded)."""
+    from urllib.parse import unquote
+
+    pairs = [part for part in text.split(",") if part.strip()]
+    return {key: unquote(value) for key, value in parse_headers(pairs, where=where).items()}
+
+
+@dataclass(frozen=True)
+class Export:
+    """One accepted export, as received."""
+
+    path: str
+    body: bytes
+    content_type: str
+    content_encoding: str | None
+
+
+class Forwarder:
+    """A bounded queue of exports and the task that sends them upstream."""
+
+    def __init__(self, config: ForwardConfig, *, client: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self._queue: deque[Export] = deque()
+        self._wake = asyncio.Event()
+        self._client = client
+        self._task: asyncio.Task | None = None
+        self.forwarded = 0
+        self.retried = 0
+        self.dropped = 0
+        self.rejected = 0
+        self.in_flight = 0
+        self.last_error = ""
+        self.last_success_at: float | None = None
+
+    def submit(self, export: Export) -> None:
+        """Queue an export (never blocks); the oldest queued one is dropped when full."""
+        if len(self._queue) >= self.config.max_queue:
+            self._queue.popleft()
+            self.dropped += 1
+        self._queue.append(export)
+        self._wake.set()
+
+    @property
+    def backlog(self) -> int:
+        """Exports waiting or being sent."""
+        return len(self._queue) + self.in_flight
+
+    def stats(self) -> dict[str, Any]:
+        """The counters ``/healthz`` reports."""
+        return {
+            "url": self.config.display_url,
+            "forwarded": self.forwarded,
+            "retried": self.retried,
+            "dropped": self.dropped,
+            "rejected": self.rejected,
+            "backlog": self.backlog,
+            "last_error": self.last_error,
+        }
+
+    async def start(self) -> None:
+        """Start sending (on the running event loop)."""
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.config.timeout_s, trust_env=False)
+        self._task = asyncio.create_task(self._run(), name="workbench-forwarder")
+
+    async def stop(self, drain_s: float = 2.0) -> None:
+        """Give the backlog ``drain_s`` seconds to go out, then stop; what is left is dropped."""
+        deadline = time.monotonic() + drain_s
+        running = self._task is not None and not self._task.done()
+        while running and self.backlog and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.dropped += len(self._queue) + self.in_flight
+        self.in_flight = 0
+        self._queue.clear()
+        if self._client is not None:
+            await self._client.aclose()
+
+    async def _run(self) -> None:
+        while True:
+            if not self._queue:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            export = self._queue.popleft()
+            self.in_flight = 1
+            try:
+                await self._send(export)
+            finally:
+                self.in_flight = 0
+
+    async def _send(self, export: Export) -> None:
+        config = self.config
+        headers = {**config.headers, "Content-Type": export.content_type}
+        if export.content_encoding:
+            headers["Content-Encoding"] = export.content_encoding
+        url = config.target(export.path)
+        assert self._client is not None
+        try:
+            async for attempt in stamina.retry_context(
+                on=self._retry_after,
+                attempts=config.attempts,
+                timeout=config.retry_timeout_s,
+                wait_initial=config.wait_initial_s,
+                wait_max=config.wait_max_s,
+            ):
+                with attempt:
+                    response = await self._client.post(url, content=export.body, headers=headers)
+                    if response.status_code in RETRY_STATUSES:
+                        raise _Retryable(response)
+        except _Retryable as error:
+            self.dropped += 1
+            self.last_error = f"gave up after retries: HTTP {error.response.status_code}"
+            return
+        except httpx.HTTPError as error:
+            self.dropped += 1
+            self.last_error = f"gave up after retries: {_describe(error)}"
+            return
+        if response.is_success:
+            self.forwarded += 1
+            self.last_success_at = time.time()
+            self.last_error = ""
+        else:
+            self.rejected += 1
+            self.last_error = f"upstream refused an export: HTTP {response.status_code}"
+
+    def _retry_after(self, error: Exception) -> bool | float:
+        """stamina's hook: retry 429/5xx (after Retry-After when given) and connection errors."""
+        if isinstance(error, _Retryable):
+            self.retried += 1
+            self.last_error = f"HTTP {error.response.status_code}; retrying"
+            wait = retry_after(error.response.headers.get("retry-after"))
+            return True if wait is None else min(wait, MAX_RETRY_AFTER_S)
+        if isinstance(error, httpx.TransportError):
+            self.retried += 1
+            self.last_error = f"{_describe(error)}; retrying"
+            return True
+        return False
+
+
+class _Retryable(Exception):
+    """An upstream answer worth retrying (429, 5xx)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or an HTTP date); None if absent."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _describe(error: httpx.HTTPError) -> str:
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+OTLP_PATHS = frozenset({"/v1/traces", "/v1/logs", "/v1/metrics"})
+
+
+class ForwardMiddleware:
+    """ASGI middleware: each OTLP export the receiver answers 200 goes to the ``Forwarder``.
+
+    It keeps a copy of the raw request body (still compressed, as the exporter sent
+    it) and submits it once the receiver has accepted the export; refused exports
+    (4xx, 503) are not forwarded. The handlers themselves are untouched.
+    """
+
+    def __init__(self, app: Any, forwarder: Forwarder) -> None:
+        self.app = app
+        self.forwarder = forwarder
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in OTLP_PATHS:
+            await self.app(scope, receive, send)
+            return
+        raw = bytearray()
+
+        async def copying_receive() -> dict:
+            message = await receive()
+            if message["type"] == "http.request":
+                raw.extend(message.get("body", b""))
+            return message
+
+        accepted = False
+
+        async def watching_send(message: dict) -> None:
+            nonlocal accepted
+            if message["type"] == "http.response.start":
+                accepted = message["status"] == 200
+            await send(message)
+
+        await self.app(scope, copying_receive, watching_send)
+        if accepted:
+            headers = dict(scope["headers"])
+            encoding = headers.get(b"content-encoding")
+            self.forwarder.submit(
+                Export(
+                    path=scope["path"],
+                    body=bytes(raw),
+                    content_type=headers.get(b"content-type", b"").decode("latin-1"),
+                    content_encoding=encoding.decode("latin-1") if encoding else None,
+                )
+            )
+
+
+def forward_config(
+    url: str | None = None,
+    header_pairs: Iterable[str] = (),
+    *,
+    headers_env: str | None = None,
+) -> ForwardConfig | None:
+    """Forwarding as configured: ``url`` (else ``WORKBENCH_COLLECT_FORWARD``), or None.
+
+    Headers come from ``WORKBENCH_COLLECT_FORWARD_HEADERS`` (or the environment
+    variable ``headers_env`` names), then ``header_pairs`` (``K=V``) over them.
+    """
+    import os
+
+    from workbench.settings import get_settings
+
+    settings = get_settings()
+    url = url or settings.collect_forward
+    if not url:
+        return None
+    headers: dict[str, str] = {}
+    if headers_env:
+        text = os.environ.get(headers_env)
+        if text is None:
+            raise WorkbenchError(
+                f"forward headers: the environment variable {headers_env} is unset"
+            )
+        headers.update(parse_header_list(text, where=headers_env))
+    elif settings.collect_forward_headers:
+        where = "WORKBENCH_COLLECT_FORWARD_HEADERS"
+        headers.update(parse_header_list(settings.collect_forward_headers, where=where))
+    headers.update(parse_headers(header_pairs))
+    return ForwardConfig(url=url, headers=headers)

@@ -245,3 +245,20 @@ def test_a_top_level_provider_key_is_explained(tmp_path):
     path = _write(tmp_path, "provider: openai:gpt-4o\ncases: [{id: a, input: hi}]\n")
     with pytest.raises(ConfigError, match=r"'provider' is not used here: declare variants"):
         load_set(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("tests: file://tests.csv\n", "takes a JSONL file (one case a line)"),
+        ("prompts: ['{{q}}']\ncases: [{id: a, input: hi}]\n", "'prompts' is not used here"),
+        ("cases: [{input: hi}]\n", "case without an 'id'"),
+    ],
+)
+def test_a_promptfoo_config_loaded_as_a_set_points_to_the_importer(tmp_path, text, fragment):
+    (tmp_path / "tests.csv").write_text("q,__expected\nhi,contains: hi\n")
+    with pytest.raises(ConfigError) as raised:
+        load_set(_write(tmp_path, text))
+    message = str(raised.value)
+    assert fragment in message and "workbench eval import FILE" in message
+    assert "invalid JSON" not in message

@@ -26,6 +26,7 @@ _PROMPTFOO_ONLY = {
     "providers": "declare variants in workbench.toml [variants] or pass --variant",
     "provider": "declare variants in workbench.toml [variants] or pass --variant",
 }
+_IMPORT_HINT = " (a promptfoo config? convert it: workbench eval import FILE)"
 _VAR = re.compile(r"\{\{\s*([A-Za-z_][\w.]*)\s*\}\}")
 
 
@@ -80,7 +81,10 @@ def _load_yaml_set(path: Path) -> EvalSet:
     for key in data:
         canonical = _ALIASES.get(key, key)
         if key in _PROMPTFOO_ONLY:
-            raise _Problem(line_of(data, key), f"{key!r} is not used here: {_PROMPTFOO_ONLY[key]}")
+            raise _Problem(
+                line_of(data, key),
+                f"{key!r} is not used here: {_PROMPTFOO_ONLY[key]}{_IMPORT_HINT}",
+            )
         if canonical not in _SET_KEYS:
             raise _Problem(line_of(data, key), f"unknown key {key!r}{_suggest(key, _SET_KEYS)}")
         fields[canonical] = data[key]
@@ -108,6 +112,12 @@ def _load_yaml_set(path: Path) -> EvalSet:
         jsonl = (path.parent / reference).resolve()
         if not jsonl.is_file():
             raise _Problem(cases_line, f"case file {reference!r} not found")
+        if jsonl.suffix.lower() != ".jsonl":
+            raise _Problem(
+                cases_line,
+                f"case file {reference!r}: 'cases: file://' takes a JSONL file (one case a"
+                f" line){_IMPORT_HINT}",
+            )
         evalset.cases_file = jsonl
         evalset.case_count = _scan_jsonl(jsonl, evalset, digest)
     elif isinstance(cases, list) and cases:
@@ -204,7 +214,7 @@ def _case(raw: Any, line: int, evalset: EvalSet, seen: dict[str, int]) -> Case:
     fields = dict(raw)
     case_id = fields.get("id")
     if case_id is None or not str(case_id).strip():
-        raise _Problem(line, "case without an 'id'")
+        raise _Problem(line, f"case without an 'id'{_IMPORT_HINT}")
     case_id = str(case_id)
     fields["id"] = case_id
     where = f"case {case_id!r}: "

@@ -25,7 +25,7 @@ def test_list_shows_projects_as_a_table_and_as_json(tmp_path, monkeypatch):
     monkeypatch.setattr("workbench.locations.projects_dir", lambda: tmp_path / "projects")
     scaffold_project("demo-agent", template="tiny", answers={"description": "Demo"})
 
-    table = CliRunner().invoke(cli, ["projects", "list"])
+    table = CliRunner().invoke(cli, ["projects", "list", "--format", "table"])
     assert table.exit_code == 0
     header, row = table.output.splitlines()
     assert header.split() == ["NAME", "TEMPLATE", "VERSION", "CREATED", "PATH"]
@@ -38,3 +38,18 @@ def test_list_shows_projects_as_a_table_and_as_json(tmp_path, monkeypatch):
     ]
     # An ISO time in UTC (whether written "Z" or "+00:00"), not a naive local time.
     assert datetime.fromisoformat(listed[0]["created"]).utcoffset() == timedelta(0)
+
+
+def test_piped_the_list_is_tsv_with_full_paths(tmp_path, monkeypatch):
+    """CliRunner's output is not a terminal: the default is TSV, every value in full."""
+    use_templates(monkeypatch, tmp_path / "templates")
+    make_template(tmp_path / "templates")
+    monkeypatch.setattr("workbench.locations.projects_dir", lambda: tmp_path / "projects")
+    scaffold_project("demo-agent", template="tiny", answers={"description": "Demo\tagent"})
+    result = CliRunner().invoke(cli, ["projects", "list"])
+    assert result.exit_code == 0
+    header, row = (line.split("\t") for line in result.output.splitlines())
+    assert header == ["name", "template", "template_version", "created", "path", "description"]
+    assert row[:3] == ["demo-agent", "tiny", "1.0.0"]
+    assert row[4] == str((tmp_path / "projects" / "demo-agent").resolve())
+    assert row[5] == "Demo\\tagent"  # a tab inside a cell is escaped, not a new column

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from workbench.core.figures import json_text
 
 _LABELS = {
     "tokens_per_request": "tokens per request",
@@ -32,7 +32,7 @@ def budget(project: str, session: str | None, as_json: bool) -> None:
     finally:
         db.conn.close()
     if as_json:
-        click.echo(json.dumps(report_json(report), indent=2))
+        click.echo(json_text(report_json(report)))
         return
     from rich.console import Console
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
+
+from workbench.core.figures import json_text
 
 _STYLES = {
     "pass": ("✔", "green"),
@@ -126,7 +127,7 @@ def check(
         data = result.model_dump(include={"passed", "score", "items"})
         data["project"] = proj.name
         data["model"] = choice.label if choice else "mock"
-        click.echo(json.dumps(data, indent=2))
+        click.echo(json_text(data))
     else:
         _render(result, Console())
     sys.exit(0 if result.passed else 1)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from workbench.core.figures import json_text
+
 
 @click.command("compare")
 @click.argument("run_a")
@@ -22,7 +24,7 @@ def compare(run_a: str, run_b: str, as_json: bool) -> None:
     one_pair = ":" in run_a or ":" in run_b or result.run_a.id == result.run_b.id
     if as_json:
         report = result.comparisons[0] if one_pair else result
-        click.echo(report.model_dump_json(indent=2))
+        click.echo(json_text(report.model_dump(mode="json")))
         return
     a, b = result.run_a, result.run_b
     same = a.id == b.id

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from workbench.core.figures import json_text
+
 
 @click.command("merge")
 @click.argument("sources", nargs=-1, required=True)
@@ -31,7 +33,7 @@ def merge_command(sources: tuple[str, ...], gate: bool, as_json: bool) -> None:
     note = f"merged {len(shards)} shards into eval run {run_id}"
     if as_json:
         click.echo(note, err=True)
-        click.echo(report.model_dump_json(indent=2))
+        click.echo(json_text(report.model_dump(mode="json")))
         if gate and not report.gate.passed:
             click.echo(report.gate.summary(), err=True)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 
 import click
@@ -11,6 +10,7 @@ from workbench.cli.eval_import import import_command
 from workbench.cli.eval_merge import merge_command
 from workbench.cli.eval_models import endpoint_options, with_endpoints
 from workbench.cli.eval_render import ProgressBar, print_report
+from workbench.core.figures import json_text
 from workbench.errors import WorkbenchError
 
 
@@ -185,7 +185,7 @@ def _run_and_report(
     db = connect()
     report = run_report(db, plan.run_id, with_outputs=True)
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        click.echo(json_text(report.model_dump(mode="json")))
     else:
         print_report(report, counts)
     if out_dir:
@@ -268,9 +268,7 @@ def runs_command(project, limit, as_json) -> None:
     runs = list_runs(connect(), project=key, limit=limit)
     if as_json:
         click.echo(
-            json.dumps(
-                [run.model_dump(exclude={"variant_specs", "options"}) for run in runs], indent=2
-            )
+            json_text([run.model_dump(exclude={"variant_specs", "options"}) for run in runs])
         )
         return
     if not runs:
@@ -295,7 +293,7 @@ def show_command(run_id, as_json, gate) -> None:
 
     report = run_report(connect(), run_id, with_outputs=True)
     if as_json:
-        click.echo(report.model_dump_json(indent=2))
+        click.echo(json_text(report.model_dump(mode="json")))
     else:
         print_report(report, None)
         if gate:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from workbench.cli.output_format import chosen_format, format_option, tsv_text
+from workbench.core.figures import json_text
 
 
 @click.group()
@@ -13,17 +14,35 @@ def projects() -> None:
 
 
 @projects.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def list_command(as_json: bool) -> None:
-    """List projects: name, template, template version, created, path."""
+@format_option
+def list_command(output_format: str | None, as_json: bool) -> None:
+    """List projects: name, template, template version, created, path (TSV when piped)."""
     from workbench.core.scaffold import list_projects
 
     infos = list_projects()
-    if as_json:
-        click.echo(json.dumps([info.model_dump(mode="json") for info in infos], indent=2))
+    shown = chosen_format(output_format, as_json)
+    if shown == "json":
+        click.echo(json_text([info.model_dump(mode="json") for info in infos]))
+        return
+    if shown == "tsv":
+        header = ("name", "template", "template_version", "created", "path", "description")
+        rows = [
+            (
+                info.name,
+                info.template,
+                info.template_version,
+                info.created.isoformat(),
+                info.path,
+                info.description,
+            )
+            for info in infos
+        ]
+        click.echo(tsv_text(header, rows))
+        if not infos:
+            click.echo(_EMPTY, err=True)
         return
     if not infos:
-        click.echo("No projects yet: create one with `workbench new NAME`.")
+        click.echo(_EMPTY)
         return
     rows = [("NAME", "TEMPLATE", "VERSION", "CREATED", "PATH")]
     rows += [
@@ -40,3 +59,6 @@ def list_command(as_json: bool) -> None:
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         click.echo("  ".join([*cells, row[4]]))
+
+
+_EMPTY = "No projects yet: create one with `workbench new NAME`."

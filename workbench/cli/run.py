@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
+from workbench.core.figures import json_text
 from workbench.errors import ModelError, WorkbenchError
 
 
@@ -89,7 +89,7 @@ def run(
         )
     budget = _budget(opened, report)
     if as_json:
-        click.echo(json.dumps(turn_json(report, budget), indent=2, default=str))
+        click.echo(json_text(turn_json(report, budget)))
     else:
         _print(report, budget)
     if report.error:

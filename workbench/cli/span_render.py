@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
@@ -10,6 +9,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from workbench.cli.trace_render import format_start, span_label
+from workbench.core.figures import json_text
 from workbench.core.messages import ChatMessage, SpanMessages, span_messages
 from workbench.core.messages.shapes import parse_json
 from workbench.core.telemetrymodels import LogRecord
@@ -51,7 +51,7 @@ def log_text(record: LogRecord) -> Text:
         text.append(f" {record.event_name}", style="bold")
     body = record.body
     if body is not None:
-        shown = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
+        shown = body if isinstance(body, str) else json_text(body, indent=None)
         text.append(f" {shown}")
     return text
 
@@ -69,7 +69,7 @@ def render_span(span: SpanRecord, logs: list[LogRecord]) -> Group:
         parts.append(Text(f"\nTool {span.tool_name or ''}".rstrip(), style="bold magenta"))
         for key in tool:
             value = parse_json(span.attributes[key])
-            shown = value if isinstance(value, str) else json.dumps(value, indent=2)
+            shown = value if isinstance(value, str) else json_text(value)
             parts.append(Text(f"{key.rsplit('.', 1)[-1]}: {shown}"))
     if logs:
         parts.append(Text(f"\nLogs ({len(logs)})", style="bold magenta"))
@@ -97,6 +97,6 @@ def print_span(detail: TraceDetail, span_id: str, logs: list[LogRecord], *, as_j
     (span,) = matches
     own = [record for record in logs if record.span_id == span.span_id]
     if as_json:
-        click.echo(json.dumps(span_json(span, own), indent=2, default=str))
+        click.echo(json_text(span_json(span, own)))
         return
     Console().print(render_span(span, own))

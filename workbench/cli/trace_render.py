@@ -1,4 +1,7 @@
-"""Rendering a trace for the terminal and as JSON; shared by ``traces show`` and ``run``."""
+"""Rendering a trace for the terminal and as JSON; shared by ``traces show`` and ``run``.
+
+``format_cost`` and ``format_duration`` come from ``workbench.core.figures`` (re-exported).
+"""
 
 from __future__ import annotations
 
@@ -8,28 +11,11 @@ from typing import Any
 from rich.text import Text
 from rich.tree import Tree
 
+from workbench.core.figures import format_cost, format_duration
 from workbench.core.tracemodels import SpanRecord, TraceDetail, TraceSummary
 
 _VERDICT_STYLES = {"pass": "green", "block": "bold red", "redact": "yellow"}
 _KIND_STYLES = {"agent": "magenta", "llm": "cyan", "tool": "blue", "guardrail": "yellow"}
-
-
-def format_duration(ms: float | None) -> str:
-    """A duration as ``850 ms`` or ``1.25 s``."""
-    if ms is None:
-        return "-"
-    if ms < 1000:
-        return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
-    return f"{ms / 1000:.2f} s"
-
-
-def format_cost(usd: float | None) -> str:
-    """A cost in dollars with enough digits to see small amounts."""
-    if usd is None:
-        return "-"
-    if usd == 0:
-        return "$0"
-    return f"${usd:.4f}" if usd >= 0.01 else f"${usd:.6f}"
 
 
 def format_start(start_ns: int) -> str:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from workbench.cli.output_format import chosen_format, format_option, table_width, tsv_text
 from workbench.cli.traces_metrics import metrics_command
+from workbench.core.figures import json_text, tidy
 from workbench.errors import NotFound
 
 
@@ -30,7 +30,7 @@ traces.add_command(metrics_command)
 @click.option("--session", help="Only traces of this session (conversation id).")
 @click.option("--since", help="Started at or after: 30m, 2h, 7d, 1w ago, or an ISO date/time.")
 @click.option("--until", help="Started before: 30m, 2h, 7d, 1w ago, or an ISO date/time.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@format_option
 def list_command(
     project: str | None,
     limit: int,
@@ -41,9 +41,13 @@ def list_command(
     session: str | None,
     since: str | None,
     until: str | None,
+    output_format: str | None,
     as_json: bool,
 ) -> None:
-    """List traces, newest first, with a preview of each one's input and output."""
+    """List traces, newest first, with a preview of each one's input and output.
+
+    A table on a terminal; piped, TSV with full ids (or choose with --format).
+    """
     from workbench.cli.trace_render import summary_json
     from workbench.core.timerange import parse_time
     from workbench.store.db import connect
@@ -71,19 +75,52 @@ def list_command(
         previews = trace_previews(db, ids)
     finally:
         db.conn.close()
-    if as_json:
-        listed = [
-            {
-                **summary_json(row),
-                "unpriced_calls": unpriced.get(row.trace_id, 0),
-                "input": previews[row.trace_id].input,
-                "output": previews[row.trace_id].output,
-            }
-            for row in rows
-        ]
-        click.echo(json.dumps(listed, indent=2))
-        return
-    _print_table(rows, unpriced, previews)
+    listed = [
+        {
+            **summary_json(row),
+            "unpriced_calls": unpriced.get(row.trace_id, 0),
+            "input": previews[row.trace_id].input,
+            "output": previews[row.trace_id].output,
+        }
+        for row in rows
+    ]
+    shown = chosen_format(output_format, as_json)
+    if shown == "json":
+        click.echo(json_text(listed))
+    elif shown == "tsv":
+        cells = ([_tsv_value(item[column]) for column in TSV_COLUMNS] for item in listed)
+        click.echo(tsv_text(TSV_COLUMNS, cells))
+        if not rows:
+            click.echo(_EMPTY, err=True)
+    else:
+        _print_table(rows, unpriced, previews)
+
+
+# Every listed field a script would want, in full; models as a comma-separated list.
+TSV_COLUMNS = (
+    "trace_id",
+    "start_time",
+    "project",
+    "name",
+    "status",
+    "duration_ms",
+    "span_count",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "unpriced_calls",
+    "models",
+    "input",
+    "output",
+)
+
+
+def _tsv_value(value: object) -> object:
+    """Lists as comma-separated text; numbers without float noise."""
+    return ",".join(map(str, value)) if isinstance(value, list) else tidy(value)
+
+
+_EMPTY = "no traces yet (is the collector running? try `workbench collect`)"
 
 
 def _cost_cell(cost: float, unpriced: int) -> str:
@@ -100,12 +137,17 @@ def _print_table(rows, unpriced: dict[str, int], previews=None) -> None:
 
     from workbench.cli.trace_render import format_duration, format_start
 
-    console = Console()
+    console = Console(width=table_width())
     if not rows:
-        console.print("no traces yet (is the collector running? try `workbench collect`)")
+        console.print(_EMPTY)
         return
     table = Table(box=None, header_style="bold")
-    for column in ("trace", "started", "project", "name", "status", "duration", "spans"):
+    # The id and the name are what people copy and read: never shortened to fit.
+    table.add_column("trace", no_wrap=True, min_width=12)
+    table.add_column("started", no_wrap=True)
+    table.add_column("project")
+    table.add_column("name", no_wrap=True)
+    for column in ("status", "duration", "spans"):
         table.add_column(column)
     table.add_column("tokens in/out", justify="right")
     table.add_column("cost", justify="right")
@@ -160,7 +202,7 @@ def show_command(trace_id: str, as_json: bool, span_id: str | None) -> None:
         print_span(detail, span_id, logs, as_json=as_json)
         return
     if as_json:
-        click.echo(json.dumps(trace_json(detail), indent=2, default=str))
+        click.echo(json_text(trace_json(detail)))
         return
     from rich.console import Console
 
@@ -198,7 +240,7 @@ def session_command(session_id: str, project: str | None, limit: int, as_json: b
             {**summary_json(turn.summary), "input": turn.input, "output": turn.output}
             for turn in turns
         ]
-        click.echo(json.dumps(listed, indent=2))
+        click.echo(json_text(listed))
         return
     _print_session(session_id, turns)
 

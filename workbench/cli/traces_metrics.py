@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from workbench.core.figures import json_text
 
 _UNIT_NAMES = {"{token}": "tokens", "token": "tokens", "s": "s", "USD": "USD"}
 
@@ -28,7 +28,7 @@ def metrics_command(project: str | None, name: str | None, as_json: bool) -> Non
         db.conn.close()
     if as_json:
         listed = [{**row.model_dump(), "mean": row.mean} for row in rows]
-        click.echo(json.dumps(listed, indent=2))
+        click.echo(json_text(listed))
         return
     from rich.console import Console
     from rich.table import Table

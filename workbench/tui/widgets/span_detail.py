@@ -10,6 +10,7 @@ from textual.markup import escape
 from textual.widgets import Static
 
 from workbench.cli.trace_render import format_cost, format_duration, format_start, unpriced
+from workbench.core.figures import format_number, json_text
 from workbench.core.messages import ChatMessage, span_messages
 from workbench.core.messages.shapes import parse_json
 from workbench.core.telemetrymodels import LogRecord
@@ -49,7 +50,7 @@ def _log_line(record: LogRecord) -> str:
 def _pretty(value: Any) -> str:
     value = parse_json(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, indent=2, ensure_ascii=False)
+        return json_text(value)
     return str(value)
 
 
@@ -123,7 +124,9 @@ def span_markup(span: SpanRecord, logs: list[LogRecord] | None = None) -> str:
     if others:
         lines.append(_section("Events"))
         for event in others:
-            attrs = ", ".join(f"{k}={v}" for k, v in (event.get("attributes") or {}).items())
+            attrs = ", ".join(
+                f"{k}={format_number(v)}" for k, v in (event.get("attributes") or {}).items()
+            )
             lines.append(f"{escape(str(event.get('name')))} [$text-muted]{escape(attrs)}[/]")
     if logs:
         lines.append(_section(f"Logs ({len(logs)})"))
@@ -131,7 +134,7 @@ def span_markup(span: SpanRecord, logs: list[LogRecord] | None = None) -> str:
     lines.append(_section("Attributes"))
     for key in sorted(attributes):
         value = attributes[key]
-        shown = value if isinstance(value, str) else json.dumps(value)
+        shown = value if isinstance(value, str) else json_text(value, indent=None)
         if len(shown) > 300:
             shown = shown[:299] + "…"
         lines.append(f"[$text-muted]{escape(key)}[/] {escape(shown)}")

@@ -40,7 +40,9 @@ def collect(
     forward_headers: tuple[str, ...],
     project: str | None,
 ) -> None:
-    """Receive OpenTelemetry traces (OTLP/HTTP, protobuf or JSON) at /v1/traces into the store.
+    """Receive OTLP/HTTP traces, logs and metrics (protobuf or JSON) into the store.
+
+    Routes: /v1/traces, /v1/logs and /v1/metrics (GenAI metrics are kept; docs/tracing.md).
 
     With --forward (or WORKBENCH_COLLECT_FORWARD, or the project's [collect] forward),
     every export it accepts also goes, unchanged, to another OTLP/HTTP backend, from a
@@ -76,7 +78,10 @@ def collect(
         headers_env = section.forward_headers_env
     forward = forward_config(forward_url, forward_headers, headers_env=headers_env)
     app = create_app(max_body_bytes=int(max_body_mb * 1024 * 1024), forward=forward)
-    click.echo(f"collecting traces at http://{host}:{port}/v1/traces into {locations.db_path()}")
+    click.echo(
+        f"collecting at http://{host}:{port}/v1/traces, /v1/logs and /v1/metrics "
+        f"into {locations.db_path()}"
+    )
     if forward is not None:
         names = ", ".join(sorted(forward.headers)) or "no headers"
         click.echo(f"forwarding every accepted export to {forward.display_url} ({names})")

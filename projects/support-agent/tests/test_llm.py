@@ -111,6 +111,7 @@ async def test_cost_and_tokens_are_on_the_llm_span(model, spans):
     assert chat.attributes["gen_ai.usage.input_tokens"] > 0
     assert chat.attributes["gen_ai.usage.output_tokens"] > 0
     assert chat.attributes["workbench.cost_usd"] > 0
+    assert tuple(chat.attributes["gen_ai.response.finish_reasons"]) == ("stop",)
 
 
 def test_a_model_litellm_cannot_price_carries_no_cost(monkeypatch):

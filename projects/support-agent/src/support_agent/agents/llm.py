@@ -443,6 +443,10 @@ async def complete(
         finally:
             CURRENT_CALL.reset(token)
         result = _normalize(response, target)
+        finish = getattr(response.choices[0], "finish_reason", None) if response.choices else None
+        if finish:
+            # GenAI semconv: evals' finish-reason assertion reads it from this span.
+            span.set_attribute("gen_ai.response.finish_reasons", [str(finish)])
         span.set_attributes(
             {
                 tracing.RESPONSE_MODEL: getattr(response, "model", None) or result.model,

@@ -52,8 +52,12 @@ def reroute_stray_key(screen: Screen, event: events.Key) -> bool:
 
 
 def can_leave_field(screen: Screen) -> bool:
-    """Whether Esc leaves a field on ``screen`` (dialogs keep Esc for closing)."""
-    return is_text_field(screen.focused) and not isinstance(screen, ModalScreen)
+    """Whether Esc leaves a field on ``screen``: dialogs keep Esc for closing, and a screen
+    may take it for a moment (``escape_leaves_field()`` false: the Run screen mid-turn)."""
+    if not is_text_field(screen.focused) or isinstance(screen, ModalScreen):
+        return False
+    leaves = getattr(screen, "escape_leaves_field", None)
+    return leaves() if callable(leaves) else True
 
 
 def leave_field(screen: Screen) -> None:

@@ -160,6 +160,7 @@ class RunScreen(SectionScreen):
         self.session_id = session.value.strip()
         self.query_one(ChatLog).add("user", text)
         self._turn = self.run_turn(text)
+        self.refresh_bindings()  # escape now cancels the turn, even from the message box
 
     def _options(self) -> tuple[str | None, str | None]:
         model = self.query_one("#run-model", Input).value.strip() or None
@@ -209,6 +210,7 @@ class RunScreen(SectionScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "run-turn" or event.worker is not self._turn:
             return
+        self.refresh_bindings()
         chat = self.query_one(ChatLog)
         if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, TurnReport):
             self._finish(event.worker.result)
@@ -306,6 +308,10 @@ class RunScreen(SectionScreen):
         """Cancel the running turn (its child process is stopped, or killed if it hangs)."""
         if self._turn is not None and self._turn.is_running:
             self._turn.cancel()
+
+    def escape_leaves_field(self) -> bool:
+        """While a turn runs, escape cancels it, even from the message box."""
+        return not (self._turn is not None and self._turn.is_running)
 
     def action_focus_message(self) -> None:
         """Back into the message box (Esc leaves it)."""

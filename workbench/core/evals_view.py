@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from sqlite_utils import Database
 
+from workbench.core.eval_charts import CategoryRate, TrendPoint, category_rates, pass_rate_trend
 from workbench.core.evals.report import variant_spec
 from workbench.core.evals.results import RunReport, run_report
 from workbench.store.evals import (
@@ -266,8 +267,10 @@ class EvalReader:
         limit: int = 200,
         failures_only: bool = False,
         different_only: bool = False,
+        search: str | None = None,
     ) -> list[MatrixRow]:
-        """The matrix rows after case index ``after``, filtered."""
+        """The matrix rows after case index ``after``, filtered (``search``: text in a case's
+        id, outputs or errors)."""
         with self._lock:
             return matrix_page(
                 self._db,
@@ -276,7 +279,18 @@ class EvalReader:
                 limit=limit,
                 failures_only=failures_only,
                 different_only=different_only,
+                search=search,
             )
+
+    def trend(self, project: str, *, runs: int = 20) -> list[TrendPoint]:
+        """Each variant's pass rate over the project's newest ``runs`` runs, oldest first."""
+        with self._lock:
+            return pass_rate_trend(self._db, project=project, runs=runs)
+
+    def categories(self, run_id: str) -> list[CategoryRate]:
+        """Each variant's pass rate per category in one run."""
+        with self._lock:
+            return category_rates(self._db, run_id)
 
     def case(self, run_id: str, case_id: str) -> CaseDetail | None:
         """One case across the run's variants."""

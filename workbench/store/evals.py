@@ -263,20 +263,36 @@ def matrix_page(
     limit: int = 100,
     failures_only: bool = False,
     different_only: bool = False,
+    search: str | None = None,
 ) -> list[MatrixRow]:
-    """Rows of the cases × variants matrix after case index ``after`` (keyset pagination)."""
+    """Rows of the cases × variants matrix after case index ``after`` (keyset pagination).
+
+    ``search`` keeps the cases whose id, output (any variant's) or error contains it,
+    ignoring case.
+    """
     rows: list[MatrixRow] = []
     cursor = -1 if after is None else after
+    matching, needle = "", []
+    if search and search.strip():
+        pattern = (
+            "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        )
+        matching = (
+            " AND (case_id LIKE ? ESCAPE '\\' OR output LIKE ? ESCAPE '\\'"
+            " OR error LIKE ? ESCAPE '\\')"
+        )
+        needle = [pattern, pattern, pattern]
     while len(rows) < limit:
         sql = (
             "SELECT case_id, case_index, category, variant, COUNT(*) AS runs,"
             " SUM(status = 'pass') AS passes, SUM(status = 'error') AS errs, AVG(score) AS score,"
             " AVG(latency_ms) AS latency_ms, SUM(cost_usd) AS cost_usd, MIN(trace_id) AS trace_id"
             " FROM eval_results WHERE run_id = ? AND case_index IN (SELECT DISTINCT case_index"
-            " FROM eval_results WHERE run_id = ? AND case_index > ? ORDER BY case_index LIMIT ?)"
+            f" FROM eval_results WHERE run_id = ? AND case_index > ?{matching}"
+            " ORDER BY case_index LIMIT ?)"
             " GROUP BY case_index, variant ORDER BY case_index, variant"
         )
-        batch = list(db.query(sql, [run_id, run_id, cursor, limit]))
+        batch = list(db.query(sql, [run_id, run_id, cursor, *needle, limit]))
         if not batch:
             break
         by_case: dict[int, MatrixRow] = {}

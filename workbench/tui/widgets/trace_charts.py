@@ -20,8 +20,8 @@ class TraceCharts(VerticalScroll):
     TraceCharts {
         height: 1fr;
         & > #charts-note { height: 1; padding: 0 1; color: $text-muted; }
-        & > Grid { grid-size: 2; grid-rows: 14; height: auto; grid-gutter: 0 1; }
-        & > Grid.-narrow { grid-size: 1; }
+        & > Grid { grid-size: 2; grid-rows: 14; height: 42; grid-gutter: 0 1; }
+        & > Grid.-narrow { grid-size: 1; height: 84; }
     }
     """
 

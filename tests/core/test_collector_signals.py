@@ -26,9 +26,11 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
 from workbench import locations
-from workbench.core.collector import start_collector
+from workbench.core.collector import signal_routes, start_collector
 from workbench.store.db import connect
 from workbench.store.telemetry import metric_summaries, trace_logs
 
@@ -188,3 +190,47 @@ def test_an_empty_logs_export_is_acknowledged(collector):
     )
     assert response.status_code == 200
     assert not ExportLogsServiceResponse.FromString(response.content).HasField("partial_success")
+
+
+def _receiver_app(receiver):
+    return Starlette(routes=receiver.routes())
+
+
+def _one_log() -> bytes:
+    request = ExportLogsServiceRequest()
+    record = request.resource_logs.add().scope_logs.add().log_records.add()
+    record.time_unix_nano = 1
+    record.body.string_value = "hello"
+    return request.SerializeToString()
+
+
+def test_logs_that_cannot_be_stored_are_a_503_never_an_acknowledgement(monkeypatch):
+    def broken(db, items):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(signal_routes, "write_telemetry", broken)
+    receiver = signal_routes.SignalReceiver(db_path=locations.db_path(), max_body_bytes=1 << 20)
+    with TestClient(_receiver_app(receiver)) as client:
+        not_started = client.post(
+            "/v1/logs", content=_one_log(), headers={"content-type": "application/x-protobuf"}
+        )
+        assert not_started.status_code == 503 and not_started.headers["retry-after"] == "1"
+        receiver.start()
+        try:
+            failed = client.post(
+                "/v1/logs", content=_one_log(), headers={"content-type": "application/x-protobuf"}
+            )
+        finally:
+            receiver.close()
+    assert failed.status_code == 503
+    assert failed.headers["retry-after"] == "1"
+    assert connect().execute("SELECT COUNT(*) FROM logs").fetchone() == (0,)
+
+
+def test_a_body_past_the_limit_is_413():
+    receiver = signal_routes.SignalReceiver(db_path=locations.db_path(), max_body_bytes=10)
+    with TestClient(_receiver_app(receiver)) as client:
+        response = client.post(
+            "/v1/logs", content=_one_log() * 3, headers={"content-type": "application/x-protobuf"}
+        )
+    assert response.status_code == 413

@@ -305,3 +305,24 @@ def test_writing_appends_variants_and_versions_and_refuses_conflicts(project, tm
     plan.variants["gpt4o"]["model"] = "gpt-4.1"
     with pytest.raises(ConfigError, match="variant 'gpt4o' already exists with other settings"):
         write_plan(plan, project, force=True)
+
+
+def test_an_assertion_the_workbench_would_refuse_is_listed_not_written(project, tmp_path):
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(
+        textwrap.dedent("""
+        prompts: ['{{q}}']
+        tests:
+          - vars: {q: hi}
+            assert:
+              - {type: regex, value: "([unclosed"}
+              - {type: python, value: "file://missing.py"}
+              - {type: contains, value: hi}
+    """)
+    )
+    plan = import_config(config, project)
+    assert plan.document["cases"][0]["assert"] == [{"type": "contains", "value": "hi"}]
+    skipped = dict(rows(plan, "not converted"))
+    assert "invalid regular expression" in skipped["tests[1]: regex"]
+    assert "file not found" in skipped["tests[1]: python"]
+    loads(plan, tmp_path)

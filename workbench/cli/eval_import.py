@@ -42,6 +42,8 @@ def import_command(config: Path, set_name, project, dry_run, force) -> None:
     proj = open_project(project)
     plan = import_config(config, proj.path, set_name)
     _print_report(plan)
+    if plan.case_count == 0:
+        raise ConfigError(f"{config}: no test converted to a case (the table says why)")
     with tempfile.TemporaryDirectory() as folder:
         check = Path(folder) / f"{plan.set_name}.yaml"
         check.write_text(dump_set(plan.document), encoding="utf-8")

@@ -19,6 +19,7 @@ from workbench.core.evals.promptfoo.files import (
 from workbench.core.evals.promptfoo.providers import litellm_model
 from workbench.core.evals.promptfoo.report import Report
 from workbench.core.evals.suggest import FOREIGN_TYPES
+from workbench.errors import ConfigError
 
 # Same name, same meaning.
 SAME = {
@@ -87,6 +88,15 @@ def _as_list(value: Any) -> list[Any]:
 
 def convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, Any] | None:
     """One assertion, or ``None`` (reported) when it cannot be converted."""
+    try:
+        return _convert_assertion(raw, where, ctx)
+    except ConfigError as error:  # a file it names is missing or unreadable: this one only
+        written = raw.get("type") if isinstance(raw, dict) else raw
+        ctx.report.skipped(f"{where}: {written}", error.message)
+        return None
+
+
+def _convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, Any] | None:
     report = ctx.report
     if isinstance(raw, str):
         raw = {"type": raw}
@@ -138,6 +148,10 @@ def convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, Any
             report.skipped(label, f"provider {raw['provider']!r} is not a model litellm can call")
             return None
         result["provider"] = provider
+    problem = _invalid(name, negate, result)
+    if problem:
+        report.skipped(label, problem)
+        return None
     if name == "llm-rubric" and "provider" not in result:
         report.mapped(label, "judge: --judge-model, else the variant's own model and api base")
     elif name == "similar":
@@ -145,6 +159,22 @@ def convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, Any
     else:
         report.mapped(label, "same type" + (" (negated)" if negate else ""))
     return result
+
+
+def _invalid(name: str, negate: bool, fields: dict[str, Any]) -> str | None:
+    """Why the workbench's own check refuses the converted assertion (``None``: it accepts it)."""
+    from pydantic import ValidationError
+
+    from workbench.core.evals.checks import get_check
+    from workbench.core.evals.spec import Assertion
+
+    try:
+        assertion = Assertion.model_validate({**fields, "type": name, "negate": negate})
+        get_check(name).validate(assertion)
+    except (ValueError, ValidationError) as error:
+        text = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
+        return f"the value does not convert: {text}"
+    return None
 
 
 def _provider(raw: Any) -> str | None:

@@ -22,6 +22,7 @@ from workbench.core.collector.server import start_collector
 from workbench.core.collector.sink import write_spans
 from workbench.core.collector.synthetic import agent_turn, make_request, make_span
 from workbench.core.serving import serve_in_thread
+from workbench.store.traces import get_trace
 
 PROTOBUF = {"Content-Type": "application/x-protobuf"}
 JSON = {"Content-Type": "application/json"}
@@ -59,12 +60,13 @@ def stored(db_path, trace_id: str) -> list[tuple]:
 
 
 def trace_row(db_path, trace_id: str):
+    """The trace's summary as readers see it right after the acknowledgement (the stored
+    summary may still be pending: the collector refreshes it after acknowledging)."""
     with sqlite3.connect(db_path) as conn:
-        return conn.execute(
-            "SELECT span_count, input_tokens, output_tokens, cost_usd, status FROM traces "
-            "WHERE trace_id = ?",
-            (trace_id,),
-        ).fetchone()
+        trace = get_trace(conn, trace_id)
+    if trace is None:
+        return None
+    return (trace.span_count, trace.input_tokens, trace.output_tokens, trace.cost_usd, trace.status)
 
 
 def test_healthz(servers, client):
@@ -176,10 +178,9 @@ def test_out_of_order_arrival_gives_the_same_summary(servers, client):
         body = make_request([span], service="support-agent").SerializeToString()
         assert client.post(f"{server.url}/v1/traces", content=body, headers=PROTOBUF).is_success
     with sqlite3.connect(db_path) as conn:
-        name, count = conn.execute(
-            "SELECT name, span_count FROM traces WHERE trace_id = ?", (trace_id,)
-        ).fetchone()
-    assert (name, count) == ("invoke_agent support", 6)
+        trace = get_trace(conn, trace_id)
+    assert trace is not None
+    assert (trace.name, trace.span_count) == ("invoke_agent support", 6)
 
 
 def test_oversize_body_is_413(servers, client):

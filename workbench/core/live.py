@@ -22,6 +22,7 @@ from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 from workbench.store import telemetry, traces
 from workbench.store.schema.spans import SPAN_COLUMNS
+from workbench.store.summaries import current_summaries, one_summary
 from workbench.store.trace_browse import (
     PreviewCache,
     SessionTurn,
@@ -125,7 +126,8 @@ class TraceReader:
         sql = (
             "WITH RECURSIVE p(name) AS (SELECT MIN(service) FROM traces UNION ALL "
             "SELECT (SELECT MIN(service) FROM traces WHERE service > p.name) FROM p "
-            "WHERE p.name IS NOT NULL) SELECT name FROM p WHERE name IS NOT NULL"
+            "WHERE p.name IS NOT NULL) SELECT name FROM p WHERE name IS NOT NULL "
+            "UNION SELECT service FROM pending_traces ORDER BY 1"
         )
         with self._lock:
             return [row[0] for row in self._db.conn.execute(sql)]
@@ -133,7 +135,10 @@ class TraceReader:
     def latest_change(self) -> int:
         """The newest ``updated_ns`` stored, or 0: where polling for changes starts."""
         with self._lock:
-            row = self._db.conn.execute("SELECT MAX(updated_ns) FROM traces").fetchone()
+            row = self._db.conn.execute(
+                "SELECT MAX(latest) FROM (SELECT MAX(updated_ns) AS latest FROM traces "
+                "UNION ALL SELECT MAX(written_ns) FROM trace_pending)"
+            ).fetchone()
         return int(row[0] or 0)
 
     def changes(self, since_ns: int, *, limit: int = 500) -> list[TraceSummary]:
@@ -167,7 +172,7 @@ class TraceReader:
         following a trace live compares, without reading its spans."""
         with self._lock:
             row = self._db.conn.execute(
-                "SELECT span_count, updated_ns FROM traces WHERE trace_id = ?", (trace_id,)
+                one_summary("span_count, updated_ns"), (trace_id,)
             ).fetchone()
         return (int(row[0]), int(row[1])) if row else None
 
@@ -229,7 +234,7 @@ class TraceReader:
         """
         with self._lock:
             row = self._db.conn.execute(
-                "SELECT trace_id FROM traces WHERE service = ? AND start_ns >= ? "
+                f"SELECT trace_id FROM {_SESSION_SOURCE} WHERE service = ? AND start_ns >= ? "
                 "AND session_id = ? ORDER BY start_ns DESC LIMIT 1",
                 (project, since_ns, session_id),
             ).fetchone()
@@ -274,7 +279,9 @@ _SUMMARY_COLUMNS = (
     "models",
     "updated_ns",
 )
-_SUMMARY_SQL = f"SELECT {', '.join(_SUMMARY_COLUMNS)} FROM traces WHERE trace_id = ?"
+# Current summaries: a trace whose spans arrived after its stored summary is summarized live.
+_SUMMARY_SQL = one_summary(", ".join(_SUMMARY_COLUMNS))
+_SESSION_SOURCE = current_summaries("trace_id, service, start_ns, session_id")
 _SPAN_FIELDS = frozenset(SpanRecord.model_fields)
 
 
@@ -337,3 +344,4 @@ def stop_local_collector() -> None:
         server, _collector_server = _collector_server, None
     if server is not None:
         server.stop()
+

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from sqlite_utils import Database
 
 from workbench.core.evals.stats import percentile
+from workbench.store.summaries import newest_page
 
 CAP = 20_000
 SpendKey = Literal["model", "variant"]
@@ -101,11 +102,16 @@ def trace_series(
     """Latency histogram; p50, p95 and error rate per bucket; cost and tokens by model, variant."""
     conn = _conn(db)
     where, params = _where(project, since_ns, until_ns)
+    # Traces whose summaries are still pending after an export are summarized live.
+    page = newest_page(
+        "trace_id, start_ns, duration_ms, status, variant, cost_usd, input_tokens, output_tokens",
+        where.removeprefix("WHERE ") or "1",
+        "start_ns DESC, trace_id DESC",
+    )
     rows = conn.execute(
         f"SELECT trace_id, start_ns, duration_ms, status, variant, cost_usd, "
-        f"input_tokens + output_tokens FROM traces {where} "
-        "ORDER BY start_ns DESC, trace_id DESC LIMIT ?",
-        [*params, cap + 1],
+        f"input_tokens + output_tokens FROM ({page})",
+        [*params, cap + 1, *params, cap + 1, cap + 1],
     ).fetchall()
     capped = len(rows) > cap
     rows = rows[:cap]

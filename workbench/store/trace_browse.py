@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from workbench.core.trace_preview import preview
 from workbench.core.tracemodels import TraceSummary
+from workbench.store.summaries import current_summaries
 from workbench.store.traces import _SUMMARY_COLUMNS, _conn, _summary
 
 # Per trace: its root span, its first model call and its last one (SQLite's MIN/MAX
@@ -89,7 +90,8 @@ def session_turns(
     limit: int = 500,
 ) -> list[SessionTurn]:
     """The newest ``limit`` turns (traces) of one session, oldest first, with their previews."""
-    sql = f"SELECT {_SUMMARY_COLUMNS} FROM traces WHERE session_id = ?"
+    source = current_summaries(_SUMMARY_COLUMNS)
+    sql = f"SELECT {_SUMMARY_COLUMNS} FROM {source} WHERE session_id = ?"
     params: list[Any] = [session_id]
     if project:
         sql += " AND service = ?"
@@ -112,7 +114,8 @@ def distinct_values(db: Database | sqlite3.Connection, column: str) -> list[str]
     sql = (
         f"WITH RECURSIVE v(value) AS (SELECT MIN({column}) FROM traces UNION ALL "
         f"SELECT (SELECT MIN({column}) FROM traces WHERE {column} > v.value) FROM v "
-        "WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL"
+        "WHERE v.value IS NOT NULL) SELECT value FROM v WHERE value IS NOT NULL "
+        f"UNION SELECT {column} FROM pending_traces WHERE {column} IS NOT NULL ORDER BY 1"
     )
     return [row[0] for row in _conn(db).execute(sql)]
 

@@ -15,6 +15,7 @@ from sqlite_utils import Database
 
 from workbench.core.tracemodels import SpanRecord, SpendGroup, SpendRow, TraceDetail, TraceSummary
 from workbench.errors import WorkbenchError
+from workbench.store.summaries import current_summaries, newest_page, one_summary
 
 _SUMMARY_COLUMNS = (
     "trace_id, service, name, start_ns, end_ns, duration_ms, status, input_tokens, "
@@ -141,7 +142,8 @@ def distinct_model_sets(db: Database | sqlite3.Connection) -> list[str]:
     sql = (
         "WITH RECURSIVE m(value) AS (SELECT MIN(models) FROM traces UNION ALL "
         "SELECT (SELECT MIN(models) FROM traces WHERE models > m.value) FROM m "
-        "WHERE m.value IS NOT NULL) SELECT value FROM m WHERE value IS NOT NULL"
+        "WHERE m.value IS NOT NULL) SELECT value FROM m WHERE value IS NOT NULL "
+        "UNION SELECT models FROM pending_traces ORDER BY 1"
     )
     return [row[0] for row in _conn(db).execute(sql)]
 
@@ -174,13 +176,9 @@ def _page(
         filters = [*filters, ("(start_ns, trace_id) < (?, ?)", [before[0], before[1]])]
     where = " AND ".join(clause for clause, _ in filters) or "1"
     params = [value for _, values in filters for value in values]
-    sql = (
-        f"SELECT {_SUMMARY_COLUMNS} FROM traces WHERE trace_id IN ("
-        f"SELECT trace_id FROM traces WHERE {where} "
-        "ORDER BY start_ns DESC, trace_id DESC LIMIT ?"
-        ") ORDER BY start_ns DESC, trace_id DESC"
-    )
-    return [_summary(row) for row in conn.execute(sql, [*params, limit])]
+    # Pending traces (summaries not yet refreshed after an export) are paged live beside.
+    sql = newest_page(_SUMMARY_COLUMNS, where, "start_ns DESC, trace_id DESC")
+    return [_summary(row) for row in conn.execute(sql, [*params, limit, *params, limit, limit])]
 
 
 def resolve_trace_id(db: Database | sqlite3.Connection, trace_id: str) -> str | None:
@@ -191,7 +189,8 @@ def resolve_trace_id(db: Database | sqlite3.Connection, trace_id: str) -> str | 
     rows = (
         _conn(db)
         .execute(
-            "SELECT trace_id FROM traces WHERE trace_id >= ? AND trace_id < ? LIMIT 2",
+            "SELECT trace_id FROM traces WHERE trace_id >= ?1 AND trace_id < ?2 UNION "
+            "SELECT trace_id FROM trace_pending WHERE trace_id >= ?1 AND trace_id < ?2 LIMIT 2",
             (wanted, wanted + "g"),
         )
         .fetchall()
@@ -207,9 +206,7 @@ def get_trace(db: Database | sqlite3.Connection, trace_id: str) -> TraceDetail |
     if full is None:
         return None
     conn = _conn(db)
-    row = conn.execute(
-        f"SELECT {_SUMMARY_COLUMNS} FROM traces WHERE trace_id = ?", (full,)
-    ).fetchone()
+    row = conn.execute(one_summary(_SUMMARY_COLUMNS), (full,)).fetchone()
     if row is None:
         return None
     summary = _summary(row)
@@ -266,14 +263,14 @@ def traces_since(
 
     Poll with the largest ``updated_ns`` seen so far to get each change once.
     """
-    sql = f"SELECT {_SUMMARY_COLUMNS} FROM traces WHERE updated_ns > ?"
+    where = "updated_ns > ?"
     params: list[Any] = [since_ns]
     if project:
-        sql += " AND service = ?"
+        where += " AND service = ?"
         params.append(project)
-    sql += " ORDER BY updated_ns LIMIT ?"
-    params.append(limit)
-    return [_summary(row) for row in _conn(db).execute(sql, params)]
+    sql = newest_page(_SUMMARY_COLUMNS, where, "updated_ns")
+    rows = _conn(db).execute(sql, [*params, limit, *params, limit, limit])
+    return [_summary(row) for row in rows]
 
 
 _TRACE_GROUPS = {
@@ -298,6 +295,12 @@ def unpriced_calls(db: Database | sqlite3.Connection, trace_ids: list[str]) -> d
     )
     return {trace_id: count for trace_id, count in rows}
 
+
+# Spend per session, variant, day or month: the trace summaries, pending ones live.
+_CURRENT_SPEND = current_summaries(
+    "trace_id, service, start_ns, session_id, variant, input_tokens, output_tokens, "
+    "cached_tokens, cost_usd"
+)
 
 # Where a model call's spend came from: real (money spent; a recording calls a real model),
 # mock (simulated), replay (free) or probe (readiness checks, whatever answered them).
@@ -331,7 +334,7 @@ def spend(
         key = "model" if group_by == "model" else _SOURCE
         table, traces = "spans", "COUNT(DISTINCT trace_id)"
     elif group_by in _TRACE_GROUPS:
-        table, key, traces = "traces", _TRACE_GROUPS[group_by], "COUNT(*)"
+        table, key, traces = _CURRENT_SPEND, _TRACE_GROUPS[group_by], "COUNT(*)"
     else:
         raise ValueError(f"cannot group spend by {group_by!r}")
     sql = (

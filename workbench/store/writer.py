@@ -7,6 +7,7 @@ Readers may open as many connections as they like; every write goes through a
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 import time
@@ -20,6 +21,7 @@ from sqlite_utils import Database
 from workbench.store.db import connect
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 _STOP = object()
 
@@ -34,6 +36,12 @@ class BatchWriter(Generic[T]):
     Each ``submit`` returns a future that resolves once the items are committed
     (or fails with the error that prevented it), so a caller can acknowledge
     only what was really stored.
+
+    ``after`` is deferred work on the same connection (its own transactions): it
+    runs once batches were committed and the queue is empty, or, under
+    sustained load, once ``max_lag`` seconds passed since the first batch it
+    has not covered; and before the writer stops. It runs again after a failure
+    only once another batch commits.
     """
 
     def __init__(
@@ -45,8 +53,12 @@ class BatchWriter(Generic[T]):
         max_delay: float = 0.02,
         max_queue: int = 256,
         name: str = "workbench-writer",
+        after: Callable[[Database], object] | None = None,
+        max_lag: float = 0.25,
     ) -> None:
         self._write_batch = write_batch
+        self._after = after
+        self._max_lag = max_lag
         self._path = path
         self._max_batch = max_batch
         self._max_delay = max_delay
@@ -93,8 +105,17 @@ class BatchWriter(Generic[T]):
             return
         self._ready.set()
         stopping = False
+        # Since when deferred work has been owed (None: none); a previous run may have left some.
+        owed: float | None = time.monotonic() if self._after is not None else None
         while not stopping:
-            first = self._queue.get()
+            if owed is None:
+                first = self._queue.get()
+            else:
+                try:
+                    first = self._queue.get_nowait()
+                except queue.Empty:
+                    owed = self._catch_up(db)
+                    continue
             if first is _STOP:
                 break
             pending = [first]
@@ -116,7 +137,25 @@ class BatchWriter(Generic[T]):
                 pending.append(item)
                 count += len(item[0])
             self._commit(db, pending)
+            if self._after is not None:
+                if owed is None:
+                    owed = time.monotonic()
+                elif time.monotonic() - owed > self._max_lag:
+                    owed = self._catch_up(db)
+        if owed is not None:
+            self._catch_up(db)
         db.conn.close()
+
+    def _catch_up(self, db: Database) -> None:  # None: nothing owed any more
+        """Run the deferred work; a failure leaves it for after the next batch."""
+        assert self._after is not None
+        try:
+            self._after(db)
+        except Exception:
+            logger.exception("deferred work after a batch failed; it is retried after the next")
+            if db.conn.in_transaction:
+                db.conn.rollback()
+        return None
 
     def _commit(self, db: Database, pending: list[tuple[list[T], Future[int]]]) -> None:
         rows = [row for items, _ in pending for row in items]

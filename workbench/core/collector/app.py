@@ -37,9 +37,10 @@ from workbench.core.collector.identity import store_id
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 from workbench.core.collector.overrides import PricingOverrides
 from workbench.core.collector.signal_routes import SignalReceiver
-from workbench.core.collector.sink import write_spans
+from workbench.core.collector.sink import stage_spans
 from workbench.core.collector.workers import NormalizePool, WorkerFailed, WorkersUnavailable
 from workbench.core.pricing import price_map
+from workbench.store.summaries import summarize_pending
 from workbench.store.writer import BatchWriter, QueueFull
 
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
@@ -61,7 +62,7 @@ def create_app(
     db_path: Path | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     max_queue: int = 64,
-    write_batch: Callable[[Database, list[tuple]], None] = write_spans,
+    write_batch: Callable[[Database, list[tuple]], None] = stage_spans,
     overrides_for: OverridesFor | None = None,
     workers: int | None = None,
     offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
@@ -101,6 +102,9 @@ def create_app(
             max_delay=0.001,
             max_queue=max_queue,
             name="workbench-collector-writer",
+            # Trace summaries are refreshed after the acknowledgement, between batches
+            # (readers merge the pending ones meanwhile: store/summaries.py).
+            after=summarize_pending,
         )
         state["writer"] = writer
         signals.start()

@@ -1,4 +1,4 @@
-"""Writing span rows and keeping the per-trace summaries in step, inside one transaction."""
+"""Writing span rows, with their traces' summaries refreshed in the same transaction or after it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from sqlite_utils import Database
 
 from workbench.store.schema.spans import SPAN_COLUMNS
+from workbench.store.summaries import REFRESH_TRACES, mark_pending
 
 _ROW = f"({', '.join('?' for _ in SPAN_COLUMNS)})"
 _INSERT_SPANS = f"INSERT OR REPLACE INTO spans ({', '.join(SPAN_COLUMNS)}) VALUES {_ROW}"
@@ -17,42 +18,6 @@ _INSERT_SPANS = f"INSERT OR REPLACE INTO spans ({', '.join(SPAN_COLUMNS)}) VALUE
 # row, which stalls the writer whenever the event loop holds it; one statement
 # per chunk releases it once.  Same rows, same order, same conflict handling.
 _CHUNK = 128
-
-# Recomputed from the stored spans rather than accumulated, so re-delivered and
-# out-of-order spans leave the same summary as one clean delivery.  Tokens and
-# cost come from LLM spans when a trace has any (agent spans may carry totals
-# of their children); otherwise from whatever spans carry them.
-_REFRESH_TRACES = """
-INSERT OR REPLACE INTO traces (
-    trace_id, service, name, start_ns, end_ns, duration_ms, status,
-    input_tokens, output_tokens, cached_tokens, cost_usd, span_count,
-    session_id, variant, models, updated_ns
-)
-SELECT
-    s.trace_id,
-    COALESCE(MAX(CASE WHEN s.parent_id IS NULL THEN s.service END), MIN(s.service)),
-    -- The root's name; until the root arrives, the earliest span's (COALESCE is lazy).
-    COALESCE(
-        MAX(CASE WHEN s.parent_id IS NULL THEN s.name END),
-        (SELECT r.name FROM spans r WHERE r.trace_id = s.trace_id ORDER BY r.start_ns LIMIT 1)
-    ),
-    MIN(s.start_ns),
-    MAX(s.end_ns),
-    (MAX(s.end_ns) - MIN(s.start_ns)) / 1e6,
-    CASE WHEN MAX(s.status = 'error') THEN 'error' ELSE 'ok' END,
-    COALESCE(SUM(CASE WHEN s.kind = 'llm' THEN s.input_tokens END), SUM(s.input_tokens), 0),
-    COALESCE(SUM(CASE WHEN s.kind = 'llm' THEN s.output_tokens END), SUM(s.output_tokens), 0),
-    COALESCE(SUM(CASE WHEN s.kind = 'llm' THEN s.cached_tokens END), SUM(s.cached_tokens), 0),
-    COALESCE(SUM(CASE WHEN s.kind = 'llm' THEN s.cost_usd END), SUM(s.cost_usd), 0.0),
-    COUNT(*),
-    MAX(s.session_id),
-    MAX(s.variant),
-    COALESCE(group_concat(DISTINCT s.model), ''),
-    ?
-FROM spans s
-WHERE s.trace_id IN (SELECT value FROM json_each(?))
-GROUP BY s.trace_id
-"""
 
 
 def write_spans(db: Database, rows: list[tuple]) -> None:
@@ -63,7 +28,24 @@ def write_spans(db: Database, rows: list[tuple]) -> None:
     """
     if not rows:
         return
-    conn = db.conn
+    _insert(db.conn, rows)
+    trace_ids = sorted({row[0] for row in rows})
+    db.conn.execute(REFRESH_TRACES, (time.time_ns(), json.dumps(trace_ids)))
+
+
+def stage_spans(db: Database, rows: list[tuple]) -> None:
+    """Upsert span rows and mark their traces pending: the collector's acknowledged write.
+
+    ``summaries.summarize_pending`` refreshes the summaries later (the collector's
+    writer runs it between batches); readers merge pending traces meanwhile.
+    """
+    if not rows:
+        return
+    _insert(db.conn, rows)
+    mark_pending(db.conn, sorted({row[0] for row in rows}))
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     chunk = _chunk_rows(conn)
     whole = len(rows) - len(rows) % chunk
     if whole:
@@ -72,8 +54,6 @@ def write_spans(db: Database, rows: list[tuple]) -> None:
             conn.execute(insert, tuple(itertools.chain.from_iterable(rows[start : start + chunk])))
     if whole < len(rows):
         conn.executemany(_INSERT_SPANS, rows[whole:])
-    trace_ids = sorted({row[0] for row in rows})
-    conn.execute(_REFRESH_TRACES, (time.time_ns(), json.dumps(trace_ids)))
 
 
 def _chunk_rows(conn: sqlite3.Connection) -> int:

@@ -123,3 +123,13 @@ def add_models_page_index(db: Database) -> None:
         "CREATE INDEX traces_models_page ON traces "
         "(models, start_ns DESC, trace_id DESC, service, status, name)"
     )
+
+
+@migrations()
+def add_pending_summaries(db: Database) -> None:
+    """Traces whose summary lags their spans, and the view that summarizes them live: the
+    collector refreshes ``traces`` after acknowledging, readers merge the two meanwhile."""
+    from workbench.store.summaries import PENDING_TABLE, PENDING_VIEW
+
+    db.execute(PENDING_TABLE)
+    db.execute(PENDING_VIEW)

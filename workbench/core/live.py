@@ -345,3 +345,33 @@ def stop_local_collector() -> None:
     if server is not None:
         server.stop()
 
+
+def forward_status() -> str:
+    """A short line on the collector's forwarding (``→ host: 12 forwarded …``), "" when off.
+
+    Read from the collector this process started, else from the ``/healthz`` of the
+    one on the configured port; a collector that does not answer says nothing.
+    """
+    stats = None
+    server = _collector_server
+    if server is not None:
+        forwarder = getattr(getattr(server.server.config.app, "state", None), "forwarder", None)
+        stats = forwarder.stats() if forwarder is not None else None
+    elif _collector_address is not None:
+        import httpx
+
+        settings = get_settings()
+        url = f"http://{settings.collector_host}:{settings.collector_port}/healthz"
+        try:
+            stats = httpx.get(url, timeout=0.5, trust_env=False).json().get("forward")
+        except (httpx.HTTPError, ValueError, AttributeError):
+            stats = None
+    if not stats:
+        return ""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(stats["url"]).netloc
+    line = f"→ {host}: {stats['forwarded']} forwarded, {stats['dropped']} dropped"
+    if stats["backlog"]:
+        line += f", backlog {stats['backlog']}"
+    return line + (" (retrying)" if "retrying" in (stats.get("last_error") or "") else "")

@@ -68,6 +68,7 @@ class TracesScreen(SectionScreen):
         self._polling = False
         self._search_timer: Timer | None = None
         self.collector_status = ""
+        self.forward_status = ""
         self._projects: set[str] = set()
         self._view: TraceViewScreen | None = None
         self._charting = False
@@ -158,7 +159,7 @@ class TracesScreen(SectionScreen):
         count = f"{len(trace_list.rows)}{'+' if trace_list.has_more else ''} traces"
         if not trace_list.rows:
             count = "no traces match" if self._filtered else "no traces yet"
-        parts = [count, self.collector_status, "live"]
+        parts = [count, self.collector_status, self.forward_status, "live"]
         self.query_one("#traces-status", Static).update(" · ".join(p for p in parts if p))
 
     @property
@@ -207,6 +208,10 @@ class TracesScreen(SectionScreen):
     def _poll(self, generation: int, since: int, rows: list[TraceSummary], has_more: bool) -> None:
         try:
             assert self.reader is not None
+            forward = live.forward_status()
+            if forward != self.forward_status:
+                self.forward_status = forward
+                self.app.call_from_thread(self._update_status)
             changes = self.reader.changes(since)
             if not changes:
                 return

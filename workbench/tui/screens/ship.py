@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 from workbench.core import readiness, ship
 from workbench.core.projects import Project
 from workbench.core.readiness import ChecklistResult, ItemResult
+from workbench.core.readiness.cached import cached_checklist
 from workbench.core.ship import ShipPlan, ShipResult
 from workbench.core.ship.checklist import checklist_from_result
 from workbench.core.ship.models import FileStatus
@@ -108,6 +109,7 @@ class ShipScreen(ProjectPickerScreen):
     ]
     # The core, replaceable in tests so snapshots show a fixed plan and start nothing.
     evaluate = staticmethod(readiness.evaluate)
+    cached = staticmethod(cached_checklist)
     plan_ship = staticmethod(ship.plan_ship)
     write_ship = staticmethod(ship.write_ship)
     validate_files = staticmethod(ship.validate_files)
@@ -167,6 +169,7 @@ class ShipScreen(ProjectPickerScreen):
         self.project = self._open_chosen(event)
         if self.project is None:
             return
+        self._set_summary(f"{self.project.name}: reading the readiness verdicts…")
         self._prepare(remembered_checklist(self.app, self.project.path))
 
     # --- planning ---------------------------------------------------------------
@@ -174,29 +177,41 @@ class ShipScreen(ProjectPickerScreen):
     def action_recheck(self) -> None:
         """Evaluate the readiness checklist again (dynamic probes included), then re-plan."""
         if self.project is not None:
-            self._prepare(None)
+            self._set_summary(f"{self.project.name}: checking readiness again…")
+            self._prepare(None, fresh=True)
 
-    def _prepare(self, checklist: ChecklistResult | None) -> None:
+    def _prepare(self, checklist: ChecklistResult | None, *, fresh: bool = False) -> None:
         assert self.project is not None
         self._token += 1
         self._done = 0
-        if checklist is None:
-            self._set_step("Checking readiness (the dynamic probes take a while)…")
-            self.query_one("#ship-progress", ProgressBar).update(total=None, progress=0)
-            self.query_one("#ship-run").display = True
-        self.prepare(self.project, checklist, self._token)
+        if checklist is None and fresh:
+            self._show_checking()
+        self.prepare(self.project, checklist, self._token, fresh)
+
+    def _show_checking(self) -> None:
+        self._set_step("Checking readiness (the dynamic probes take a while)…")
+        self.query_one("#ship-progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#ship-run").display = True
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ship-plan")
     def prepare(
-        self, project: Project, checklist: ChecklistResult | None, token: int
+        self, project: Project, checklist: ChecklistResult | None, token: int, fresh: bool = False
     ) -> tuple[int, ChecklistResult, ShipPlan]:
-        """Evaluate the checklist when needed, then plan the files, off the event loop."""
+        """Plan the files from ``checklist``, else from the cached verdicts when every one is
+        cached (no probe runs on a visit), else from a new evaluation; off the event loop."""
+        if checklist is None and not fresh:
+            checklist = self.cached(project)
+            if checklist is None:
+                self.app.call_from_thread(self._show_checking)
         if checklist is None:
 
             def progress(item: ItemResult) -> None:
                 self.post_message(self.Checked(token, item))
 
-            checklist = self.evaluate(project, progress=progress)
+            if fresh:
+                checklist = self.evaluate(project, progress=progress, use_cache=False)
+            else:
+                checklist = self.evaluate(project, progress=progress)
         plan = self.plan_ship(project, checklist=checklist_from_result(checklist))
         return token, checklist, plan
 
@@ -281,6 +296,7 @@ class ShipScreen(ProjectPickerScreen):
         if state is WorkerState.ERROR:
             if group == "ship-plan":
                 self.query_one("#ship-run").display = False
+                self._set_summary(f"Cannot plan the files: {event.worker.error}", error=True)
             if group == "ship-validate":
                 self.query_one(ValidationView).show(None)
             self.notify(str(event.worker.error), title="Ship", severity="error")

@@ -77,15 +77,32 @@ async def test_a_mock_variant_judge_goes_to_the_mock_never_to_a_hosted_provider(
 def test_judge_target_order():
     own = {"model": "gpt-4o-mini", "api_base": "http://127.0.0.1:1/v1", "source": "real"}
     assert judge_target(own, provider=None, override=None) == own
+    # a named OpenAI-compatible model is served by the run's --api-base (offline runs stay
+    # offline); another provider's model by that provider
+    assert judge_target(own, provider="gpt-4.1", override=None)["api_base"] == own["api_base"]
     named = judge_target(own, provider="anthropic/claude-3-5-haiku-latest", override=None)
     assert named == {
         "model": "anthropic/claude-3-5-haiku-latest",
         "api_base": None,
         "source": "real",
     }
-    override = {"model": "ollama_chat/llama3.1", "api_base": "http://127.0.0.1:11434"}
-    assert judge_target(own, provider=None, override=override)["model"] == "ollama_chat/llama3.1"
-    assert judge_target(own, provider="mock", override=override) == own
+    setting = {
+        "model": "ollama_chat/llama3.1",
+        "api_base": "http://127.0.0.1:11434",
+        "forced": False,
+    }
+    assert judge_target(own, provider=None, override=setting)["model"] == "ollama_chat/llama3.1"
+    # [evals] judge_model yields to the assertion's provider; --judge-model does not
+    assert judge_target(own, provider="gpt-4.1", override=setting)["model"] == "gpt-4.1"
+    flag = {**setting, "forced": True}
+    assert judge_target(own, provider="gpt-4.1", override=flag)["model"] == "ollama_chat/llama3.1"
+    assert judge_target(own, provider="mock", override=flag) == own
+    mock_own = {
+        "model": "openai/gpt-4o-mini",
+        "api_base": "http://127.0.0.1:2/v1",
+        "source": "mock",
+    }
+    assert judge_target(mock_own, provider="gpt-4.1", override=None)["api_base"] is None
 
 
 def test_endpoint_flags_are_checked():
@@ -93,7 +110,7 @@ def test_endpoint_flags_are_checked():
         evals = EvalsSection(judge_model="openai/gpt-4.1-mini")
 
     assert endpoint_settings(Config(), {}) == {
-        "judge": {"model": "openai/gpt-4.1-mini", "api_base": None}
+        "judge": {"model": "openai/gpt-4.1-mini", "api_base": None, "forced": False}
     }
     same = endpoint_settings(
         Config(),
@@ -108,6 +125,7 @@ def test_endpoint_flags_are_checked():
     assert same["judge"] == {
         "model": "m",
         "api_base": "http://127.0.0.1:9/v1",
+        "forced": True,
         "api_key_env": "LOCAL_KEY",
     }
     with pytest.raises(WorkbenchError, match="pass --api-base too"):

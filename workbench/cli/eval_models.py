@@ -61,7 +61,12 @@ def endpoint_settings(config: Any, flags: dict[str, Any]) -> dict[str, Any]:
     if api_key_env:
         options["api_key_env"] = api_key_env
     if judge_model:
-        judge = {"model": judge_model, "api_base": judge_base}
+        # --judge-model is this run's explicit choice: it wins over an assertion's provider.
+        judge = {
+            "model": judge_model,
+            "api_base": judge_base,
+            "forced": bool(flags.get("judge_model")),
+        }
         if judge_base and api_base and judge_base.rstrip("/") == api_base.rstrip("/"):
             judge["api_key_env"] = api_key_env
         options["judge"] = judge

@@ -1,9 +1,11 @@
 """Where the judge (``llm-rubric``) and embeddings (``similar``) calls go, and with which key.
 
-The order is always: what the assertion names (``provider:``), then what the user named for
-the run (``--judge-model`` / ``[evals] judge_model``), then the variant's own model and api
-base. Nothing here ever picks a hosted provider that none of these named, and a provider's
-key only goes to that provider's own host (``model_keys.key_for``).
+The judge, in this order: ``--judge-model`` (the run's explicit choice), the assertion's
+``provider:``, ``[evals] judge_model``, the variant's own model and api base. A model an
+assertion names is served by the run's ``--api-base`` when the run has one and the model
+is an OpenAI-compatible name (``gpt-4o-mini``, ``openai/…``), else by its own provider.
+Nothing here picks a hosted provider that nobody named, and a provider's key only goes
+to that provider's own host (``model_keys.key_for``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,22 @@ DEFAULT_EMBEDDING_MODEL = "openai/text-embedding-3-small"
 _MOCK_KEY = "mock-key-not-secret"
 
 
+def _openai_compatible(model: str) -> bool:
+    return "/" not in model or model.startswith("openai/")
+
+
+def named_target(model: str, own: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a model an assertion names is called: the run's --api-base, else its provider."""
+    if own.get("source") == "real" and own.get("api_base") and _openai_compatible(model):
+        return {
+            "model": model,
+            "api_base": own["api_base"],
+            "source": "real",
+            "api_key_env": own.get("api_key_env"),
+        }
+    return {"model": model, "api_base": None, "source": "real"}
+
+
 def judge_target(
     variant_target: Mapping[str, Any] | None,
     *,
@@ -25,17 +43,19 @@ def judge_target(
 ) -> dict[str, Any]:
     """The judge's ``{model, api_base, source, api_key_env}`` for one assertion."""
     own = dict(variant_target or {"source": "mock"})
-    if provider and provider != "mock":
-        base = (override or {}).get("api_base")
-        return {"model": provider, "api_base": base, "source": "real"}
-    if provider == "mock" or not override or not override.get("model"):
+    chosen = dict(override) if override and override.get("model") else None
+    if provider == "mock":
         return own
-    return {
-        "model": override["model"],
-        "api_base": override.get("api_base"),
-        "source": "real",
-        "api_key_env": override.get("api_key_env"),
-    }
+    if chosen is not None and (chosen.get("forced") or not provider):
+        return {
+            "model": chosen["model"],
+            "api_base": chosen.get("api_base"),
+            "source": "real",
+            "api_key_env": chosen.get("api_key_env"),
+        }
+    if provider:
+        return named_target(provider, own)
+    return own
 
 
 def embedding_target(
@@ -44,7 +64,7 @@ def embedding_target(
     """The embedding model and endpoint for ``similar`` (the variant's own endpoint by default)."""
     own = dict(variant_target or {"source": "mock"})
     if provider:
-        return {"model": provider, "api_base": None, "source": "real"}
+        return named_target(provider, own)
     if own.get("api_base"):
         return {**own, "model": DEFAULT_EMBEDDING_MODEL}
     model = str(own.get("model") or "")

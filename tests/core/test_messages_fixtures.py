@@ -170,3 +170,19 @@ def test_metrics_of_a_recording_are_totalled_once_however_often_re_exported():
     # Two calls (61 + 111 prompt tokens), exported twice cumulatively: counted once.
     assert (usage_in["count"], usage_in["total"]) == (2, 172)
     assert rows[("gen_ai.client.operation.duration", None)]["count"] == 2
+
+
+def test_the_metrics_table_groups_by_project_in_readable_units():
+    with start_collector(db_path=locations.db_path()) as server:
+        deliver(server.url, "litellm")
+    result = CliRunner().invoke(cli, ["traces", "metrics"], env={"COLUMNS": "100"})
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].split() == [
+        "weather-agent-litellm",
+        "(gen_ai.*",
+        "metrics)",
+    ]
+    usage = [line for line in result.output.splitlines() if "token.usage" in line]
+    assert [line.split()[2:5] for line in usage] == [["input", "2", "172"], ["output", "2", "19"]]
+    (cost,) = [line for line in result.output.splitlines() if "usage.cost" in line]
+    assert "$0.000037" in cost

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from workbench.core.figures import json_text
+from workbench.core.figures import (
+    format_cost,
+    format_duration,
+    format_number,
+    format_tokens,
+    json_text,
+)
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from workbench.core.telemetrymodels import MetricSummary
 
 _UNIT_NAMES = {"{token}": "tokens", "token": "tokens", "s": "s", "USD": "USD"}
 
@@ -31,7 +44,6 @@ def metrics_command(project: str | None, name: str | None, as_json: bool) -> Non
         click.echo(json_text(listed))
         return
     from rich.console import Console
-    from rich.table import Table
 
     console = Console()
     if not rows:
@@ -40,33 +52,52 @@ def metrics_command(project: str | None, name: str | None, as_json: bool) -> Non
             "`workbench collect`: OTEL_EXPORTER_OTLP_ENDPOINT)"
         )
         return
-    table = Table(box=None, header_style="bold")
-    for column in ("metric", "project", "model", "operation", "type"):
-        table.add_column(column)
+    projects: dict[str, list[MetricSummary]] = {}
+    for row in rows:
+        projects.setdefault(row.project, []).append(row)
+    for project, summaries in projects.items():
+        console.print(_table(project, summaries))
+
+
+def _table(project: str, rows: list[MetricSummary]) -> Table:
+    """One project's metrics; the operation column only when its calls differ in it."""
+    from rich.table import Table
+
+    operations = len({row.operation for row in rows}) > 1
+    title = f"{project}  [dim](gen_ai.* metrics)[/]"
+    table = Table(box=None, header_style="bold", title=title, title_justify="left")
+    table.add_column("metric", no_wrap=True)
+    table.add_column("model", no_wrap=True)
+    if operations:
+        table.add_column("operation", no_wrap=True)
+    table.add_column("type", no_wrap=True)
     for column in ("count", "total", "mean", "min", "max"):
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
         unit = _UNIT_NAMES.get(row.unit or "", row.unit or "")
-        table.add_row(
-            row.name,
-            row.project,
-            row.model or "-",
-            row.operation or "-",
+        cells = [row.name.removeprefix("gen_ai."), row.model or "-"]
+        if operations:
+            cells.append(row.operation or "-")
+        cells += [
             row.token_type or "-",
             str(row.count) if row.count else "-",
             _number(row.total, unit),
             _number(row.mean, unit),
             _number(row.min, unit),
             _number(row.max, unit),
-        )
-    console.print(table)
+        ]
+        table.add_row(*cells)
+    return table
 
 
 def _number(value: float | None, unit: str) -> str:
+    """A figure in the metric's unit: durations in ms or s, dollars, token counts."""
     if value is None:
         return "-"
     if unit == "s":
-        return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-    if unit == "tokens" or float(value).is_integer():
-        return f"{value:,.0f}" + (f" {unit}" if unit and unit != "tokens" else "")
-    return f"{value:.6g}" + (f" {unit}" if unit else "")
+        return format_duration(value * 1000)
+    if unit == "USD":
+        return format_cost(value)
+    if unit == "tokens":
+        return format_tokens(round(value))
+    return format_number(value) + (f" {unit}" if unit else "")

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from tests.core.test_mock_server import RULES, make_project
+from tests.core.test_mock_server import RULES, TOOLS, make_project
 from workbench.cli import cli
 
 
@@ -75,7 +75,11 @@ def test_serve_prints_the_address_and_answers(tmp_path):
         output = "".join(lines)
         api_base = next(line.split()[-1] for line in lines if line.strip().startswith("api_base:"))
         assert 'model="openai/gpt-4o-mini"' in output and "latency 1 ms" in output
-        body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "order 31"}]}
+        body = {
+            "model": "gpt-4o-mini",
+            "messages": [{"role": "user", "content": "order 31"}],
+            "tools": TOOLS,
+        }
         reply = httpx.post(f"{api_base}/chat/completions", json=body, timeout=10).json()
         call = reply["choices"][0]["message"]["tool_calls"][0]["function"]
         assert json.loads(call["arguments"]) == {"order_id": "31"}

@@ -200,7 +200,7 @@ def test_the_global_seed_changes_the_draws(tmp_path):
     ("text", "line", "fragment"),
     [
         ("rules:\n  - id: a\n    when:\n      usr: x\n    respond: {text: t}\n", 4, "when.usr"),
-        ("rules:\n  - id: a\n    respond: {}\n", 3, "needs `text` or `tool_calls`"),
+        ("rules:\n  - id: a\n    respond: {}\n", 3, "needs `text`, `tool_calls` or `json_output`"),
         (
             "- id: a\n  respond: {text: t}\n- id: b\n  when: {user: {regex: '(('}}\n"
             "  respond: {text: t}\n",

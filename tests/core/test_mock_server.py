@@ -147,8 +147,9 @@ async def test_litellm_streams_tool_calls(mock):
 
 def test_raw_stream_follows_the_openai_wire_format(mock):
     body = {
-        "model": "x",
+        "model": "gpt-4o",
         "messages": [{"role": "user", "content": "order 42"}],
+        "tools": TOOLS,
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -166,11 +167,18 @@ def test_raw_stream_follows_the_openai_wire_format(mock):
 
 
 def test_usage_overrides_models_and_health(mock):
-    body = {"model": "x", "messages": [{"role": "user", "content": "pinned"}]}
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "pinned"}]}
     reply = httpx.post(f"{mock.api_base}/chat/completions", json=body, timeout=10).json()
     assert reply["usage"] == {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500}
     models = httpx.get(f"{mock.api_base}/models", timeout=10).json()
-    assert [model["id"] for model in models["data"]] == ["gpt-4o"]
+    # priced_as, the project's [models] default, then the embedding models.
+    assert [model["id"] for model in models["data"]] == [
+        "gpt-4o",
+        "gpt-4o-mini",
+        "text-embedding-3-small",
+        "text-embedding-3-large",
+        "text-embedding-ada-002",
+    ]
     health = httpx.get(f"{mock.url}/healthz", timeout=10).json()
     assert health["status"] == "ok" and health["rules"] == 4 and health["mode"] == "rules"
     assert mock.extras["api_base"] == mock.api_base == f"{mock.url}/v1"
@@ -180,13 +188,14 @@ def test_bad_requests_get_openai_style_400s(mock):
     url = f"{mock.api_base}/chat/completions"
     not_json = httpx.post(url, content=b"{nope", timeout=10)
     assert not_json.status_code == 400 and "not valid JSON" in not_json.json()["error"]["message"]
-    no_messages = httpx.post(url, json={"model": "x"}, timeout=10)
+    no_messages = httpx.post(url, json={"model": "gpt-4o"}, timeout=10)
     assert no_messages.status_code == 400
+    assert no_messages.json()["error"]["param"] == "messages"
 
 
 def test_edited_rules_are_picked_up_without_a_restart(tmp_path):
     project = make_project(tmp_path / "p", "- {id: default, respond: {text: one}}\n")
-    body = {"model": "x", "messages": [{"role": "user", "content": "hi"}]}
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
     with start_mock(project_dir=project) as server:
         url = f"{server.api_base}/chat/completions"
         first = httpx.post(url, json=body, timeout=10).json()

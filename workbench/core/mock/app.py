@@ -1,10 +1,9 @@
-"""The mock's OpenAI-compatible HTTP API (Starlette): chat completions, models, health."""
+"""The mock's OpenAI-compatible HTTP API (Starlette): chat, responses, embeddings, models."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,61 +13,34 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from workbench.core.mock import catalog, embeddings
 from workbench.core.mock import openai_format as wire
-from workbench.core.mock.cassettes import request_hash
-from workbench.core.mock.engine import decide
-from workbench.core.mock.faults import plan_for
+from workbench.core.mock.api_errors import ApiError
+from workbench.core.mock.loader import RuleBook
+from workbench.core.mock.pipeline import SOURCE_HEADER, api_error, json_body, resolve
+from workbench.core.mock.responses_route import responses
 from workbench.core.mock.schema import Fault
 from workbench.core.mock.state import MockState
-from workbench.core.mock.upstream import UpstreamError, forward
-from workbench.core.mock.usage import usage_for
+from workbench.core.mock.validation import validate_chat
 from workbench.errors import ConfigError
 
-SOURCE_HEADER = "x-workbench-model-source"
-
-
-def error(status: int, message: str, headers: dict | None = None, code: str | None = None):
-    """An OpenAI-style JSON error response."""
-    return JSONResponse(wire.error_body(status, message, code), status_code=status, headers=headers)
+__all__ = ["SOURCE_HEADER", "create_app"]
 
 
 async def chat_completions(request: Request) -> Response:
     """``POST /v1/chat/completions``: answer from rules or cassettes, maybe late, maybe failing."""
     state: MockState = request.app.state.mock
     try:
-        body = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return error(400, "request body is not valid JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return error(400, "`messages` must be a list of chat messages")
-    if not body["messages"]:
-        return error(400, "`messages` must not be empty")
-    options = state.options
-    key = request_hash(body)
-    occurrence = state.occurrence(key)
-    headers = {"x-workbench-request-hash": key}
-    decision = None
-    if options.mode == "rules":
-        try:
-            book = state.rules()
-        except ConfigError as problem:
-            return error(400, f"invalid mock rules: {problem}", code="invalid_mock_rules")
-        decision = decide(book, body, key, options.overrides.seed)
-        headers["x-workbench-mock-rule"] = decision.rule_id
-    plan = plan_for(decision.rule if decision else None, key, occurrence, options.overrides)
-    if plan.latency_ms and not await state.sleep(plan.latency_ms / 1000):
-        return error(503, "mock is shutting down")
-    fault = plan.fault
-    if fault is not None and fault.kind in ("status", "timeout"):
-        return await _fault_before_answer(request, state, fault, headers)
-    try:
-        result, source = await _answer(state, body, key, decision)
-    except UpstreamError as problem:
-        return error(problem.status, problem.message, headers)
-    except LookupError as miss:
-        state.missed(key)
-        return error(404, str(miss), headers, code="cassette_miss")
-    headers[SOURCE_HEADER] = source
+        body = await json_body(request)
+        validate_chat(body)
+    except ApiError as problem:
+        return api_error(problem)
+    assert isinstance(body, dict)
+    outcome = await resolve(request, state, body)
+    if outcome.response is not None:
+        return outcome.response
+    assert outcome.result is not None
+    result, headers, fault = outcome.result, outcome.headers, outcome.fault
     stream = bool(body.get("stream"))
     include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
     if fault is not None:
@@ -76,57 +48,6 @@ async def chat_completions(request: Request) -> Response:
     if stream:
         return _stream(wire.stream_chunks(result, include_usage=include_usage), headers, done=True)
     return JSONResponse(result, headers=headers)
-
-
-async def _answer(state: MockState, body: dict, key: str, decision) -> tuple[dict, str]:
-    options = state.options
-    if options.mode == "rules":
-        usage = usage_for(options.priced_as, body, decision.message, decision.usage)
-        result = wire.completion(
-            id=f"chatcmpl-{key[:24]}",
-            model=options.priced_as,
-            message=decision.message,
-            finish_reason=decision.finish_reason,
-            usage=usage,
-        )
-        return result, "mock"
-    if options.mode in ("replay", "passthrough"):
-        recorded = state.store.load(key)
-        if recorded is not None:
-            return recorded, "replay"
-        if options.mode == "replay":
-            raise LookupError(
-                f"no cassette for request {key} in {options.cassette_dir} (strict replay); "
-                "record it with --mode record or use --mode passthrough"
-            )
-    upstream = options.upstream
-    if upstream is None:  # mock_options refuses record and passthrough without one
-        raise UpstreamError(500, f"mode {options.mode!r} has no upstream model to forward to")
-    result = await forward(upstream, body)
-    secrets = (upstream.api_key,) if upstream.api_key else ()
-    state.store.save(key, body, result, upstream=upstream.model, secrets=secrets)
-    return state.store.load(key) or result, "record"
-
-
-async def _fault_before_answer(
-    request: Request, state: MockState, fault: Fault, headers: dict
-) -> Response:
-    if fault.kind == "timeout":
-        deadline = time.monotonic() + fault.hang_s
-        while time.monotonic() < deadline and not state.stopping.is_set():
-            if await request.is_disconnected():
-                break
-            await state.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
-        return error(504, "mock: injected timeout", headers, code="timeout")
-    status = fault.status
-    retry_after = (
-        fault.retry_after if fault.retry_after is not None else (1 if status == 429 else None)
-    )
-    if retry_after is not None:
-        headers["retry-after"] = str(max(0, int(-(-retry_after // 1))))
-        headers["retry-after-ms"] = str(int(retry_after * 1000))
-    message = fault.message or f"mock: injected HTTP {status}"
-    return error(status, message, headers)
 
 
 def _broken(result: dict, fault: Fault, stream: bool, include_usage: bool, headers: dict):
@@ -176,14 +97,52 @@ class _Aborted(Response):
         # Returning without the final body message makes the server close the connection.
 
 
-async def models(request: Request) -> Response:
-    """``GET /v1/models``: the priced-as model (and the upstream model when recording)."""
-    options = request.app.state.mock.options
-    names = [options.priced_as]
+def _book(state: MockState) -> RuleBook:
+    try:
+        return state.rules()
+    except ConfigError:
+        return RuleBook()
+
+
+def _served(state: MockState) -> list[str]:
+    options = state.options
+    names = catalog.listed(options.priced_as, options.models, _book(state))
     if options.upstream is not None:
         names.append(options.upstream.model)
-    data = [{"id": n, "object": "model", "created": 0, "owned_by": "workbench-mock"} for n in names]
+    return list(dict.fromkeys(names))
+
+
+async def models(request: Request) -> Response:
+    """``GET /v1/models``: every model the mock serves (rules mode), or the recorded ones."""
+    data = [catalog.model_object(name) for name in _served(request.app.state.mock)]
     return JSONResponse({"object": "list", "data": data})
+
+
+async def model_detail(request: Request) -> Response:
+    """``GET /v1/models/{id}``: one served model, or the API's 404."""
+    state: MockState = request.app.state.mock
+    name = request.path_params["model"]
+    options = state.options
+    if name not in _served(state):
+        try:
+            catalog.check_served(name, options.priced_as, options.models, _book(state))
+        except ApiError as problem:
+            return api_error(problem)
+    return JSONResponse(catalog.model_object(name))
+
+
+async def create_embeddings(request: Request) -> Response:
+    """``POST /v1/embeddings``: deterministic vectors (see ``embeddings``)."""
+    state: MockState = request.app.state.mock
+    options = state.options
+    try:
+        body = await json_body(request)
+        result = embeddings.create(body, options.priced_as)
+        if options.mode == "rules":
+            catalog.check_served(result["model"], options.priced_as, options.models, _book(state))
+    except ApiError as problem:
+        return api_error(problem)
+    return JSONResponse(result, headers={SOURCE_HEADER: "mock"})
 
 
 async def healthz(request: Request) -> Response:
@@ -206,13 +165,16 @@ def create_app(state: MockState) -> Starlette:
         state.bind(asyncio.get_running_loop())
         yield
 
-    routes = [
-        Route("/v1/chat/completions", chat_completions, methods=["POST"]),
-        Route("/chat/completions", chat_completions, methods=["POST"]),
-        Route("/v1/models", models, methods=["GET"]),
-        Route("/models", models, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ]
+    routes = []
+    for prefix in ("/v1", ""):
+        routes += [
+            Route(f"{prefix}/chat/completions", chat_completions, methods=["POST"]),
+            Route(f"{prefix}/responses", responses, methods=["POST"]),
+            Route(f"{prefix}/embeddings", create_embeddings, methods=["POST"]),
+            Route(f"{prefix}/models", models, methods=["GET"]),
+            Route(f"{prefix}/models/{{model:path}}", model_detail, methods=["GET"]),
+        ]
+    routes.append(Route("/healthz", healthz, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.mock = state
     return app

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from workbench.core.mock.constraints import Constraints, call_id
+from workbench.core.mock.draws import unit
 from workbench.core.mock.loader import RuleBook
 from workbench.core.mock.schema import Range, Respond, Rule, TextMatch, When
 from workbench.core.mock.templating import render
@@ -17,12 +18,7 @@ FALLBACK_TEXT = (
     "your message. Add a rule (see docs/mock-rules.md) to answer it."
 )
 FALLBACK_ID = "(builtin-fallback)"
-
-
-def unit(*parts: Any) -> float:
-    """A number in [0, 1) that depends only on ``parts``: the mock's seeded, reproducible draws."""
-    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
+FALLBACK = Respond(text=FALLBACK_TEXT)
 
 
 def content_text(content: Any) -> str:
@@ -173,8 +169,18 @@ class Decision:
         return self.rule.id if self.rule else FALLBACK_ID
 
 
-def decide(book: RuleBook, body: dict, request_hash: str, seed: int = 0) -> Decision:
-    """Try the rules in order and build the first matching rule's answer."""
+def decide(
+    book: RuleBook,
+    body: dict,
+    request_hash: str,
+    seed: int | str = 0,
+    constraints: Constraints | None = None,
+) -> Decision:
+    """Try the rules in order and build the first matching rule's answer.
+
+    With ``constraints`` (what the request's ``tool_choice`` and ``response_format``
+    allow), a rule whose answer cannot be shaped to fit is passed over.
+    """
     convo = Conversation.of(body)
     for rule in book.rules:
         captures = matches(rule.when, convo)
@@ -198,8 +204,20 @@ def decide(book: RuleBook, body: dict, request_hash: str, seed: int = 0) -> Deci
             "step": convo.step,
             **captures,
         }
-        return _build(rule, respond, variables, request_hash, branch)
-    return Decision(None, {"role": "assistant", "content": FALLBACK_TEXT}, "stop")
+        decision = _build(rule, respond, variables, request_hash, branch)
+        if constraints is None:
+            return decision
+        shaped = constraints.shape(respond, decision.message, variables, request_hash)
+        if shaped is not None:
+            decision.message, decision.finish_reason = shaped
+            return decision
+    fallback = Decision(None, {"role": "assistant", "content": FALLBACK_TEXT}, "stop")
+    if constraints is not None:
+        variables = {"user": convo.user, "model": convo.model}
+        shaped = constraints.shape(FALLBACK, fallback.message, variables, request_hash)
+        assert shaped is not None  # the fallback always has text
+        fallback.message, fallback.finish_reason = shaped
+    return fallback
 
 
 def _build(
@@ -213,10 +231,9 @@ def _build(
         arguments = render(call.arguments, variables)
         if not isinstance(arguments, str):
             arguments = json.dumps(arguments, ensure_ascii=False)
-        call_id = "call_" + hashlib.sha256(f"{request_hash}:{index}".encode()).hexdigest()[:24]
         calls.append(
             {
-                "id": call_id,
+                "id": call_id(request_hash, index),
                 "type": "function",
                 "function": {"name": render(call.name, variables), "arguments": arguments},
             }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from workbench.core.mock.engine import unit
+from workbench.core.mock.draws import unit
 from workbench.core.mock.schema import Fault, Latency, Rule
 
 # The transient faults a global fault rate draws from, equally likely.

@@ -32,6 +32,7 @@ class RuleBook:
 
     rules: tuple[Rule, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
+    models: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -58,19 +59,27 @@ def load_rules(folder: Path | None) -> RuleBook:
     rules: list[Rule] = []
     defaults: list[Rule] = []
     sources: dict[str, str] = {}
+    models: list[str] = []
     for path in rule_files(folder):
-        for rule, line in parse_rule_file(path):
+        parsed, served = _parse(path)
+        models += served
+        for rule, line in parsed:
             if rule.id in sources:
                 raise ConfigError(
                     f"{path}:{line}: rule id {rule.id!r} is already used at {sources[rule.id]}"
                 )
             sources[rule.id] = f"{path}:{line}"
             (defaults if rule.id == DEFAULT_ID else rules).append(rule)
-    return RuleBook(rules=tuple(rules + defaults), sources=sources)
+    models = list(dict.fromkeys(models))
+    return RuleBook(rules=tuple(rules + defaults), sources=sources, models=tuple(models))
 
 
 def parse_rule_file(path: Path) -> list[tuple[Rule, int]]:
     """The rules of one file with the line each starts on."""
+    return _parse(path)[0]
+
+
+def _parse(path: Path) -> tuple[list[tuple[Rule, int]], list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -83,7 +92,7 @@ def parse_rule_file(path: Path) -> list[tuple[Rule, int]]:
         line = mark.line + 1 if mark else 1
         raise ConfigError(f"{path}:{line}: invalid YAML: {error.problem or error}") from None
     if data is None:
-        return []
+        return [], []
     # A file may be a bare list of rules instead of a mapping with ``rules:``.
     bare = isinstance(data, list)
 
@@ -107,7 +116,7 @@ def parse_rule_file(path: Path) -> list[tuple[Rule, int]]:
                 f"placeholder ${{{name}}} is neither a regex group of this rule nor a builtin"
             )
         out.append((rule, line))
-    return out
+    return out, parsed.models
 
 
 def _construct(node: yaml.Node | None) -> Any:

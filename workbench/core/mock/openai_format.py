@@ -1,59 +1,40 @@
-"""OpenAI chat-completions wire format: response bodies, stream chunks and error bodies."""
+"""OpenAI chat-completions wire format: response bodies and stream chunks."""
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from typing import Any
 
-_ERROR_TYPES = {
-    400: "invalid_request_error",
-    404: "not_found_error",
-    429: "rate_limit_exceeded",
-    500: "server_error",
-    503: "service_unavailable",
-}
+from workbench.core.mock.sampling import pieces
+
+ARGUMENT_PIECE = 16
 
 
 def completion(
     *,
     id: str,
     model: str,
-    message: dict,
-    finish_reason: str,
+    choices: list[dict],
     usage: dict,
+    fingerprint: str,
     created: int | None = None,
 ) -> dict[str, Any]:
-    """A ``chat.completion`` object with one choice."""
+    """A ``chat.completion`` object."""
     return {
         "id": id,
         "object": "chat.completion",
         "created": int(time.time()) if created is None else created,
         "model": model,
-        "choices": [
-            {"index": 0, "message": message, "logprobs": None, "finish_reason": finish_reason}
-        ],
+        "choices": choices,
         "usage": usage,
-        "system_fingerprint": "workbench-mock",
+        "service_tier": "default",
+        "system_fingerprint": fingerprint,
     }
-
-
-def error_body(status: int, message: str, code: str | None = None) -> dict[str, Any]:
-    """An OpenAI-style error object."""
-    kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
-    return {"error": {"message": message, "type": kind, "param": None, "code": code or kind}}
-
-
-def _pieces(text: str, size: int) -> list[str]:
-    words = re.findall(r"\S+\s*|\s+", text)
-    return ["".join(words[i : i + size]) for i in range(0, len(words), size)] or [""]
 
 
 def stream_chunks(body: dict, *, include_usage: bool) -> list[dict[str, Any]]:
     """The ``chat.completion.chunk`` objects that stream ``body`` (a chat.completion)."""
-    choice = body["choices"][0]
-    message = choice.get("message") or {}
     base = {
         "id": body["id"],
         "object": "chat.completion.chunk",
@@ -61,33 +42,71 @@ def stream_chunks(body: dict, *, include_usage: bool) -> list[dict[str, Any]]:
         "model": body["model"],
         "system_fingerprint": body.get("system_fingerprint"),
     }
+    if include_usage:
+        base["usage"] = None
+    chunks = []
+    for choice in body["choices"]:
+        chunks += _choice_chunks(base, choice)
+    if include_usage:
+        chunks.append({**base, "choices": [], "usage": body.get("usage")})
+    return chunks
 
-    def chunk(delta: dict, finish: str | None = None) -> dict:
-        return {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
-    chunks = [chunk({"role": "assistant", "content": ""})]
+def _choice_chunks(base: dict, choice: dict) -> list[dict[str, Any]]:
+    index = choice.get("index", 0)
+    message = choice.get("message") or {}
+    logprobs = (choice.get("logprobs") or {}).get("content")
+
+    def chunk(delta: dict, finish: str | None = None, entries: list | None = None) -> dict:
+        item: dict[str, Any] = {"index": index, "delta": delta, "finish_reason": finish}
+        item["logprobs"] = {"content": entries, "refusal": None} if entries is not None else None
+        return {**base, "choices": [item]}
+
+    chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
     if message.get("content"):
-        chunks += [chunk({"content": piece}) for piece in _pieces(message["content"], 3)]
-    for index, call in enumerate(message.get("tool_calls") or []):
+        texts = pieces(message["content"])
+        groups = _grouped(logprobs, texts) if logprobs is not None else [None] * len(texts)
+        chunks += [chunk({"content": t}, entries=g) for t, g in zip(texts, groups, strict=True)]
+    for number, call in enumerate(message.get("tool_calls") or []):
         function = call.get("function") or {}
         head = {
-            "index": index,
+            "index": number,
             "id": call.get("id"),
             "type": "function",
             "function": {"name": function.get("name", ""), "arguments": ""},
         }
         chunks.append(chunk({"tool_calls": [head]}))
         arguments = function.get("arguments") or ""
-        for start in range(0, len(arguments), 16):
-            piece = {"index": index, "function": {"arguments": arguments[start : start + 16]}}
-            chunks.append(chunk({"tool_calls": [piece]}))
+        for start in range(0, len(arguments), ARGUMENT_PIECE):
+            part = arguments[start : start + ARGUMENT_PIECE]
+            chunks.append(
+                chunk({"tool_calls": [{"index": number, "function": {"arguments": part}}]})
+            )
     chunks.append(chunk({}, choice.get("finish_reason") or "stop"))
-    if include_usage:
-        chunks.append({**base, "choices": [], "usage": body.get("usage")})
     return chunks
+
+
+def _grouped(entries: list[dict], texts: list[str]) -> list[list[dict]]:
+    """Split a choice's logprob entries over the streamed pieces, by the text they spell."""
+    groups, at = [], 0
+    for text in texts:
+        group, spelt = [], ""
+        while at < len(entries) and len(spelt) < len(text):
+            spelt += entries[at]["token"]
+            group.append(entries[at])
+            at += 1
+        groups.append(group)
+    if at < len(entries) and groups:
+        groups[-1] += entries[at:]
+    return groups
 
 
 def sse(data: dict | str) -> bytes:
     """One server-sent event line carrying ``data``."""
     text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
     return f"data: {text}\n\n".encode()
+
+
+def sse_event(event: str, data: dict) -> bytes:
+    """One named server-sent event (the Responses API streams these)."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()

@@ -94,17 +94,24 @@ class UsageOverride(_Strict):
 
 
 class Respond(_Strict):
-    """The answer: text, tool calls, or both."""
+    """The answer: text, tool calls, or both; and what to say when the request restricts them."""
 
     text: str | None = None
     tool_calls: list[ToolCallSpec] = Field(default_factory=list)
     finish_reason: Literal["stop", "length", "tool_calls", "content_filter"] | None = None
     usage: UsageOverride | None = None
+    # The text to answer when this answer's tool calls may not be made (no `tools`,
+    # `tool_choice: none`, or none of its tools offered).
+    without_tools: str | None = None
+    # The JSON value to answer when the request asks for JSON (`response_format`).
+    json_output: Any = None
+    # Arguments per tool name for a call `tool_choice` forces that `tool_calls` does not make.
+    forced_arguments: dict[str, dict[str, Any] | str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Respond:
-        if self.text is None and not self.tool_calls:
-            raise ValueError("a response needs `text` or `tool_calls`")
+        if self.text is None and not self.tool_calls and self.json_output is None:
+            raise ValueError("a response needs `text`, `tool_calls` or `json_output`")
         return self
 
 
@@ -196,6 +203,13 @@ class Rule(_Strict):
 
 
 class RuleFile(_Strict):
-    """A whole rule file: a list of rules under ``rules:``."""
+    """A whole rule file: a list of rules under ``rules:``, and the models it serves."""
 
     rules: list[Rule] = Field(default_factory=list)
+    # Model names (or globs) the mock serves besides `[mock] priced_as` and `[models]`.
+    models: list[str] = Field(default_factory=list)
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return _as_list(value)

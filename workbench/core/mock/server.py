@@ -49,11 +49,17 @@ def mock_options(
     seed: int | None = None,
     upstream: dict | None = None,
     cassette_dir: Path | None = None,
+    models: tuple[str, ...] | list[str] = (),
 ) -> MockOptions:
     """Options from ``[mock]`` in workbench.toml, the arguments and the environment."""
     if not is_mode(mode):
         raise WorkbenchError(f"unknown mock mode {mode!r}; choose one of {', '.join(MODES)}")
-    section = load_config(project_dir).mock if project_dir is not None else MockSection()
+    config = load_config(project_dir) if project_dir is not None else None
+    section = config.mock if config is not None else MockSection()
+    served = list(models)
+    if config is not None:
+        routed = config.models
+        served += [routed.default, routed.cheap or "", routed.strong or "", *routed.fallbacks]
     base = project_dir if project_dir is not None else Path.cwd()
     settings = get_settings()
     latency = latency_ms if latency_ms is not None else settings.mock_latency_ms
@@ -79,6 +85,7 @@ def mock_options(
             seed=section.seed if seed is None else seed,
         ),
         upstream=target,
+        models=tuple(name for name in served if name),
     )
 
 
@@ -93,8 +100,13 @@ def start_mock(
     upstream: dict | None = None,
     host: str = "127.0.0.1",
     cassette_dir: Path | None = None,
+    models: tuple[str, ...] | list[str] = (),
 ) -> MockServer:
-    """Serve the mock in a background thread; raises ``ConfigError`` for bad rules (file:line)."""
+    """Serve the mock in a background thread; raises ``ConfigError`` for bad rules (file:line).
+
+    ``models`` names models to serve besides ``[mock] priced_as``, the project's ``[models]``
+    and the rules' own; a request for any other model gets the API's 404.
+    """
     options = mock_options(
         project_dir=project_dir,
         mode=mode,
@@ -103,6 +115,7 @@ def start_mock(
         seed=seed,
         upstream=upstream,
         cassette_dir=cassette_dir,
+        models=models,
     )
     state = MockState(options)
     if mode != "replay":

@@ -11,6 +11,7 @@ from typing import Literal, TypeGuard
 from workbench.core.mock.cassettes import CassetteStore
 from workbench.core.mock.faults import Overrides
 from workbench.core.mock.loader import RuleBook, load_rules, signature
+from workbench.core.mock.responses_api import ResponseStore
 from workbench.core.mock.upstream import Upstream
 
 Mode = Literal["rules", "record", "replay", "passthrough"]
@@ -32,6 +33,8 @@ class MockOptions:
     priced_as: str = "gpt-4o-mini"
     overrides: Overrides = field(default_factory=Overrides)
     upstream: Upstream | None = None
+    # Model names served besides priced_as and the rules' (the project's [models], --serve-model).
+    models: tuple[str, ...] = ()
 
 
 class MockState:
@@ -40,6 +43,7 @@ class MockState:
     def __init__(self, options: MockOptions) -> None:
         self.options = options
         self.store = CassetteStore(options.cassette_dir)
+        self.responses = ResponseStore()
         self._lock = threading.Lock()
         self._seen: dict[str, int] = {}
         self._signature: tuple = ()

@@ -50,7 +50,13 @@ def names_in(value: Any) -> Iterator[tuple[str, str]]:
 
 
 def _respond_values(respond: Respond) -> list[Any]:
-    return [respond.text, [[call.name, call.arguments] for call in respond.tool_calls]]
+    return [
+        respond.text,
+        [[call.name, call.arguments] for call in respond.tool_calls],
+        respond.without_tools,
+        respond.json_output,
+        respond.forced_arguments,
+    ]
 
 
 def unknown_placeholders(rule: Rule) -> list[tuple[str, str]]:

@@ -56,7 +56,11 @@ CLIENT = httpx.Client()
 
 
 def post(server, text: str, *, stream: bool = False, timeout: float = 10.0) -> httpx.Response:
-    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}], "stream": stream}
+    body = {
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "user", "content": text}],
+        "stream": stream,
+    }
     return CLIENT.post(f"{server.api_base}/chat/completions", json=body, timeout=timeout)
 
 

@@ -53,6 +53,7 @@ class EvalsScreen(SectionScreen):
         Binding("f", "toggle_failures", "Failures only"),
         Binding("d", "toggle_different", "Different only"),
         Binding("x", "cancel_run", "Cancel run"),
+        Binding("u", "resume_run", "Resume run"),
         Binding("r", "reload", "Refresh"),
         Binding("slash", "focus_search", "Search outputs", key_display="/"),
         Binding("c", "toggle_charts", "Charts/results"),
@@ -191,6 +192,7 @@ class EvalsScreen(SectionScreen):
         """Show run ``run_id``: its matrix from the first case, and its summary."""
         self.run_id = run_id
         self._shown_status = ""
+        self.refresh_bindings()  # "Resume run" depends on which run shows
         self._generation += 1
         args = (self.failures_only, self.different_only, PAGE, False)
         self._load_run(self._generation, run_id, *args)
@@ -469,7 +471,30 @@ class EvalsScreen(SectionScreen):
         # "Cancel run" is offered only while a run is in progress.
         if action == "cancel_run":
             return self.job is not None and self.job.running
+        # "Resume run" only for an interrupted (or failed) run, while none runs here.
+        if action == "resume_run":
+            return self._resumable() is not None
         return super().check_action(action, parameters)
+
+    def _resumable(self) -> EvalRunInfo | None:
+        if self.job is not None and self.job.running:
+            return None
+        run = next((run for run in self.runs if run.id == self.run_id), None)
+        if run is None or run.status not in ("interrupted", "failed") or run.done >= run.total:
+            return None
+        return run
+
+    def action_resume_run(self) -> None:
+        """Finish the shown run where it stopped; its progress counts the results it has."""
+        run = self._resumable()
+        if run is None or self.project is None:
+            return
+        runner = type(self).runner_factory(self.project)
+        request = StartRequest(run.set_name, run.variants, concurrency=0, repeat=run.repeat)
+        progress = self.query_one(LiveProgress)
+        self.job = EvalJob(self.project, request, runner, progress, resume=run.id)
+        self.refresh_bindings()
+        self.run_engine(self.job)
 
     def action_cancel_run(self) -> None:
         """Stop the run in progress; it is kept as interrupted and can be resumed."""

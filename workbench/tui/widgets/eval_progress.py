@@ -40,15 +40,20 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {seconds:02d} s"
 
 
-def progress_content(run_id: str, counts: Counts, status: str, note: str = "") -> Content:
-    """One line: bar, done/total, pass rate so far, spend so far, and the ETA or the time taken."""
+def progress_content(
+    run_id: str, counts: Counts, status: str, note: str = "", resumed: bool = False
+) -> Content:
+    """One line: bar, done/total, pass rate so far, spend so far, and the ETA or the time taken.
+
+    A resumed run's figures are the whole run's: the results from before count too.
+    """
     share = counts.done / counts.total if counts.total else 1.0
     filled = round(share * _BAR)
     rate = "–" if counts.pass_rate is None else f"{counts.pass_rate:.0%}"
     figures = f" {counts.done}/{counts.total} · pass {rate} · ${counts.spend_usd:.4f}"
     if status == "running":
         eta = "–" if counts.eta_s is None else _duration(counts.eta_s)
-        head = ("▶ Running ", "bold $text-warning")
+        head = ("▶ Resumed " if resumed else "▶ Running ", "bold $text-warning")
         tail = f" · ETA {eta} · x cancels"
     else:
         style = "$text-success" if status == "complete" else "$text-error"
@@ -93,6 +98,7 @@ class LiveProgress(Static):
         self.counts: Counts | None = None
         self.status = "running"
         self.note = ""
+        self.resumed = False
         # While a run starts (before the engine counts anything): what it is doing, since when.
         self.set_name = ""
         self.phase = ""
@@ -113,12 +119,14 @@ class LiveProgress(Static):
             elapsed = time.monotonic() - self.asked_at
             self.update(starting_content(self.set_name, self.phase, elapsed))
             return
-        state = (self.run_id, self.counts, self.status, self.note)
+        state = (self.run_id, self.counts, self.status, self.note, self.resumed)
         if self.counts is None or state == self._drawn:
             return
         self._drawn = state
         self.display = True
-        self.update(progress_content(self.run_id, self.counts, self.status, self.note))
+        self.update(
+            progress_content(self.run_id, self.counts, self.status, self.note, self.resumed)
+        )
 
     @property
     def text(self) -> str:
@@ -152,9 +160,13 @@ class EvalJob:
         request: StartRequest,
         runner: TurnRunner | None,
         progress: LiveProgress,
+        *,
+        resume: str | None = None,
     ) -> None:
         self.project = project
         self.request = request
+        # The id of a stored run to finish (its own set and variants) instead of a new plan.
+        self.resume = resume
         self.runner = runner
         self.progress = progress
         self.run_id: str | None = None
@@ -167,22 +179,28 @@ class EvalJob:
         progress.begin(request.set_name)
 
     def run(self, post: Callable[[Message], Any]) -> None:
-        """Plan and run the set to the end (call from a worker thread)."""
-        from workbench.core.evals.session import prepare_run
+        """Plan the run (or take up the stored one to resume) and run it to the end (call from
+        a worker thread)."""
+        from workbench.core.evals.session import prepare_run, resume_plan
 
         error = ""
         try:
-            plan = prepare_run(
-                self.project,
-                set_name=self.request.set_name,
-                # "default" is offered when workbench.toml declares none: let the core choose.
-                variant_names=[
-                    name for name in self.request.variants if name in self.project.config.variants
-                ]
-                or None,
-                repeat=self.request.repeat,
-                concurrency=self.request.concurrency,
-            )
+            if self.resume is not None:
+                plan, _ = resume_plan(self.project, self.resume)
+            else:
+                plan = prepare_run(
+                    self.project,
+                    set_name=self.request.set_name,
+                    # "default" is offered when workbench.toml declares none: let the core choose.
+                    variant_names=[
+                        name
+                        for name in self.request.variants
+                        if name in self.project.config.variants
+                    ]
+                    or None,
+                    repeat=self.request.repeat,
+                    concurrency=self.request.concurrency,
+                )
             self.run_id = plan.run_id
             self.progress.phase = (
                 f"run {plan.run_id}: starting the agent and the mock"
@@ -214,6 +232,7 @@ class EvalJob:
             if isinstance(event, RunStarted):
                 self.status = "running"
                 self.progress.run_id, self.progress.status = event.run_id, "running"
+                self.progress.resumed = event.resumed
                 self.progress.counts = event.counts
                 post(self.Started(event.run_id, event.counts.total))
             elif isinstance(event, ResultRecorded):

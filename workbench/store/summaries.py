@@ -11,7 +11,6 @@ would have written, right after the acknowledgement.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 
@@ -42,7 +41,6 @@ SUMMARY_COLUMNS = (
 # cost come from LLM spans when a trace has any (agent spans may carry totals
 # of their children); otherwise from whatever spans carry them.
 _EXPRESSIONS = """
-    s.trace_id AS trace_id,
     COALESCE(MAX(CASE WHEN s.parent_id IS NULL THEN s.service END), MIN(s.service)) AS service,
     -- The root's name; until the root arrives, the earliest span's (COALESCE is lazy).
     COALESCE(
@@ -71,18 +69,19 @@ _COLUMNS = ", ".join(SUMMARY_COLUMNS)
 # The synchronous refresh (``write_spans``): the given traces, stamped with the given time.
 REFRESH_TRACES = f"""
 INSERT OR REPLACE INTO traces ({_COLUMNS})
-SELECT {_EXPRESSIONS},
+SELECT s.trace_id AS trace_id, {_EXPRESSIONS},
     ? AS updated_ns
 FROM spans s
 WHERE s.trace_id IN (SELECT value FROM json_each(?))
 GROUP BY s.trace_id
 """
 
-# Created by the ``add_pending_summaries`` migration. CROSS JOIN keeps the (few) pending
-# traces the outer loop: the planner would otherwise walk every span in key order. A change
-# here needs a migration that recreates the view (a test compares the stored definition).
+# Created by the spans migrations. CROSS JOIN keeps the (few) pending traces the outer
+# loop: the planner would otherwise walk every span in key order; the pending table's id
+# is the view's, so a lookup by id seeks it. A change here needs a migration that recreates
+# the view (a test compares the stored definition with this one).
 PENDING_VIEW = f"""CREATE VIEW pending_traces AS
-SELECT {_EXPRESSIONS},
+SELECT p.trace_id AS trace_id, {_EXPRESSIONS},
     MAX(p.written_ns) AS updated_ns
 FROM trace_pending p CROSS JOIN spans s ON s.trace_id = p.trace_id
 GROUP BY p.trace_id"""
@@ -93,11 +92,7 @@ PENDING_TABLE = """CREATE TABLE trace_pending (
 ) WITHOUT ROWID"""
 
 _MARK_PENDING = "INSERT OR REPLACE INTO trace_pending (trace_id, written_ns) VALUES (?, ?)"
-_SUMMARIZE = (
-    f"INSERT OR REPLACE INTO traces ({_COLUMNS}) SELECT {_COLUMNS} FROM pending_traces "
-    "WHERE trace_id IN (SELECT value FROM json_each(?))"
-)
-_FORGET = "DELETE FROM trace_pending WHERE trace_id IN (SELECT value FROM json_each(?))"
+_SUMMARIZE = f"INSERT OR REPLACE INTO traces ({_COLUMNS}) SELECT {_COLUMNS} FROM pending_traces"
 
 # A stored summary is current unless its trace is pending; the live one stands in for it then.
 FRESH_STORED = "trace_id NOT IN (SELECT trace_id FROM trace_pending)"
@@ -151,13 +146,12 @@ def summarize_pending(db: Database | sqlite3.Connection) -> int:
     """Refresh the summaries of every pending trace and clear their marks, in one
     transaction; how many traces it refreshed."""
     conn = db.conn if isinstance(db, Database) else db
-    ids = [row[0] for row in conn.execute("SELECT trace_id FROM trace_pending")]
-    if ids:
-        listed = json.dumps(ids)
-        with conn:
-            conn.execute(_SUMMARIZE, (listed,))
-            conn.execute(_FORGET, (listed,))
-    return len(ids)
+    if conn.execute("SELECT 1 FROM trace_pending LIMIT 1").fetchone() is None:
+        return 0
+    # One write transaction: no export can mark a trace between the refresh and the delete.
+    with conn:
+        conn.execute(_SUMMARIZE)
+        return conn.execute("DELETE FROM trace_pending").rowcount
 
 
 def pending_count(db: Database | sqlite3.Connection) -> int:

@@ -133,3 +133,13 @@ def add_pending_summaries(db: Database) -> None:
 
     db.execute(PENDING_TABLE)
     db.execute(PENDING_VIEW)
+
+
+@migrations()
+def key_pending_view_by_pending_id(db: Database) -> None:
+    """The pending view takes its trace id from ``trace_pending``, so a lookup by id seeks
+    its primary key instead of visiting every pending trace."""
+    from workbench.store.summaries import PENDING_VIEW
+
+    db.execute("DROP VIEW pending_traces")
+    db.execute(PENDING_VIEW)

@@ -148,6 +148,14 @@ def test_support_config(project, tmp_path):
         "description": "promptfoo openai:chat:gpt-4o with prompt chat",
     }
     assert "sk-should-never" not in repr(plan.variants) + dump_set(plan.document)
+    # defaultTest.options.provider is the grader: the llm-rubric's judge
+    assert plan.document["defaults"]["assert"] == [
+        {
+            "type": "llm-rubric",
+            "value": "Is polite and does not invent order details",
+            "provider": "gpt-4o-mini",
+        }
+    ]
     by_id = cases(plan)
     assert list(by_id) == ["order-status-as-json", "refund-policy", "test-3", "trimmed-answer"]
     assert by_id["refund-policy"]["assert"][0] == {
@@ -326,3 +334,35 @@ def test_an_assertion_the_workbench_would_refuse_is_listed_not_written(project, 
     assert "invalid regular expression" in skipped["tests[1]: regex"]
     assert "file not found" in skipped["tests[1]: python"]
     loads(plan, tmp_path)
+
+
+def test_providers_from_a_file_and_graders_from_test_options(project, tmp_path):
+    (tmp_path / "providers.yaml").write_text(
+        "- id: openai:gpt-4o-mini\n  config: {temperature: 0.1, apiHost: api.example.com}\n"
+    )
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(
+        textwrap.dedent("""
+        prompts: ['{{q}}']
+        providers: [file://providers.yaml]
+        tests:
+          - vars: {q: hi}
+            options:
+              provider:
+                text: {id: "anthropic:messages:claude-3-5-haiku-latest"}
+                embedding: openai:embedding:text-embedding-3-large
+            assert:
+              - {type: llm-rubric, value: greets}
+              - {type: similar, value: hello}
+              - {type: llm-rubric, value: short, provider: openai:gpt-4.1}
+    """)
+    )
+    plan = import_config(config, project)
+    assert plan.variants["gpt-4o-mini"]["params"] == {"temperature": 0.1}
+    assert [a.get("provider") for a in plan.document["cases"][0]["assert"]] == [
+        "anthropic/claude-3-5-haiku-latest",
+        "text-embedding-3-large",
+        "gpt-4.1",
+    ]
+    skipped = dict(rows(plan, "not converted"))
+    assert "--api-base" in skipped["provider openai:gpt-4o-mini"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,8 @@ class AssertContext:
     report: Report
     # Files to copy into the project: destination -> source.
     copies: dict[Path, Path]
+    # Grader models from ``options.provider``: "text" (llm-rubric), "embedding" (similar).
+    graders: dict[str, str] = field(default_factory=dict)
 
 
 def convert_assertions(raw: Any, where: str, ctx: AssertContext) -> list[dict[str, Any]]:
@@ -142,7 +144,15 @@ def _convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, An
         value = [item.strip() for item in value.split(",") if item.strip()]
     if value is not None:
         result["value"] = value
-    if raw.get("provider") is not None and name in {"llm-rubric", "similar"}:
+    grader = ctx.graders.get("text" if name == "llm-rubric" else "embedding")
+    if raw.get("provider") is None and grader and name in {"llm-rubric", "similar"}:
+        result["provider"] = grader
+        report.mapped(
+            label,
+            f"{'judge' if name == 'llm-rubric' else 'embeddings'}: {grader}"
+            " (the test's options.provider)",
+        )
+    elif raw.get("provider") is not None and name in {"llm-rubric", "similar"}:
         provider = _provider(raw["provider"])
         if provider is None:
             report.skipped(label, f"provider {raw['provider']!r} is not a model litellm can call")
@@ -152,7 +162,9 @@ def _convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, An
     if problem:
         report.skipped(label, problem)
         return None
-    if name == "llm-rubric" and "provider" not in result:
+    if "provider" in result and raw.get("provider") is None:
+        pass  # reported above, with the grader it came from
+    elif name == "llm-rubric" and "provider" not in result:
         report.mapped(label, "judge: --judge-model, else the variant's own model and api base")
     elif name == "similar":
         report.mapped(label, "embeddings: the provider named, else the variant's own endpoint")
@@ -175,6 +187,19 @@ def _invalid(name: str, negate: bool, fields: dict[str, Any]) -> str | None:
         text = error.errors()[0]["msg"] if isinstance(error, ValidationError) else str(error)
         return f"the value does not convert: {text}"
     return None
+
+
+def graders_from(provider: Any) -> dict[str, str]:
+    """promptfoo's ``options.provider`` as grader models: ``{"text": …, "embedding": …}``."""
+    if isinstance(provider, dict) and ("text" in provider or "embedding" in provider):
+        found = {
+            kind: _provider(provider[kind]) for kind in ("text", "embedding") if kind in provider
+        }
+        return {kind: model for kind, model in found.items() if model}
+    model = _provider(provider)
+    if model is None:
+        return {}
+    return {"embedding" if "embedding" in str(model) else "text": model}
 
 
 def _provider(raw: Any) -> str | None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workbench.core.evals.promptfoo.asserts import AssertContext, convert_assertions
+from workbench.core.evals.promptfoo.asserts import AssertContext, convert_assertions, graders_from
 from workbench.core.evals.promptfoo.files import is_file_ref, read_data, read_text, resolve
 from workbench.core.evals.promptfoo.prompts import Prompt, read_prompts
 from workbench.core.evals.promptfoo.providers import convert_provider, unique_name, variant_name
@@ -80,7 +80,7 @@ def import_config(config_path: Path, project_dir: Path, set_name: str | None = N
     ctx = AssertContext(base, project_dir, name, report, {})
     prompts = read_prompts(config.get("prompts"), base, report)
     inputs, versions = _arrange(prompts, report)
-    variants = _variants(config.get("providers", config.get("targets")), versions, report)
+    variants = _variants(config.get("providers", config.get("targets")), versions, report, base)
     default = _default_test(config.get("defaultTest"), base, ctx)
     document: dict[str, Any] = {
         "name": name,
@@ -181,9 +181,17 @@ def _version_row(prompt: Prompt, report: Report, why: str) -> None:
 
 
 def _variants(
-    raw: Any, versions: list[tuple[str, str | None]], report: Report
+    raw: Any, versions: list[tuple[str, str | None]], report: Report, base: Path
 ) -> dict[str, dict[str, Any]]:
-    entries = raw if isinstance(raw, list) else ([] if raw is None else [raw])
+    entries = []
+    for entry in raw if isinstance(raw, list) else ([] if raw is None else [raw]):
+        if is_file_ref(entry) and str(entry).endswith((".yaml", ".yml", ".json")):
+            for path in resolve(entry, base):
+                data = read_data(path)
+                entries += data if isinstance(data, list) else [data]
+                report.mapped(f"providers {path.name}", "read")
+        else:
+            entries.append(entry)
     taken: set[str] = set()
     variants: dict[str, dict[str, Any]] = {}
     for entry in entries:
@@ -222,13 +230,13 @@ def _default_test(raw: Any, base: Path, ctx: AssertContext) -> dict[str, Any]:
     raw = raw or {}
     if not isinstance(raw, dict):
         raise ConfigError("defaultTest must be a mapping (vars, assert, options …)")
+    ctx.graders = _options(raw.get("options"), "defaultTest", ctx.report)
     default = {
         "vars": _vars(raw.get("vars"), base, ctx.report, "defaultTest") or {},
         "assert": convert_assertions(raw.get("assert"), "defaultTest", ctx),
         "threshold": raw.get("threshold"),
         "metadata": raw.get("metadata") or {},
     }
-    _options(raw.get("options"), "defaultTest", ctx.report)
     for key in sorted(set(raw) - _TEST_KEYS):
         ctx.report.skipped(f"defaultTest {key}", "not converted (no equivalent here)")
     if raw:
@@ -236,17 +244,30 @@ def _default_test(raw: Any, base: Path, ctx: AssertContext) -> dict[str, Any]:
     return default
 
 
-def _options(options: Any, where: str, report: Report) -> None:
+def _options(options: Any, where: str, report: Report) -> dict[str, str]:
+    """Report a test's ``options``; the grader models its ``provider`` names."""
     if not isinstance(options, dict):
-        return
-    for key in options:
-        if key in {"transform", "postprocess"}:
+        return {}
+    graders: dict[str, str] = {}
+    for key, value in options.items():
+        if key == "provider":
+            graders = graders_from(value)
+            if graders:
+                report.mapped(f"{where} options.provider", f"grader {graders}")
+            else:
+                report.skipped(f"{where} options.provider", "not a model litellm can call")
+        elif key in {"transform", "postprocess"}:
             report.skipped(
                 f"{where} options.{key}",
                 "output transforms are JavaScript; assertions grade the agent's reply as is",
             )
+        elif key == "rubricPrompt":
+            report.approximated(
+                f"{where} options.rubricPrompt", "dropped: the workbench's judge prompt is used"
+            )
         else:
             report.skipped(f"{where} options.{key}", "test options are not used here")
+    return graders
 
 
 def _vars(raw: Any, base: Path, report: Report, where: str) -> dict[str, Any] | None:
@@ -288,14 +309,14 @@ def _cases(
                 report.skipped(f"{where} {key}", "every case runs on every variant of the run")
             else:
                 report.skipped(f"{where} {key}", "not a test key converted here")
-        _options(test.get("options"), where, report)
+        graders = {**ctx.graders, **_options(test.get("options"), where, report)}
         own = _vars(test.get("vars"), ctx.config_dir, report, where)
         if own is None:
             report.skipped(where, "test left out (see its vars)")
             continue
         variables = {**default["vars"], **own}
         before = len(report.by_outcome("not converted"))
-        assertions = convert_assertions(test.get("assert"), where, ctx)
+        assertions = convert_assertions(test.get("assert"), where, replace(ctx, graders=graders))
         lost = len(report.by_outcome("not converted")) - before
         expansions = _expand(variables)
         if len(expansions) > 1:

@@ -158,6 +158,12 @@ def test_logs_of_the_events_convention_sit_on_their_spans():
     assert not span_messages(first.attributes, first.events, []).outputs
     rendered = json.dumps(span_json(first, logs))
     assert "gen_ai.choice" in rendered
+    whole = CliRunner().invoke(cli, ["traces", "show", first.trace_id, "--json"])
+    assert [log["event_name"] for log in json.loads(whole.output)["logs"]] == [
+        "gen_ai.system.message",
+        "gen_ai.user.message",
+        "gen_ai.choice",
+    ]
 
 
 def test_metrics_of_a_recording_are_totalled_once_however_often_re_exported():

@@ -202,7 +202,9 @@ def show_command(trace_id: str, as_json: bool, span_id: str | None) -> None:
         print_span(detail, span_id, logs, as_json=as_json)
         return
     if as_json:
-        click.echo(json_text(trace_json(detail)))
+        data = trace_json(detail)
+        data["logs"] = [record.model_dump() for record in logs]
+        click.echo(json_text(data))
         return
     from rich.console import Console
 

@@ -17,10 +17,11 @@ from workbench.store.evals import get_run
 
 
 def _run(tmp_path, variants, respond=agent) -> str:
-    folder = tmp_path / "-".join(variants)
+    number = len(list(tmp_path.iterdir()))
+    folder = tmp_path / f"{number}-{'-'.join(variants)}"
     folder.mkdir()
     plan = plan_for(folder, variants=variants)
-    plan.run_id += "-" + "".join(variants)  # two runs in one second stay distinct
+    plan.run_id += f"-{number}"  # runs started in one second stay distinct, in order
     asyncio.run(EvalEngine(FakeRunner(respond)).run(plan))
     return plan.run_id
 
@@ -73,3 +74,21 @@ def test_runs_without_a_shared_variant_say_how_to_name_a_pair(tmp_path):
     result = invoke("compare", first, second)
     assert result.exit_code == 2
     assert "share no variant" in result.output and f"{first}:a {second}:b" in result.output
+
+
+def test_three_runs_or_more_give_the_trend_run_by_run(tmp_path):
+    first = _run(tmp_path, ("a", "b"))
+    second = _run(tmp_path, ("a", "b"), _worse)
+    third = _run(tmp_path, ("a",))
+    result = invoke("compare", first, second, third)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:2] == ["run", "started"] and lines[0].split()[-2:] == ["a", "b"]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert "-" in rows[second] and "%" in rows[second]  # a and b fell in the second run
+    assert rows[third].rstrip().endswith("–")  # the third run has no b
+    data = json.loads(invoke("compare", first, second, third, "--json").output)
+    assert [(p["run_id"], p["variant"]) for p in data][:2] == [(first, "a"), (first, "b")]
+    assert data[2]["pass_rate"] < data[0]["pass_rate"]
+    refused = invoke("compare", f"{first}:a", second, third)
+    assert refused.exit_code == 2 and "drop the :VARIANT" in refused.output

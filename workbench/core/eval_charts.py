@@ -68,3 +68,21 @@ def category_rates(db: Database, run_id: str) -> list[CategoryRate]:
         CategoryRate(variant=row[0], category=row[1], passed=row[2], results=row[3])
         for row in db.conn.execute(sql, [run_id])
     ]
+
+
+def runs_trend(db: Database, run_ids: list[str]) -> list[TrendPoint]:
+    """Pass rate per variant of the named runs (full ids), oldest run first."""
+    if not run_ids:
+        return []
+    marks = ", ".join("?" for _ in run_ids)
+    sql = f"""
+        SELECT r.id, r.started_at, x.variant, SUM(x.status = 'pass'), COUNT(*)
+        FROM eval_runs r JOIN eval_results x ON x.run_id = r.id
+        WHERE r.id IN ({marks})
+        GROUP BY r.id, x.variant
+        ORDER BY r.started_at, r.id, x.variant
+    """
+    return [
+        TrendPoint(run_id=row[0], started_at=row[1], variant=row[2], passed=row[3], results=row[4])
+        for row in db.conn.execute(sql, run_ids)
+    ]

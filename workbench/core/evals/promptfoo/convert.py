@@ -183,7 +183,7 @@ def _version_row(prompt: Prompt, report: Report, why: str) -> None:
 def _variants(
     raw: Any, versions: list[tuple[str, str | None]], report: Report, base: Path
 ) -> dict[str, dict[str, Any]]:
-    entries = []
+    entries: list[Any] = []
     for entry in raw if isinstance(raw, list) else ([] if raw is None else [raw]):
         if is_file_ref(entry) and str(entry).endswith((".yaml", ".yml", ".json")):
             for path in resolve(entry, base):
@@ -202,11 +202,11 @@ def _variants(
             continue
         for outcome, detail in converted.notes:
             report.add(where, outcome, detail)
-        base = variant_name(converted, taken)
+        stem = variant_name(converted, taken)
         params = f", params {converted.params}" if converted.params else ""
-        report.mapped(where, f"variant {base}: model {converted.model}{params}")
+        report.mapped(where, f"variant {stem}: model {converted.model}{params}")
         for label, system in versions or [("", None)]:
-            name = base if len(versions) <= 1 else unique_name(f"{base}-{label}", taken)
+            name = stem if len(versions) <= 1 else unique_name(f"{stem}-{label}", taken)
             variant: dict[str, Any] = {"model": converted.model}
             if system:
                 variant["prompt"] = f"promptfoo-{label}"

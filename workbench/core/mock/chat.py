@@ -82,10 +82,10 @@ def _choice(
         message, tokens, finish = _truncated(model, message, limit), limit, "length"
     logprobs = None
     if body.get("logprobs"):
-        groups = sampling.logprob_entries(
+        entries = sampling.logprob_entries(
             model, message.get("content") or "", body.get("top_logprobs") or 0, key
         )
-        logprobs = {"content": [entry for group in groups for entry in group], "refusal": None}
+        logprobs = {"content": entries, "refusal": None}
     message.setdefault("refusal", None)
     choice = {"index": index, "message": message, "logprobs": logprobs, "finish_reason": finish}
     return choice, tokens

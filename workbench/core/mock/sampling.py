@@ -57,17 +57,10 @@ def pieces(text: str) -> list[str]:
     return ["".join(words[i : i + size]) for i in range(0, len(words), size)] or [""]
 
 
-def logprob_entries(model: str, text: str, top: int, key: str) -> list[list[dict[str, Any]]]:
-    """Plausible, reproducible ``logprobs.content`` entries, grouped by streamed piece."""
-    groups = []
-    position = 0
-    for piece in pieces(text) if text else []:
-        group = []
-        for token in encode(model, piece):
-            group.append(_entry(model, token, top, key, position))
-            position += 1
-        groups.append(group)
-    return groups
+def logprob_entries(model: str, text: str, top: int, key: str) -> list[dict[str, Any]]:
+    """Plausible, reproducible ``logprobs.content`` entries: one per token of ``text``."""
+    tokens = encode(model, text) if text else []
+    return [_entry(model, token, top, key, position) for position, token in enumerate(tokens)]
 
 
 def _entry(model: str, token: int, top: int, key: str, position: int) -> dict[str, Any]:

@@ -124,3 +124,12 @@ def test_the_generated_shard_and_merge_commands_gate_like_one_run(tmp_path, monk
     files[0].unlink()
     missing = shell(gate.merge)
     assert missing.returncode == 2 and "missing shard(s)" in missing.stderr
+
+
+def test_each_shard_takes_its_share_of_the_configured_concurrency(tmp_path):
+    project = sharded_project(tmp_path, 3)
+    toml = project / "workbench.toml"
+    toml.write_text(toml.read_text().replace("[evals]\n", "[evals]\nconcurrency = 8\n", 1))
+    plan = plan_evals(open_project(project))
+    assert all("--concurrency 2 " in gate.run for gate in plan.sharded.values())
+    assert "--concurrency" not in plan.full  # the unsharded gate runs as configured

@@ -66,8 +66,14 @@ def plan_evals(project: Project) -> EvalPlan:
     )
     if shards > 1:
         chosen = {"small": small, "full": full, "safety": safety}
+        # The shards run at once against one provider: each takes its share of the limit.
+        share = (
+            []
+            if config.evals.concurrency is None
+            else ["--concurrency", str(max(1, config.evals.concurrency // shards))]
+        )
         plan.sharded = {
-            key: _sharded(name, variant_args, shards, key)
+            key: _sharded(name, [*variant_args, *share], shards, key)
             for key, name in chosen.items()
             if key != "safety" or name
         }

@@ -21,6 +21,7 @@ from workbench.cli.span_render import span_json
 from workbench.core.collector import start_collector
 from workbench.core.live import TraceReader
 from workbench.core.messages import span_messages
+from workbench.settings import get_settings
 from workbench.store.db import connect
 from workbench.store.telemetry import span_logs
 
@@ -67,11 +68,23 @@ def deliver(url: str, convention: str) -> None:
         assert b"rejected" not in response.content
 
 
+@pytest.fixture(scope="module")
+def homes() -> dict[str, Path]:
+    """One workbench home per convention, filled through the receiver on first use."""
+    return {}
+
+
 @pytest.fixture(params=CONVENTIONS)
-def recorded(request) -> str:
-    with start_collector(db_path=locations.db_path()) as server:
-        deliver(server.url, request.param)
-    return request.param
+def recorded(request, homes, monkeypatch) -> str:
+    """A home holding ``request.param``'s recording (delivered once per module)."""
+    convention = request.param
+    if convention not in homes:
+        homes[convention] = locations.home()
+        with start_collector(db_path=locations.db_path()) as server:
+            deliver(server.url, convention)
+    monkeypatch.setenv("WORKBENCH_HOME", str(homes[convention]))
+    get_settings.cache_clear()
+    return convention
 
 
 def llm_spans(convention: str):

@@ -234,3 +234,75 @@ def test_a_body_past_the_limit_is_413():
             "/v1/logs", content=_one_log() * 3, headers={"content-type": "application/x-protobuf"}
         )
     assert response.status_code == 413
+
+
+METRICS_JSON = {
+    "resourceMetrics": [
+        {
+            "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "b"}}]},
+            "scopeMetrics": [
+                {
+                    "metrics": [
+                        {
+                            "name": "gen_ai.client.generation.choices",
+                            "sum": {
+                                "aggregationTemporality": 1,
+                                "isMonotonic": True,
+                                "dataPoints": [
+                                    {
+                                        "timeUnixNano": "10",
+                                        "asInt": "3",
+                                        "attributes": [
+                                            {
+                                                "key": "gen_ai.response.model",
+                                                "value": {"stringValue": "m"},
+                                            },
+                                            {"key": "secret.header", "value": {"stringValue": "x"}},
+                                        ],
+                                        "exemplars": [
+                                            {
+                                                "asInt": "1",
+                                                "traceId": "5b8efff798038103d269b633813fc60c",
+                                                "spanId": "eee19b7ec3c1b174",
+                                            }
+                                        ],
+                                    },
+                                    {
+                                        "timeUnixNano": "11",
+                                        "asInt": "2",
+                                        "attributes": [
+                                            {
+                                                "key": "gen_ai.response.model",
+                                                "value": {"stringValue": "m"},
+                                            }
+                                        ],
+                                    },
+                                ],
+                            },
+                        },
+                        {
+                            "name": "http.server.duration",
+                            "gauge": {"dataPoints": [{"asDouble": 1}]},
+                        },
+                    ]
+                }
+            ],
+        }
+    ]
+}
+
+
+def test_json_metrics_delta_points_add_up_and_only_genai_metrics_are_kept(collector):
+    response = _post(
+        f"{collector.url}/v1/metrics", json.dumps(METRICS_JSON).encode(), "application/json"
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {}
+    (summary,) = metric_summaries(connect())
+    assert (summary.name, summary.project, summary.total) == (
+        "gen_ai.client.generation.choices",
+        "b",
+        5,
+    )
+    (kept,) = {row[0] for row in connect().execute("SELECT attributes FROM metric_points")}
+    assert json.loads(kept) == {"gen_ai.response.model": "m"}

@@ -202,9 +202,9 @@ def to_response(
             }
         )
     if message.get("content") is not None or not output:
-        text = {"type": "output_text", "text": message.get("content") or ""}
+        text: dict[str, Any] = {"type": "output_text", "text": message.get("content") or ""}
         text.update({"annotations": [], "logprobs": []})
-        item = {"type": "message", "id": "msg_" + response_id.removeprefix("resp_")}
+        item: dict[str, Any] = {"type": "message", "id": "msg_" + response_id.removeprefix("resp_")}
         item.update({"status": "completed", "role": "assistant", "content": [text]})
         output.insert(0, item)
     incomplete = choice.get("finish_reason") == "length"

@@ -50,7 +50,7 @@ class _Builder:
     def __init__(self, root: dict, text: str, key: str) -> None:
         self.root, self.text, self.key = root, text, key
 
-    def resolve(self, node: dict) -> dict:
+    def resolve(self, node: Any) -> dict:
         seen = 0
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < MAX_DEPTH:
             target: Any = self.root

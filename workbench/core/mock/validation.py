@@ -137,7 +137,8 @@ def validate_messages(messages: Any) -> None:
         elif role in ("system", "developer", "user"):
             raise invalid_type(f"{where}.content", "a string or an array", content)
         if role == "assistant":
-            pending = {c.get("id") for c in message.get("tool_calls") or [] if isinstance(c, dict)}
+            calls = message.get("tool_calls") or []
+            pending = {str(c.get("id")) for c in calls if isinstance(c, dict)}
             if (
                 content is None
                 and not message.get("tool_calls")

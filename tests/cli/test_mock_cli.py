@@ -59,6 +59,8 @@ def test_serve_prints_the_address_and_answers(tmp_path):
             str(project),
             "--latency-ms",
             "1",
+            "--serve-model",
+            "local-llama",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -83,6 +85,16 @@ def test_serve_prints_the_address_and_answers(tmp_path):
         reply = httpx.post(f"{api_base}/chat/completions", json=body, timeout=10).json()
         call = reply["choices"][0]["message"]["tool_calls"][0]["function"]
         assert json.loads(call["arguments"]) == {"order_id": "31"}
+        assert "models:    gpt-4o-mini, local-llama" in output
+        served = httpx.post(
+            f"{api_base}/chat/completions", json={**body, "model": "local-llama"}, timeout=10
+        )
+        unknown = httpx.post(
+            f"{api_base}/chat/completions", json={**body, "model": "gpt-nope"}, timeout=10
+        )
+        assert served.status_code == 200
+        assert unknown.status_code == 404
+        assert unknown.json()["error"]["code"] == "model_not_found"
     finally:
         process.terminate()
         process.wait(10)

@@ -42,6 +42,13 @@ def mock() -> None:
     default=None,
     help="api_base of the real model, e.g. a local server.",
 )
+@click.option(
+    "--serve-model",
+    "serve_models",
+    multiple=True,
+    metavar="NAME",
+    help="Also serve this model name (repeatable); others get the API's 404 model_not_found.",
+)
 def serve(
     project: str | None,
     host: str,
@@ -52,6 +59,7 @@ def serve(
     mode: str,
     upstream_model: str | None,
     upstream_api_base: str | None,
+    serve_models: tuple[str, ...],
 ) -> None:
     """Serve the mock on HOST:PORT until Ctrl+C, and print how to point litellm at it."""
     from workbench.core.config import CONFIG_FILE
@@ -81,6 +89,7 @@ def serve(
         fault_rate=fault_rate,
         seed=seed,
         upstream=upstream,
+        models=serve_models,
     )
     options = server.options
     rules = len(server.state.rules()) if server.state else 0
@@ -94,6 +103,12 @@ def serve(
         f'api_base="{server.api_base}", api_key="mock", ...)'
     )
     click.echo(f"  env:       OPENAI_API_BASE={server.api_base} OPENAI_API_KEY=mock")
+    if mode == "rules" and server.state is not None:
+        from workbench.core.mock.catalog import chat_names, chat_patterns
+
+        book = server.state.rules()
+        served = chat_names(options.priced_as, options.models, book) + chat_patterns(book)
+        click.echo(f"  models:    {', '.join(served)} (and text-embedding-3-small/-large, ada-002)")
     extras = []
     if options.overrides.latency_ms is not None:
         extras.append(f"latency {options.overrides.latency_ms:g} ms")

@@ -9,10 +9,12 @@ Only the start and the end of a run are posted as messages.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from textual.app import RenderResult
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Static
@@ -103,6 +105,9 @@ class LiveProgress(Static):
         self.set_name = ""
         self.phase = ""
         self.asked_at = 0.0
+        # Set once the "starting" line has been drawn: the run's thread waits for it, since
+        # its imports hold the GIL for stretches and would hold up that first frame.
+        self.shown_starting = threading.Event()
         self._drawn: tuple | None = None
 
     def begin(self, set_name: str) -> None:
@@ -110,7 +115,14 @@ class LiveProgress(Static):
         self.run_id, self.counts, self.status, self.note = "", None, "starting", ""
         self.set_name, self.phase, self.asked_at = set_name, "planning the run", time.monotonic()
         self._drawn = None
+        self.shown_starting.clear()
         self.tick()
+
+    def render(self) -> RenderResult:
+        """The line; notes when the "starting" line is drawn."""
+        if self.status == "starting":
+            self.shown_starting.set()
+        return super().render()
 
     def tick(self) -> None:
         """Redraw when something changed since the last tick (every tick while starting)."""
@@ -183,6 +195,7 @@ class EvalJob:
         a worker thread)."""
         from workbench.core.evals.session import prepare_run, resume_plan
 
+        self.progress.shown_starting.wait(2.0)
         error = ""
         try:
             if self.resume is not None:

@@ -1,0 +1,265 @@
+"""Waiting on the workbench: `workbench run` wall time, the TUI's first turn, starting an eval.
+
+Usage: python bench/tui_wait.py [--rounds 3] [--open-seconds 10] [--load 0]
+
+Against projects/support-agent on the mock, each against a baseline measured in the same run:
+
+1. ``workbench run support-agent "Where is order 12345?" --model mock --json`` (wall time of the
+   whole command) against the project on its own: a fresh ``python`` that imports the agent's
+   entry and runs the same turn against a mock and collector that are already up. Rounds
+   alternate the two so both see the same load. Target ≤ 1.3×.
+2. The TUI (``App.run_test``, headless) opened on the project: after ``--open-seconds`` the
+   first message is sent; the time from Enter to the reply on screen, against the same turn
+   sent again (turns 2-4, each in a new session, median). Target ≤ 1.2×. Also: how many of the
+   first turn's spans were on screen before its reply (spans arrive live).
+3. The Evals section: pressing Start in the dialog until the progress line shows the run is
+   starting (the last run's banner gone). Target ≤ 200 ms. Each run is cancelled at once.
+
+``--load N`` runs N busy loops (``python -c 'while 1: pass'``) meanwhile, for a loaded machine.
+The load average is printed before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+PROJECT = ROOT / "projects" / "support-agent"
+QUESTION = "Where is order 12345?"
+BASELINE = """
+import asyncio, sys
+from support_agent.agents.entry import run_turn
+
+request = {"input": sys.argv[1], "model": sys.argv[2], "api_base": sys.argv[3],
+           "api_key": "mock", "session_id": sys.argv[4]}
+result = asyncio.run(run_turn(request))
+assert result["status"] == "ok", result
+"""
+
+
+def load() -> str:
+    """The load average, one line."""
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+@contextlib.contextmanager
+def busy_loops(count: int) -> Iterator[None]:
+    """``count`` processes spinning on a core each, stopped on the way out."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+
+
+def fresh_home(root: Path, name: str) -> dict[str, str]:
+    """An environment with its own WORKBENCH_HOME and a free collector port."""
+    from workbench.core.serving import free_port
+
+    home = root / name
+    home.mkdir()
+    return dict(
+        os.environ,
+        WORKBENCH_HOME=str(home),
+        WORKBENCH_COLLECTOR_PORT=str(free_port()),
+        WORKBENCH_PROJECTS_DIR=str(PROJECT.parent),
+    )
+
+
+def bench_cli(rounds: int, root: Path) -> tuple[list[float], list[float]]:
+    """Alternate the project on its own and ``workbench run``; wall seconds of each."""
+    from workbench.core.collector import start_collector
+    from workbench.core.mock import start_mock
+
+    collector = start_collector(port=0)
+    mock = start_mock(project_dir=PROJECT, port=0)
+    own: list[float] = []
+    runs: list[float] = []
+    try:
+        env = dict(
+            os.environ,
+            PYTHONPATH=str(PROJECT / "src"),
+            OTEL_EXPORTER_OTLP_ENDPOINT=collector.url,
+            OTEL_SERVICE_NAME="support-agent",
+        )
+        model = f"openai/{mock.options.priced_as}"
+        workbench = shutil.which("workbench") or "workbench"
+        for index in range(rounds):
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-c", BASELINE, QUESTION, model, mock.api_base, f"own-{index}"],
+                env=env,
+                cwd=PROJECT,
+                check=True,
+                capture_output=True,
+            )
+            own.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            subprocess.run(
+                [workbench, "run", str(PROJECT), QUESTION, "--model", "mock", "--json"],
+                env=fresh_home(root, f"cli-{index}"),
+                check=True,
+                capture_output=True,
+            )
+            runs.append(time.perf_counter() - started)
+            print(
+                f"  round {index + 1}: project alone {own[-1]:.2f} s, workbench run "
+                f"{runs[-1]:.2f} s ({load()})"
+            )
+    finally:
+        mock.stop()
+        collector.stop()
+    return own, runs
+
+
+async def _wait(pilot, condition, timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the TUI did not get there in time")
+        await pilot.pause(0.01)
+
+
+async def _send(pilot, app, text: str) -> tuple[float, int]:
+    """Send ``text`` in a new session; seconds until the reply shows, spans shown before it."""
+    from textual.widgets import Input
+
+    from workbench.tui.widgets.chat import ChatLog
+    from workbench.tui.widgets.waterfall import Waterfall
+
+    screen = app.screen
+    chat = screen.query_one(ChatLog)
+    waterfall = screen.query_one(Waterfall)
+    screen.query_one("#run-session", Input).value = ""
+    field = screen.query_one("#run-input", Input)
+    field.focus()
+    field.value = text
+    before = len(chat.texts)
+    waterfall.show(None)
+    seen = 0
+    await pilot.pause()
+    started = time.perf_counter()
+    await pilot.press("enter")
+    while len(chat.texts) < before + 2:
+        seen = max(seen, len(waterfall.spans))
+        if time.perf_counter() - started > 180:
+            raise TimeoutError("no reply in 3 minutes")
+        await pilot.pause(0.005)
+    return time.perf_counter() - started, seen
+
+
+async def bench_tui(open_seconds: float, root: Path) -> tuple[float, list[float], int]:
+    """First turn after the project has been open ``open_seconds``, then three more."""
+    from workbench.core import live
+    from workbench.settings import get_settings
+    from workbench.tui.app import create_app
+
+    os.environ.update(fresh_home(root, "tui"))
+    get_settings.cache_clear()
+    app = create_app(str(PROJECT), warm_runners=True)
+    opened = time.perf_counter()
+    try:
+        async with app.run_test(size=(200, 50)) as pilot:
+            await pilot.press("2")
+            await asyncio.sleep(max(0.0, open_seconds - (time.perf_counter() - opened)))
+            first, spans = await _send(pilot, app, QUESTION)
+            later = [(await _send(pilot, app, QUESTION))[0] for _ in range(3)]
+            await pilot.press("ctrl+q")
+    finally:
+        live.stop_local_collector()
+    return first, later, spans
+
+
+async def bench_eval_start(attempts: int, root: Path) -> list[float]:
+    """Seconds from Start in the dialog until the progress line saying the run is starting
+    is drawn (its ``render``; the last run's banner is gone from then on)."""
+    from workbench.settings import get_settings
+    from workbench.tui.app import create_app
+    from workbench.tui.widgets.eval_progress import LiveProgress
+
+    drawn: list[float] = []
+    render = LiveProgress.render
+
+    def noting_render(self: LiveProgress):
+        if self.status == "starting" and not drawn:
+            drawn.append(time.perf_counter())
+        return render(self)
+
+    LiveProgress.render = noting_render  # type: ignore[method-assign]  # instrumentation
+    os.environ.update(fresh_home(root, "evals"))
+    get_settings.cache_clear()
+    app = create_app(str(PROJECT))
+    shown: list[float] = []
+    try:
+        async with app.run_test(size=(200, 50)) as pilot:
+            await pilot.press("4")
+            await _wait(pilot, lambda: getattr(app.screen, "sets", None))
+            screen = app.screen
+            for _ in range(attempts):
+                await pilot.press("s")
+                await _wait(pilot, lambda: app.screen is not screen)
+                await pilot.pause()
+                drawn.clear()
+                started = time.perf_counter()
+                await pilot.click("#start")
+                await _wait(pilot, lambda: bool(drawn))
+                shown.append(drawn[0] - started)
+                await pilot.press("x")
+                await _wait(pilot, lambda: screen.job is not None and not screen.job.running)
+    finally:
+        LiveProgress.render = render  # type: ignore[method-assign]
+    return shown
+
+
+def main() -> None:
+    """Run the three measurements and print them with their targets."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--open-seconds", type=float, default=10.0)
+    parser.add_argument("--load", type=int, default=0, help="busy loops to run meanwhile")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder, busy_loops(args.load):
+        root = Path(folder)
+        print(f"{os.cpu_count()} cores, {args.load} busy loops; {load()}")
+        own, runs = bench_cli(args.rounds, root)
+        ratio = statistics.median(runs) / statistics.median(own)
+        print(
+            f"workbench run --model mock: median {statistics.median(runs):.2f} s against the "
+            f"project alone (cold import + turn) {statistics.median(own):.2f} s: {ratio:.2f}x "
+            "(target <= 1.3x)"
+        )
+        first, later, spans = asyncio.run(bench_tui(args.open_seconds, root))
+        turn = statistics.median(later)
+        print(
+            f"TUI first turn after {args.open_seconds:g} s open: {first * 1000:.0f} ms against "
+            f"the turn itself {turn * 1000:.0f} ms (turns 2-4: "
+            f"{', '.join(f'{t * 1000:.0f}' for t in later)}): {first / turn:.2f}x (target <= "
+            f"1.2x); {spans} of its spans on screen before the reply"
+        )
+        shown = asyncio.run(bench_eval_start(3, root))
+        print(
+            "eval start to the first visible change: "
+            f"{', '.join(f'{s * 1000:.0f}' for s in shown)} ms, median "
+            f"{statistics.median(shown) * 1000:.0f} ms (target <= 200 ms)"
+        )
+        print(load())
+
+
+if __name__ == "__main__":
+    main()

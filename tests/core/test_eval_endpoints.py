@@ -10,7 +10,7 @@ import pytest
 from tests.core.openai_stub import OpenAIStub
 from workbench.cli.eval_models import endpoint_settings
 from workbench.core.config import EvalsSection
-from workbench.core.evals.endpoints import judge_target
+from workbench.core.evals.endpoints import embedding_target, judge_target
 from workbench.core.evals.observation import Observation
 from workbench.core.evals.services import EvalServices
 from workbench.errors import WorkbenchError
@@ -102,7 +102,15 @@ def test_judge_target_order():
         "api_base": "http://127.0.0.1:2/v1",
         "source": "mock",
     }
-    assert judge_target(mock_own, provider="gpt-4.1", override=None)["api_base"] is None
+    # a mock run stays offline: a model an assertion names is not called
+    assert judge_target(mock_own, provider="gpt-4.1", override=None) == mock_own
+    assert (
+        judge_target(mock_own, provider="gpt-4.1", override=flag)["model"] == "ollama_chat/llama3.1"
+    )
+    assert embedding_target(mock_own, provider="openai/text-embedding-3-large") == {
+        **mock_own,
+        "model": "openai/text-embedding-3-small",
+    }
 
 
 def test_endpoint_flags_are_checked():

@@ -366,3 +366,41 @@ def test_providers_from_a_file_and_graders_from_test_options(project, tmp_path):
     ]
     skipped = dict(rows(plan, "not converted"))
     assert "--api-base" in skipped["provider openai:gpt-4o-mini"]
+
+
+def test_prompt_versions_go_inside_versions_with_a_changelog_entry(tmp_path):
+    from workbench.core.evals.promptfoo.promptfile import with_versions
+
+    path = tmp_path / "system.yaml"
+    original = textwrap.dedent("""\
+        # Versioned system prompts.
+        current: v2
+
+        versions:
+          v1: |
+            First.
+
+          v2: |
+            Second.
+
+        changelog:
+          - version: v1
+            note: First.
+          - version: v2
+            note: Second.
+    """)
+    path.write_text(original)
+    text = with_versions(path, {"promptfoo-brief": "Be brief.\nAlways."}, "Imported: x")
+    data = __import__("yaml").safe_load(text)
+    assert data["current"] == "v2"
+    assert data["versions"] == {
+        "v1": "First.\n",
+        "v2": "Second.\n",
+        "promptfoo-brief": "Be brief.\nAlways.\n",
+    }
+    assert [entry["version"] for entry in data["changelog"]] == ["v1", "v2", "promptfoo-brief"]
+    assert data["changelog"][-1]["note"] == "Imported: x"
+    assert text.startswith("# Versioned system prompts.\ncurrent: v2\n")
+    path.write_text("current: v1\n")
+    with pytest.raises(ConfigError, match="no top-level 'versions:'"):
+        with_versions(path, {"x": "y"}, "n")

@@ -1,7 +1,9 @@
 """Where the judge (``llm-rubric``) and embeddings (``similar``) calls go, and with which key.
 
 The judge, in this order: ``--judge-model`` (the run's explicit choice), the assertion's
-``provider:``, ``[evals] judge_model``, the variant's own model and api base. A model an
+``provider:``, ``[evals] judge_model``, the variant's own model and api base. A mock or
+replay variant's run stays offline: models an assertion names are not called, its judge
+and embeddings are the mock's. A model an
 assertion names is served by the run's ``--api-base`` when the run has one and the model
 is an OpenAI-compatible name (``gpt-4o-mini``, ``openai/…``), else by its own provider.
 Nothing here picks a hosted provider that nobody named, and a provider's key only goes
@@ -17,6 +19,11 @@ from typing import Any
 # or OpenAI itself when the variant is an OpenAI model).
 DEFAULT_EMBEDDING_MODEL = "openai/text-embedding-3-small"
 _MOCK_KEY = "mock-key-not-secret"
+
+
+def _offline(own: Mapping[str, Any]) -> bool:
+    """A mock or replay variant: its run stays on the workbench's mock, whatever is named."""
+    return own.get("source") in {"mock", "replay"}
 
 
 def _openai_compatible(model: str) -> bool:
@@ -44,7 +51,7 @@ def judge_target(
     """The judge's ``{model, api_base, source, api_key_env}`` for one assertion."""
     own = dict(variant_target or {"source": "mock"})
     chosen = dict(override) if override and override.get("model") else None
-    if provider == "mock":
+    if provider == "mock" or (provider and _offline(own) and not (chosen and chosen.get("forced"))):
         return own
     if chosen is not None and (chosen.get("forced") or not provider):
         return {
@@ -63,7 +70,7 @@ def embedding_target(
 ) -> dict[str, Any]:
     """The embedding model and endpoint for ``similar`` (the variant's own endpoint by default)."""
     own = dict(variant_target or {"source": "mock"})
-    if provider:
+    if provider and not _offline(own):
         return named_target(provider, own)
     if own.get("api_base"):
         return {**own, "model": DEFAULT_EMBEDDING_MODEL}

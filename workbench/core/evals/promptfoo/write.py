@@ -17,6 +17,7 @@ import yaml
 
 from workbench.core.evals.promptfoo.asserts import copy_files
 from workbench.core.evals.promptfoo.convert import ImportPlan
+from workbench.core.evals.promptfoo.promptfile import with_versions
 from workbench.errors import ConfigError
 
 
@@ -30,7 +31,8 @@ def write_plan(plan: ImportPlan, project_dir: Path, *, force: bool = False) -> l
     new_versions = _new_entries(plan.prompt_versions, _declared_versions(prompts_path), "version")
     # Everything is composed and checked first, so a problem writes nothing.
     toml_text = _with_variants(toml_path, new_variants) if new_variants else None
-    prompts_text = _with_versions(prompts_path, new_versions) if new_versions else None
+    note = f"Imported from promptfoo ({plan.document['description']})."
+    prompts_text = with_versions(prompts_path, new_versions, note) if new_versions else None
     header = f"# {plan.document['description']}; see `workbench eval import` in docs/evals.md.\n"
     set_text = header + dump_set(plan.document)
     plan.set_path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,29 +135,4 @@ def _with_variants(path: Path, variants: dict[str, dict[str, Any]]) -> str:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: the imported variants would not parse ({error})") from None
-    return text
-
-
-def _with_versions(path: Path, versions: dict[str, str]) -> str:
-    """The prompt file's text with versions added under ``versions:`` (its last key)."""
-    body = "".join(
-        f"  {name}: |\n" + "".join(f"    {line}\n" if line else "\n" for line in text.splitlines())
-        for name, text in versions.items()
-    )
-    if not path.is_file():
-        text = "# Versioned system prompts.\nversions:\n" + body
-    else:
-        original = path.read_text(encoding="utf-8")
-        top = [line for line in original.splitlines() if line and not line[0].isspace()]
-        top = [line for line in top if not line.startswith("#")]
-        if not top or not top[-1].startswith("versions:") or top[-1].strip() != "versions:":
-            raise ConfigError(
-                f"{path}: 'versions:' is not the last section; add these versions by hand:"
-                f" {', '.join(versions)}"
-            )
-        text = original.rstrip("\n") + "\n\n" + body
-    data = yaml.safe_load(text)
-    added = data.get("versions", {}) if isinstance(data, dict) else {}
-    if any(str(added.get(name, "")).strip() != value.strip() for name, value in versions.items()):
-        raise ConfigError(f"{path}: the imported prompt versions would not read back as written")
     return text

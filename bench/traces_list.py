@@ -24,8 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 from workbench.core.collector.normalize import normalize_request  # noqa: E402
 from workbench.core.collector.sink import write_spans  # noqa: E402
-from workbench.core.collector.synthetic import make_request, make_span  # noqa: E402
+from workbench.core.collector.synthetic import agent_turn, make_request, make_span  # noqa: E402
+from workbench.core.trace_charts import trace_series  # noqa: E402
 from workbench.store.db import connect  # noqa: E402
+from workbench.store.trace_browse import session_turns, trace_previews  # noqa: E402
 from workbench.store.traces import get_trace, list_traces  # noqa: E402
 
 PROJECTS = ("support-agent", "billing-bot", "research-agent", "triage", "sales-assistant")
@@ -108,6 +110,18 @@ def seed_big_trace(db, spans: int, rng: random.Random) -> str:
     return trace.hex()
 
 
+def seed_turns(db, count: int, rng: random.Random) -> list[str]:
+    """``count`` agent turns (agent, guardrail, two model calls, two tools) stored through
+    the collector's writer, newest of all: what a page of previews reads."""
+    begin = time.time_ns() + 10**9
+    spans = []
+    for index in range(count):
+        spans += agent_turn(rng, start_ns=begin + index * 10**9)
+    with db.conn:
+        write_spans(db, normalize_request(make_request(spans, service="support-agent")).rows)
+    return sorted({span.trace_id.hex() for span in spans})
+
+
 def timed(function, runs: int = 7) -> float:
     """Median wall time in milliseconds."""
     samples = []
@@ -130,6 +144,7 @@ def main() -> None:
         started = time.perf_counter()
         seed_traces(db, args.traces, rng)
         big = seed_big_trace(db, args.spans, rng)
+        turns = seed_turns(db, 50, rng)
         print(
             f"seeded {args.traces:,} traces + a {args.spans:,}-span trace "
             f"in {time.perf_counter() - started:.1f} s"
@@ -173,6 +188,20 @@ def main() -> None:
                 reader, search=big[:10], limit=50
             ),
             f"get_trace ({args.spans:,} spans)": lambda: get_trace(reader, big),
+            "list_traces variant filter": lambda: list_traces(reader, variant="concise", limit=50),
+            "list_traces session filter": lambda: list_traces(
+                reader, session="session-42", limit=50
+            ),
+            "list_traces last hour (time range)": lambda: list_traces(
+                reader, since_ns=page[0].start_ns - 3600 * 10**9, limit=50
+            ),
+            "list_traces variant + old time range": lambda: list_traces(
+                reader, variant="baseline", until_ns=deep[-1].start_ns, limit=50
+            ),
+            "trace_previews, a page of 50 agent turns": lambda: trace_previews(reader, turns),
+            f"trace_previews, the {args.spans:,}-span trace": lambda: trace_previews(reader, [big]),
+            "session_turns (one session)": lambda: session_turns(reader, "session-42"),
+            "trace_series (charts, newest 20,000)": lambda: trace_series(reader),
         }
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for label, function in cases.items():

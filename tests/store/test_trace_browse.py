@@ -115,3 +115,30 @@ def test_distinct_values(db):
     assert distinct_values(db, "session_id") == ["s-1", "s-2"]
     with pytest.raises(ValueError):
         distinct_values(db, "name")
+
+
+def test_the_preview_cache_reads_only_new_or_changed_traces(db, monkeypatch):
+    from workbench.store import trace_browse
+
+    asked: list[list[str]] = []
+    real = trace_browse.trace_previews
+
+    def counting(database, trace_ids):
+        asked.append(list(trace_ids))
+        return real(database, trace_ids)
+
+    monkeypatch.setattr(trace_browse, "trace_previews", counting)
+    cache = trace_browse.PreviewCache()
+    rows = list_traces(db)
+    listed = cache.listed(db, rows)
+    assert [row.input for row in listed] == ["and then", "where?", "hi there"]
+    assert len(asked) == 1 and len(asked[0]) == 3
+    cache.listed(db, rows)
+    assert len(asked) == 1  # nothing changed: nothing read
+    changed = rows[0].model_copy(update={"updated_ns": rows[0].updated_ns + 1})
+    cache.listed(db, [changed, *rows[1:]])
+    assert asked[-1] == [changed.trace_id]
+    # A very big trace that keeps changing is read again at most every few seconds.
+    big = changed.model_copy(update={"span_count": 50_000, "updated_ns": changed.updated_ns + 1})
+    cache.listed(db, [big])
+    assert len(asked) == 2

@@ -132,10 +132,12 @@ def trace_series(
         index = slot(start_ns)
         durations[index].append(duration)
         errors[index] += status == "error"
-        series = variants.setdefault(
-            variant or "(none)",
-            SpendSeries(key=variant or "(none)", cost_usd=[0.0] * count, tokens=[0] * count),
-        )
+        key = variant or "(none)"
+        series = variants.get(key)
+        if series is None:
+            series = variants[key] = SpendSeries(
+                key=key, cost_usd=[0.0] * count, tokens=[0] * count
+            )
         series.cost_usd[index] += cost or 0.0
         series.tokens[index] += tokens or 0
     time_buckets = [
@@ -190,9 +192,11 @@ def _by_model(
             chunk,
         ):
             index = min(count - 1, max(0, (start_ns - origin) // (step * 10**9)))
-            series = found.setdefault(
-                model, SpendSeries(key=model, cost_usd=[0.0] * count, tokens=[0] * count)
-            )
+            series = found.get(model)
+            if series is None:
+                series = found[model] = SpendSeries(
+                    key=model, cost_usd=[0.0] * count, tokens=[0] * count
+                )
             series.cost_usd[index] += cost or 0.0
             series.tokens[index] += tokens
     return sorted(found.values(), key=lambda s: (-sum(s.cost_usd), -sum(s.tokens), s.key))

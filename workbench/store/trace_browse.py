@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from typing import Any
 
 import orjson
@@ -16,21 +17,22 @@ from workbench.store.summaries import current_summaries
 from workbench.store.traces import _SUMMARY_COLUMNS, _conn, _summary
 
 # Per trace: its root span, its first model call and its last one (SQLite's MIN/MAX
-# bare-column rule picks the row holding the extreme). Three seeks per trace on the
-# spans' primary key; no span JSON is read but these spans'.
+# bare-column rule picks the row holding the extreme). CROSS JOIN keeps the wanted ids
+# the outer loop, so each is a seek on the spans' primary key, never a scan of every
+# span; no span JSON is read but these spans'.
 _PREVIEW_SPANS = """
 WITH wanted(trace_id) AS (SELECT value FROM json_each(?)),
 picked(trace_id, span_id) AS (
-    SELECT s.trace_id, s.span_id FROM wanted w JOIN spans s ON s.trace_id = w.trace_id
+    SELECT s.trace_id, s.span_id FROM wanted w CROSS JOIN spans s ON s.trace_id = w.trace_id
     WHERE s.parent_id IS NULL
     UNION
     SELECT trace_id, span_id FROM (
-        SELECT s.trace_id, s.span_id, MIN(s.start_ns) FROM wanted w
-        JOIN spans s ON s.trace_id = w.trace_id WHERE s.kind = 'llm' GROUP BY s.trace_id)
+        SELECT w.trace_id, s.span_id, MIN(s.start_ns) FROM wanted w
+        CROSS JOIN spans s ON s.trace_id = w.trace_id WHERE s.kind = 'llm' GROUP BY w.trace_id)
     UNION
     SELECT trace_id, span_id FROM (
-        SELECT s.trace_id, s.span_id, MAX(s.end_ns) FROM wanted w
-        JOIN spans s ON s.trace_id = w.trace_id WHERE s.kind = 'llm' GROUP BY s.trace_id)
+        SELECT w.trace_id, s.span_id, MAX(s.end_ns) FROM wanted w
+        CROSS JOIN spans s ON s.trace_id = w.trace_id WHERE s.kind = 'llm' GROUP BY w.trace_id)
 )
 SELECT s.trace_id, s.parent_id IS NULL, s.kind, s.start_ns, s.attributes, s.events
 FROM picked p JOIN spans s ON s.trace_id = p.trace_id AND s.span_id = p.span_id
@@ -127,30 +129,44 @@ class ListedTrace(TraceSummary):
     output: str = ""
 
 
+# A trace this big costs ~10 ms of span reads per 1,000 spans to preview: while it grows,
+# its preview is read again at most every ``_BIG_REFRESH_S`` seconds.
+_BIG_TRACE = 2000
+_BIG_REFRESH_S = 5.0
+
+
 class PreviewCache:
     """Previews already read, per trace and keyed by its ``updated_ns``, so a live list that
     re-reads its first page on every change reads the spans of new or changed traces only."""
 
     def __init__(self, size: int = 5000) -> None:
         self._size = size
-        self._entries: dict[str, tuple[int, TracePreview]] = {}
+        self._entries: dict[str, tuple[int, TracePreview, float]] = {}
+
+    def _fresh(self, summary: TraceSummary, now: float) -> bool:
+        entry = self._entries.get(summary.trace_id)
+        if entry is None:
+            return False
+        if entry[0] == summary.updated_ns:
+            return True
+        return summary.span_count > _BIG_TRACE and now - entry[2] < _BIG_REFRESH_S
 
     def listed(
         self, db: Database | sqlite3.Connection, summaries: list[TraceSummary]
     ) -> list[ListedTrace]:
         """``summaries`` with their previews (reading only those not cached at that version)."""
-        missing = [
-            s.trace_id
-            for s in summaries
-            if self._entries.get(s.trace_id, (None,))[0] != s.updated_ns
-        ]
+        now = time.monotonic()
+        missing = [s for s in summaries if not self._fresh(s, now)]
         if missing:
             if len(self._entries) + len(missing) > self._size:
                 self._entries.clear()
-            found = trace_previews(db, missing)
-            versions = {s.trace_id: s.updated_ns for s in summaries}
-            for trace_id in missing:
-                self._entries[trace_id] = (versions[trace_id], found[trace_id])
+            found = trace_previews(db, [s.trace_id for s in missing])
+            for summary in missing:
+                self._entries[summary.trace_id] = (
+                    summary.updated_ns,
+                    found[summary.trace_id],
+                    now,
+                )
         return [
             ListedTrace.model_construct(
                 **summary.__dict__, **self._entries[summary.trace_id][1].__dict__

@@ -21,6 +21,7 @@ from workbench.store.db import connect
 from workbench.store.traces import list_traces
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "otlp"
 
 
 def test_port_in_use_is_one_line_exit_2():
@@ -62,6 +63,11 @@ def test_collect_receives_and_stores(workbench_home):
             assert http.post(f"{url}/v1/traces", content=body, headers=headers).status_code == 200
             too_big = http.post(f"{url}/v1/traces", content=b"\0" * (2 << 20), headers=headers)
             assert too_big.status_code == 413
+            # Logs and metrics as opentelemetry-instrumentation-openai-v2 exported them.
+            for signal in ("logs", "metrics"):
+                recorded = (FIXTURES / "genai-events" / f"{signal}-1.pb").read_bytes()
+                sent = http.post(f"{url}/v1/{signal}", content=recorded, headers=headers)
+                assert sent.status_code == 200, sent.content
     finally:
         process.terminate()
         out, _ = process.communicate(timeout=10)
@@ -70,3 +76,8 @@ def test_collect_receives_and_stores(workbench_home):
     (trace,) = list_traces(db)
     db.conn.close()
     assert trace.trace_id == spans[0].trace_id.hex() and trace.span_count == 6
+    assert "/v1/logs and /v1/metrics" in out
+    db = connect()
+    assert db.execute("SELECT COUNT(*) FROM logs").fetchone()[0] > 0
+    assert db.execute("SELECT COUNT(*) FROM metric_points").fetchone()[0] > 0
+    db.conn.close()

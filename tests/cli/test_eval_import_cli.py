@@ -217,3 +217,14 @@ def test_imported_sets_run_offline_against_the_mock(project):
     assert types == ["llm-rubric", "assert-set", "finish-reason", "cost"]
     if embeddings:
         assert statuses["translate/test-3@formal"] in {"pass", "fail"}
+
+
+def test_brackets_in_the_table_are_text_not_markup(project, tmp_path):
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(
+        "prompts: ['{{q}}']\ntests:\n  - vars: {q: hi}\n"
+        "    assert: [{type: regex, value: '[bold]x['}, {type: contains, value: hi}]\n"
+    )
+    result = invoke("eval", "import", config, "--project", project, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "tests[1]: regex" in result.output

@@ -64,6 +64,7 @@ def import_command(config: Path, set_name, project, dry_run, force) -> None:
 
 def _print_report(plan) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"promptfoo import -> evals/{plan.set_name}.yaml", show_lines=False)
@@ -73,7 +74,8 @@ def _print_report(plan) -> None:
     for row in plan.report.rows:
         times = plan.report.times(row)
         item = row.item + (f" (×{times})" if times > 1 else "")
-        table.add_row(item, f"[{_STYLE[row.outcome]}]{row.outcome}[/]", row.detail)
+        style = _STYLE[row.outcome]
+        table.add_row(escape(item), f"[{style}]{row.outcome}[/]", escape(row.detail))
     console = Console(soft_wrap=False)
     console.print(table)
     counts = {outcome: len(plan.report.by_outcome(outcome)) for outcome in _STYLE}

@@ -157,7 +157,11 @@ def _arrange(
         return [usable[0]], [(p.label, p.system) for p in usable]
     for prompt in usable:
         copies = " (one copy of each case per prompt: id@prompt)" if len(usable) > 1 else ""
-        report.mapped(f"prompt {prompt.label}", f"user message -> case input{copies}")
+        report.mapped(
+            f"prompt {prompt.label}",
+            f"user message -> case input; its {{{{vars}}}} filled from each test's vars when"
+            f" the case runs{copies}",
+        )
     if usable[0].system:
         _version_row(usable[0], report, "its system message")
         return usable, [(usable[0].label, usable[0].system)]

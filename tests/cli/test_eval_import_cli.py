@@ -223,8 +223,9 @@ def test_brackets_in_the_table_are_text_not_markup(project, tmp_path):
     config = tmp_path / "promptfooconfig.yaml"
     config.write_text(
         "prompts: ['{{q}}']\ntests:\n  - vars: {q: hi}\n"
-        "    assert: [{type: regex, value: '[bold]x['}, {type: contains, value: hi}]\n"
+        "    assert: [{type: llm-rubric, value: ok, provider: '[red]nope[/red]'},"
+        " {type: contains, value: hi}]\n"
     )
     result = invoke("eval", "import", config, "--project", project, "--dry-run")
     assert result.exit_code == 0, result.output
-    assert "tests[1]: regex" in result.output
+    assert "tests[1]: llm-rubric" in result.output and "'[red]nope[/red]'" in result.output

@@ -199,7 +199,9 @@ def main() -> None:
                 reader, variant="baseline", until_ns=deep[-1].start_ns, limit=50
             ),
             "trace_previews, a page of 50 agent turns": lambda: trace_previews(reader, turns),
-            f"trace_previews, the {args.spans:,}-span trace": lambda: trace_previews(reader, [big]),
+            f"  (the list skips it) previews of a {args.spans:,}-span trace": lambda: (
+                trace_previews(reader, [big])
+            ),
             "session_turns (one session)": lambda: session_turns(reader, "session-42"),
             "trace_series (charts, newest 20,000)": lambda: trace_series(reader),
         }

@@ -51,7 +51,7 @@ def list_command(
     from workbench.cli.trace_render import summary_json
     from workbench.core.timerange import parse_time
     from workbench.store.db import connect
-    from workbench.store.trace_browse import trace_previews
+    from workbench.store.trace_browse import summaries_previews
     from workbench.store.traces import list_traces, unpriced_calls
 
     since_ns = parse_time(since, option="--since") if since else None
@@ -72,7 +72,7 @@ def list_command(
         )
         ids = [row.trace_id for row in rows]
         unpriced = unpriced_calls(db, ids)
-        previews = trace_previews(db, ids)
+        previews = summaries_previews(db, rows)
     finally:
         db.conn.close()
     listed = [

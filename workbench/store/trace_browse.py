@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from typing import Any
 
 import orjson
@@ -16,26 +15,18 @@ from workbench.core.tracemodels import TraceSummary
 from workbench.store.summaries import current_summaries
 from workbench.store.traces import _SUMMARY_COLUMNS, _conn, _summary
 
-# Per trace: its root span, its first model call and its last one (SQLite's MIN/MAX
-# bare-column rule picks the row holding the extreme). CROSS JOIN keeps the wanted ids
-# the outer loop, so each is a seek on the spans' primary key, never a scan of every
-# span; no span JSON is read but these spans'.
+# One pass over the wanted traces' spans, reading only columns stored before the JSON
+# (CROSS JOIN keeps the ids the outer loop: a primary-key seek each, never a scan of
+# every span), then the JSON of the few spans a preview needs.
+_PREVIEW_CANDIDATES = """
+SELECT s.trace_id, s.span_id, s.parent_id IS NULL, s.kind = 'llm', s.start_ns, s.end_ns
+FROM (SELECT value AS trace_id FROM json_each(?)) w CROSS JOIN spans s ON s.trace_id = w.trace_id
+WHERE s.parent_id IS NULL OR s.kind = 'llm'
+"""
 _PREVIEW_SPANS = """
-WITH wanted(trace_id) AS (SELECT value FROM json_each(?)),
-picked(trace_id, span_id) AS (
-    SELECT s.trace_id, s.span_id FROM wanted w CROSS JOIN spans s ON s.trace_id = w.trace_id
-    WHERE s.parent_id IS NULL
-    UNION
-    SELECT trace_id, span_id FROM (
-        SELECT w.trace_id, s.span_id, MIN(s.start_ns) FROM wanted w
-        CROSS JOIN spans s ON s.trace_id = w.trace_id WHERE s.kind = 'llm' GROUP BY w.trace_id)
-    UNION
-    SELECT trace_id, span_id FROM (
-        SELECT w.trace_id, s.span_id, MAX(s.end_ns) FROM wanted w
-        CROSS JOIN spans s ON s.trace_id = w.trace_id WHERE s.kind = 'llm' GROUP BY w.trace_id)
-)
-SELECT s.trace_id, s.parent_id IS NULL, s.kind, s.start_ns, s.attributes, s.events
-FROM picked p JOIN spans s ON s.trace_id = p.trace_id AND s.span_id = p.span_id
+SELECT s.trace_id, s.span_id, s.attributes, s.events
+FROM json_each(?) j CROSS JOIN spans s
+ON s.trace_id = json_extract(j.value, '$[0]') AND s.span_id = json_extract(j.value, '$[1]')
 """
 
 
@@ -57,29 +48,46 @@ class SessionTurn(BaseModel):
 def trace_previews(
     db: Database | sqlite3.Connection, trace_ids: list[str]
 ) -> dict[str, TracePreview]:
-    """Input and output previews of ``trace_ids`` (a page of the list); every id gets one."""
-    found: dict[str, dict[str, list[tuple[int, dict[str, Any], list[Any]]]]] = {
-        trace_id: {"root": [], "llm": []} for trace_id in trace_ids
-    }
+    """Input and output previews of ``trace_ids`` (a page of the list); every id gets one.
+
+    The input comes from the root span, else the first model call; the output from the
+    root span, else the last model call.
+    """
     if not trace_ids:
         return {}
-    for trace_id, is_root, kind, start_ns, attributes, events in _conn(db).execute(
-        _PREVIEW_SPANS, (json.dumps(trace_ids),)
+    conn = _conn(db)
+    roots: dict[str, list[str]] = {}
+    first: dict[str, tuple[int, str]] = {}
+    last: dict[str, tuple[int, str]] = {}
+    for trace_id, span_id, is_root, is_llm, start_ns, end_ns in conn.execute(
+        _PREVIEW_CANDIDATES, (json.dumps(trace_ids),)
     ):
-        entry = (start_ns, orjson.loads(attributes), orjson.loads(events) if events else [])
-        spans = found.setdefault(trace_id, {"root": [], "llm": []})
         if is_root:
-            spans["root"].append(entry)
-        if kind == "llm":
-            spans["llm"].append(entry)
+            roots.setdefault(trace_id, []).append(span_id)
+        if is_llm:
+            if trace_id not in first or start_ns < first[trace_id][0]:
+                first[trace_id] = (start_ns, span_id)
+            if trace_id not in last or end_ns > last[trace_id][0]:
+                last[trace_id] = (end_ns, span_id)
+    wanted = {(t, s) for t, spans in roots.items() for s in spans}
+    wanted |= {(t, s) for t, (_, s) in first.items()} | {(t, s) for t, (_, s) in last.items()}
+    content: dict[tuple[str, str], tuple[dict[str, Any], list[Any]]] = {}
+    if wanted:
+        for trace_id, span_id, attributes, events in conn.execute(
+            _PREVIEW_SPANS, (json.dumps(sorted(wanted)),)
+        ):
+            content[(trace_id, span_id)] = (
+                orjson.loads(attributes),
+                orjson.loads(events) if events else [],
+            )
     previews: dict[str, TracePreview] = {}
-    for trace_id, spans in found.items():
-        calls = sorted(spans["llm"], key=lambda entry: entry[0])
-        inputs = [*spans["root"], *calls[:1]]
-        outputs = [*spans["root"], *calls[-1:]]
+    for trace_id in trace_ids:
+        root = [content[(trace_id, s)] for s in roots.get(trace_id, []) if (trace_id, s) in content]
+        head = [content[(trace_id, first[trace_id][1])]] if trace_id in first else []
+        tail = [content[(trace_id, last[trace_id][1])]] if trace_id in last else []
         previews[trace_id] = TracePreview(
-            input=next((t for _, a, e in inputs if (t := preview(a, e, "input"))), ""),
-            output=next((t for _, a, e in outputs if (t := preview(a, e, "output"))), ""),
+            input=next((t for a, e in [*root, *head] if (t := preview(a, e, "input"))), ""),
+            output=next((t for a, e in [*root, *tail] if (t := preview(a, e, "output"))), ""),
         )
     return previews
 
@@ -101,7 +109,7 @@ def session_turns(
     sql += " ORDER BY start_ns DESC, trace_id DESC LIMIT ?"
     summaries = [_summary(row) for row in _conn(db).execute(sql, [*params, limit])]
     summaries.reverse()
-    previews = trace_previews(db, [summary.trace_id for summary in summaries])
+    previews = summaries_previews(db, summaries)
     return [
         SessionTurn(summary=summary, **previews[summary.trace_id].model_dump())
         for summary in summaries
@@ -129,10 +137,20 @@ class ListedTrace(TraceSummary):
     output: str = ""
 
 
-# A trace this big costs ~10 ms of span reads per 1,000 spans to preview: while it grows,
-# its preview is read again at most every ``_BIG_REFRESH_S`` seconds.
-_BIG_TRACE = 2000
-_BIG_REFRESH_S = 5.0
+# Previewing a trace reads a few columns of each of its spans: ~10 ms per 1,000 spans on
+# a busy machine. Past this many the list shows no preview (open the trace instead), so
+# a page stays fast whatever it holds.
+MOST_SPANS_PREVIEWED = 2000
+
+
+def summaries_previews(
+    db: Database | sqlite3.Connection, summaries: list[TraceSummary]
+) -> dict[str, TracePreview]:
+    """Previews of ``summaries``; those with more than ``MOST_SPANS_PREVIEWED`` spans get
+    an empty one without reading their spans."""
+    small = [s.trace_id for s in summaries if s.span_count <= MOST_SPANS_PREVIEWED]
+    found = trace_previews(db, small)
+    return {s.trace_id: found.get(s.trace_id, TracePreview()) for s in summaries}
 
 
 class PreviewCache:
@@ -141,32 +159,21 @@ class PreviewCache:
 
     def __init__(self, size: int = 5000) -> None:
         self._size = size
-        self._entries: dict[str, tuple[int, TracePreview, float]] = {}
-
-    def _fresh(self, summary: TraceSummary, now: float) -> bool:
-        entry = self._entries.get(summary.trace_id)
-        if entry is None:
-            return False
-        if entry[0] == summary.updated_ns:
-            return True
-        return summary.span_count > _BIG_TRACE and now - entry[2] < _BIG_REFRESH_S
+        self._entries: dict[str, tuple[int, TracePreview]] = {}
 
     def listed(
         self, db: Database | sqlite3.Connection, summaries: list[TraceSummary]
     ) -> list[ListedTrace]:
         """``summaries`` with their previews (reading only those not cached at that version)."""
-        now = time.monotonic()
-        missing = [s for s in summaries if not self._fresh(s, now)]
+        missing = [
+            s for s in summaries if self._entries.get(s.trace_id, (None,))[0] != s.updated_ns
+        ]
         if missing:
             if len(self._entries) + len(missing) > self._size:
                 self._entries.clear()
-            found = trace_previews(db, [s.trace_id for s in missing])
+            found = summaries_previews(db, missing)
             for summary in missing:
-                self._entries[summary.trace_id] = (
-                    summary.updated_ns,
-                    found[summary.trace_id],
-                    now,
-                )
+                self._entries[summary.trace_id] = (summary.updated_ns, found[summary.trace_id])
         return [
             ListedTrace.model_construct(
                 **summary.__dict__, **self._entries[summary.trace_id][1].__dict__

@@ -222,3 +222,18 @@ def test_forwarding_without_an_upstream_is_a_clear_500(tmp_path):
         response = httpx.post(url, json=body, timeout=10, trust_env=False)
     assert response.status_code == 500
     assert "has no upstream model to forward to" in response.json()["error"]["message"]
+
+
+async def test_litellm_embeddings_from_the_mock(mock):
+    """What eval's ``similar`` check does: litellm's embedding call against the mock."""
+    litellm = import_litellm()
+    response = await litellm.aembedding(
+        model="openai/text-embedding-3-small",
+        api_base=mock.api_base,
+        api_key="mock",
+        input=["refund my order", "refund for my order", "the sky is blue"],
+    )
+    vectors = [item["embedding"] for item in response.data]
+    same = sum(a * b for a, b in zip(vectors[0], vectors[1], strict=True))
+    other = sum(a * b for a, b in zip(vectors[0], vectors[2], strict=True))
+    assert len(vectors[0]) == 1536 and same > 0.5 > other

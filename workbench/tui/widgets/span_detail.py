@@ -18,7 +18,6 @@ from workbench.core.trace_preview import one_line
 from workbench.core.tracemodels import SpanRecord
 
 _VERDICTS = {"pass": "$text-success", "block": "$text-error", "redact": "$text-warning"}
-_SEVERITY = {"ERROR": "$text-error", "FATAL": "$text-error", "WARN": "$text-warning"}
 
 
 def _message_lines(message: ChatMessage) -> list[str]:
@@ -34,10 +33,17 @@ def _message_lines(message: ChatMessage) -> list[str]:
     return lines
 
 
+def severity_colour(number: int) -> str:
+    """The theme colour of an OTLP severity number: ERROR and FATAL (17+), WARN (13-16)."""
+    if number >= 17:
+        return "$text-error"
+    return "$text-warning" if number >= 13 else "$text-muted"
+
+
 def _log_line(record: LogRecord) -> str:
     """One log record: time, severity, event name and body on one line."""
     severity = record.severity_text or ""
-    colour = _SEVERITY.get(severity.upper()[:5], "$text-muted")
+    colour = severity_colour(record.severity_number)
     body = record.body
     text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False, default=str)
     shown = one_line(text or "", 300) if body is not None else ""

@@ -216,3 +216,63 @@ async def test_terminate_stops_a_child_mid_turn(tmp_path: Path) -> None:
         report = await turn
         assert report.outcome.error_kind == "crash"
         assert f"died ({signal.Signals.SIGTERM.name})" in (report.outcome.message or "")
+
+
+WARM_HOOK = """
+
+async def warm_up(request):
+    import json
+    if os.environ.get("FAKE_WARM_FAIL"):
+        raise RuntimeError("cannot warm up")
+    with open(os.environ["FAKE_WARM_FILE"], "w") as seen:
+        json.dump(request, seen)
+    return {"ready": True}
+"""
+
+
+@pytest.mark.slow
+async def test_warm_up_hands_the_entry_module_the_request_a_turn_would_send(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import json
+
+    project = make_fake_project(tmp_path / "project")
+    entry = tmp_path / "project" / "src" / "fake_agent" / "agents" / "entry.py"
+    entry.write_text(entry.read_text() + WARM_HOOK)
+    seen = tmp_path / "warm.json"
+    monkeypatch.setenv("FAKE_WARM_FILE", str(seen))
+    heard = []
+    async with LocalStack(project, model="replay", phases=Phases(heard.append)) as stack:
+        assert await stack.warm_up() == []
+        request = json.loads(seen.read_text())
+        assert "input" not in request and request["api_base"] == stack.mock.api_base
+        assert request["span_attributes"]["workbench.model_source"] == "replay"
+        assert ("warming up the project", True) in [(e.name, e.done) for e in heard]
+        monkeypatch.setenv("FAKE_WARM_FAIL", "1")  # read by the next child only
+        await stack.restart_child()
+        problems = await stack.warm_up()
+        assert problems == ["RuntimeError: cannot warm up"]
+        assert (await stack.turn("still works")).outcome.ok
+
+
+@pytest.mark.slow
+async def test_a_project_without_a_warm_up_is_left_as_it_is(tmp_path: Path) -> None:
+    async with LocalStack(make_fake_project(tmp_path), model="replay") as stack:
+        assert await stack.warm_up() == []
+
+
+async def test_the_warm_runner_warms_up_after_the_start_and_after_a_switch(tmp_path, made):
+    project = make_fake_project(tmp_path)
+    warmed: list[FakeStack] = []
+
+    class WarmingStack(FakeStack):
+        async def warm_up(self) -> list[str]:
+            warmed.append(self)
+            return []
+
+    runners = WarmRunner(WarmingStack)
+    runner = await runners.take(project, model=None, variant=None)
+    assert warmed == [runner]
+    await runners.take(project, model="openai/gpt-4o", variant=None)
+    assert warmed == [runner, runner]
+    await runners.close()

@@ -70,6 +70,27 @@ def preload(names: str) -> None:
                 importlib.import_module(name)
 
 
+def _warming(warm_up: Callable | None) -> Callable[[dict], Any]:
+    """A turn-like function that runs ``warm_up`` and says whether there was one."""
+
+    async def warm(request: dict) -> dict:
+        if warm_up is None:
+            return {"warmed": False}
+        value = warm_up(request)
+        if inspect.isawaitable(value):
+            value = await value
+        return {"warmed": True, "detail": value if isinstance(value, (dict, str)) else None}
+
+    return warm
+
+
+def find_warm_up(entry: str) -> Callable | None:
+    """The entry module's ``warm_up(request)``, if it defines a callable one."""
+    module = sys.modules.get(entry.partition(":")[0])
+    warm_up = getattr(module, "warm_up", None)
+    return warm_up if callable(warm_up) else None
+
+
 def load_entry(entry: str) -> Callable[[dict], Any]:
     """The callable named by ``module:function``."""
     module_name, _, attribute = entry.partition(":")
@@ -104,8 +125,14 @@ async def _run_one(function: Callable, request_id: str, request: dict, out_fd: i
         fail("project_error", f"run_turn returned a result that is not JSON: {one_line(error)}")
 
 
-async def serve(function: Callable, in_fd: int, out_fd: int) -> None:
-    """Run turns until stdin closes, then cancel whatever is still running."""
+async def serve(
+    function: Callable, in_fd: int, out_fd: int, warm_up: Callable | None = None
+) -> None:
+    """Run turns until stdin closes, then cancel whatever is still running.
+
+    ``{"op": "warm"}`` calls the entry module's optional ``warm_up(request)`` (it loads what
+    a turn with that request would, without calling the model); without one it is a no-op.
+    """
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader(limit=1 << 26)
     await loop.connect_read_pipe(
@@ -117,8 +144,9 @@ async def serve(function: Callable, in_fd: int, out_fd: int) -> None:
         if message is None:
             continue
         request_id = str(message.get("id", ""))
-        if message["op"] == "run":
-            task = loop.create_task(_run_one(function, request_id, message["request"], out_fd))
+        if message["op"] in ("run", "warm"):
+            target = _warming(warm_up) if message["op"] == "warm" else function
+            task = loop.create_task(_run_one(target, request_id, message["request"], out_fd))
             tasks[request_id] = task
 
             def forget(_done: asyncio.Task, rid: str = request_id) -> None:
@@ -153,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         os._exit(3)
     preload(os.environ.get("WORKBENCH_RUNNER_PRELOAD", "litellm"))
     _send(out_fd, {"op": "ready", "pid": os.getpid()})
-    asyncio.run(serve(function, in_fd, out_fd))
+    asyncio.run(serve(function, in_fd, out_fd, find_warm_up(args.entry)))
     sys.stderr.flush()
     # Project threads (exporters, pools) must not keep a finished child alive.
     os._exit(0)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 COLLECTOR = "starting the trace collector"
 IMPORT = "importing the project"
+WARM = "warming up the project"
 RESTART = "restarting the agent (its code changed)"
 MOCK = "starting the mock model"
 REPLAY = "loading the cassettes"

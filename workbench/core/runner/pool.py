@@ -138,6 +138,25 @@ class WorkerPool:
             kind = "protocol"
         return self._outcome(request_id, started, pid, kind, str(message.get("message", "")))
 
+    async def warm_up(self, request: dict[str, Any], timeout: float = 60.0) -> list[str]:
+        """Ask every live child to load what a turn with ``request`` would (the entry module's
+        optional ``warm_up``); the problems, one line each (a failed warm-up only costs the
+        first turn its time, so it never fails the pool)."""
+
+        async def one(worker: Worker) -> str | None:
+            reply = worker.submit(uuid.uuid4().hex, request, op="warm")
+            try:
+                message = await asyncio.wait_for(asyncio.shield(reply), timeout)
+            except TimeoutError:
+                return f"the warm-up took longer than {timeout:g} s"
+            except WorkerDied as died:
+                return died.message
+            return None if message.get("op") == "result" else str(message.get("message"))
+
+        live = [worker for worker in self.workers if worker.alive]
+        problems = await asyncio.gather(*(one(worker) for worker in live))
+        return [problem for problem in problems if problem]
+
     async def cancel(self, request_id: str) -> bool:
         """Cancel a running turn and wait until it has stopped; ``False`` if it is not running."""
         entry = self._running.get(request_id)

@@ -1,6 +1,8 @@
 """The runner's wire protocol and its result model: JSON lines between the workbench and a child.
 
-Parent to child: ``{"op": "run", "id", "request"}``, ``{"op": "cancel", "id"}``.
+Parent to child: ``{"op": "run", "id", "request"}``, ``{"op": "cancel", "id"}``, and
+``{"op": "warm", "id", "request"}`` (call the entry module's optional ``warm_up``; its reply
+is a ``result`` like a turn's).
 Child to parent: ``{"op": "ready", "pid"}`` once the entry is imported (or
 ``{"op": "fatal", "message"}`` when it cannot be), then per turn
 ``{"op": "result", "id", "result"}`` or ``{"op": "error", "id", "kind", "message"}``.

@@ -31,6 +31,7 @@ from workbench.core.runner.phases import (
     STOP,
     TRACE,
     TURN,
+    WARM,
     Phases,
 )
 from workbench.core.runner.pool import WorkerPool
@@ -290,6 +291,18 @@ class LocalStack:
             await in_daemon_thread(old_mock.stop)
         self.target = target
         await self._start_model_side()
+
+    async def warm_up(self) -> list[str]:
+        """Have the child load what this stack's turns need (the entry module's optional
+        ``warm_up(request)``, given the request a turn would send, without its input), so a
+        first turn costs what later ones do. Returns the problems; a failed warm-up only
+        leaves the first turn slower."""
+        if self.pool is None:
+            return []
+        request = self.request("", session_id="warm-up")
+        request.pop("input", None)
+        with self.phases.during(WARM):
+            return await self.pool.warm_up(request)
 
     def terminate(self) -> None:
         """Send SIGTERM to every child's process group now (quitting); ``close`` reaps them."""

@@ -84,12 +84,14 @@ class WarmRunner:
                 if hasattr(runner, "retarget"):
                     await runner.retarget(model=model, variant=variant)
                     self.options = options
+                    await _warm_up(runner)
                 else:
                     self._begin(project, options)
                     await asyncio.shield(self._start)
                     runner = self.runner
             if getattr(runner, "code_changed", False):
                 await runner.restart_child()
+                await _warm_up(runner)
             return runner
 
     def terminate(self) -> None:
@@ -134,6 +136,14 @@ class WarmRunner:
 
 async def _enter(runner: Any) -> None:
     await runner.__aenter__()
+    await _warm_up(runner)
+
+
+async def _warm_up(runner: Any) -> None:
+    """The runner's child loads what its turns need, when the runner can (``LocalStack``)."""
+    warm_up = getattr(runner, "warm_up", None)
+    if warm_up is not None:
+        await warm_up()
 
 
 async def _close(runner: Any, grace: float) -> None:

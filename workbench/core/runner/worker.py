@@ -114,8 +114,11 @@ class Worker:
             await self.kill(died.message)
             raise WorkerStartError(died.message) from None
 
-    def submit(self, request_id: str, request: dict[str, Any]) -> asyncio.Future[dict[str, Any]]:
-        """Send a turn; the future resolves with the child's reply or fails with ``WorkerDied``."""
+    def submit(
+        self, request_id: str, request: dict[str, Any], op: str = "run"
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Send a turn (or a ``warm`` up); the future resolves with the child's reply or fails
+        with ``WorkerDied``."""
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         # A turn abandoned by its caller must not log "exception was never retrieved".
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
@@ -123,7 +126,7 @@ class Worker:
             future.set_exception(WorkerDied(self._death_reason or "the worker is not running"))
             return future
         self.pending[request_id] = future
-        self._write({"op": "run", "id": request_id, "request": request})
+        self._write({"op": op, "id": request_id, "request": request})
         return future
 
     def cancel(self, request_id: str) -> None:

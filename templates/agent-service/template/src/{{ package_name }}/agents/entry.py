@@ -346,3 +346,26 @@ def _split_input(value: Any) -> tuple[list[dict[str, Any]], str]:
 def _primitive(attributes: dict[str, Any]) -> dict[str, Any]:
     """Only values OpenTelemetry accepts as attributes."""
     return {str(k): v for k, v in attributes.items() if isinstance(v, str | bool | int | float)}
+
+
+async def warm_up(request: dict[str, Any]) -> dict[str, Any]:
+    """Load what a turn with `request` (its input left out) would, so the first turn costs
+    what later ones do: litellm, the router for its model with one offline call, the
+    tokenizer, prompts, tools, tracer and state store. No model call, no span, no state
+    written. The workbench calls it once the project's runner has started (the service
+    warms up at start-up instead: api/readiness.py)."""
+    from . import llm
+    from .loop import estimate_tokens
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    target = choose_target(request, "warm-up", settings)
+    router = await asyncio.to_thread(llm.get_router, target)
+    messages = [{"role": "user", "content": "warm-up"}]
+    await router.acompletion(model=target.primary, messages=messages, mock_response="ok")
+    await asyncio.to_thread(estimate_tokens, target.primary, messages)
+    await asyncio.to_thread(load_prompts)
+    await asyncio.to_thread(get_registry)
+    tracing.get_tracer()
+    await get_state().ping()
+    return {"model": target.primary}

@@ -42,6 +42,12 @@ SAME = {
 }
 # Figures of the whole agent turn here, of one model call in promptfoo.
 _TURN_FIGURES = {"latency": " ms", "cost": " USD"}
+# Same name, a little more lenient here than in promptfoo.
+_LENIENT = {
+    "equals": "compared after trimming whitespace around the reply and the value",
+    "starts-with": "leading whitespace of the reply is ignored",
+    "is-json": "a reply fenced in ```json … ``` also counts as JSON",
+}
 # Every type promptfoo's CSV shorthand may name.
 KNOWN_TYPES = SAME | set(_TURN_FIGURES) | set(FOREIGN_TYPES) | {"javascript"}
 _LIST_TYPES = {"contains-any", "contains-all", "icontains-any", "icontains-all"}
@@ -166,8 +172,15 @@ def _convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, An
         pass  # reported above, with the grader it came from
     elif name == "llm-rubric" and "provider" not in result:
         report.mapped(label, "judge: --judge-model, else the variant's own model and api base")
-    elif name == "similar":
-        report.mapped(label, "embeddings: the provider named, else the variant's own endpoint")
+    elif name == "similar" and "provider" not in result:
+        report.approximated(
+            label,
+            "embeddings from text-embedding-3-small at the variant's own endpoint (the mock's"
+            " for mock runs), not promptfoo's default embedding model: similarity values"
+            " differ between models, so check the threshold",
+        )
+    elif name in _LENIENT:
+        report.approximated(label, _LENIENT[name])
     else:
         report.mapped(label, "same type" + (" (negated)" if negate else ""))
     return result

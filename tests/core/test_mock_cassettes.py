@@ -152,6 +152,9 @@ def test_the_hash_ignores_ids_keys_users_and_streaming():
     assert request_hash(base) != request_hash({**base, "temperature": 0.5})
     assert request_hash(base) != request_hash({**base, "model": "gpt-4o"})
     assert request_hash(base) != request_hash({**base, "tools": TOOLS})
+    # A replay must not answer two choices, a cut answer or other logprobs with one recording.
+    for field, value in [("n", 2), ("stop", ["x"]), ("seed", 3), ("logprobs", True)]:
+        assert request_hash(base) != request_hash({**base, field: value}), field
     assert "api_key" not in normalize(other)
 
 

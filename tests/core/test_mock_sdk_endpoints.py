@@ -129,6 +129,11 @@ def test_responses_validation_names_responses_params(client):
     with pytest.raises(openai.BadRequestError) as caught:
         client.responses.create(model=MODEL, input=[{"role": "robot", "content": "hi"}])
     assert caught.value.body["param"] == "input[0].role"
+    with pytest.raises(openai.BadRequestError) as unnamed:
+        client.responses.create(
+            model=MODEL, input="hi", text={"format": {"type": "json_schema", "schema": {}}}
+        )
+    assert unnamed.value.body["param"] == "text.format.name"
     with pytest.raises(openai.NotFoundError):
         client.responses.create(model="gpt-nope", input="hi")
     with pytest.raises(openai.NotFoundError) as unknown:

@@ -21,6 +21,14 @@ HASHED_FIELDS = (
     "max_tokens",
     "max_completion_tokens",
     "response_format",
+    # Each changes the answer's shape or draw; absent fields leave older hashes unchanged.
+    "n",
+    "stop",
+    "seed",
+    "top_p",
+    "logprobs",
+    "top_logprobs",
+    "parallel_tool_calls",
 )
 _MESSAGE_FIELDS = ("role", "content", "name", "tool_calls")
 SECRET_KEYS = re.compile(

@@ -23,6 +23,7 @@ SHARED = ("model", "temperature", "top_p", "parallel_tool_calls", "stream", "see
 # How a chat-request parameter is named in a Responses request (for error messages).
 PARAM_NAMES = {
     "messages": "input",
+    "response_format.json_schema": "text.format",
     "response_format": "text.format",
     "max_completion_tokens": "max_output_tokens",
 }
@@ -59,7 +60,7 @@ def chat_param(param: str | None) -> str | None:
     if param is None:
         return None
     for chat, responses in PARAM_NAMES.items():
-        if param == chat or param.startswith(chat + "["):
+        if param == chat or param.startswith((chat + "[", chat + ".")):
             return responses + param[len(chat) :]
     return param
 

@@ -24,6 +24,12 @@ FORWARDED = (
     "stop",
     "seed",
     "parallel_tool_calls",
+    "n",
+    "logprobs",
+    "top_logprobs",
+    "presence_penalty",
+    "frequency_penalty",
+    "logit_bias",
 )
 
 
@@ -149,7 +155,7 @@ def _clean(raw: dict[str, Any]) -> dict[str, Any]:
             {
                 "index": index,
                 "message": clean,
-                "logprobs": None,
+                "logprobs": choice.get("logprobs"),
                 "finish_reason": choice.get("finish_reason") or "stop",
             }
         )

@@ -229,3 +229,15 @@ def test_brackets_in_the_table_are_text_not_markup(project, tmp_path):
     result = invoke("eval", "import", config, "--project", project, "--dry-run")
     assert result.exit_code == 0, result.output
     assert "tests[1]: llm-rubric" in result.output and "'[red]nope[/red]'" in result.output
+
+
+def test_json_report(project):
+    result = invoke(
+        "eval", "import", FIXTURES / "rag" / "promptfooconfig.yaml", "--project", project, "--json"
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["cases"] == 2 and report["written"][0] == str(project / "evals" / "rag.yaml")
+    outcomes = {row["item"]: row["outcome"] for row in report["rows"]}
+    assert outcomes["scenarios"] == "not converted"
+    assert outcomes["provider ollama:chat:llama3.1"] == "mapped"

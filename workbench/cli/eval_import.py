@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -20,7 +21,8 @@ _STYLE = {"mapped": "green", "approximated": "yellow", "not converted": "red"}
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be converted; write nothing.")
 @click.option("--force", is_flag=True, help="Replace an existing set file of the same name.")
-def import_command(config: Path, set_name, project, dry_run, force) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, not a table.")
+def import_command(config: Path, set_name, project, dry_run, force, as_json) -> None:
     """Convert a promptfoo config (prompts, providers, tests, assertions) into an eval set.
 
     \b
@@ -41,7 +43,8 @@ def import_command(config: Path, set_name, project, dry_run, force) -> None:
         raise ConfigError(f"{config}: no such file")
     proj = open_project(project)
     plan = import_config(config, proj.path, set_name)
-    _print_report(plan)
+    if not as_json:
+        _print_report(plan)
     if plan.case_count == 0:
         raise ConfigError(f"{config}: no test converted to a case (the table says why)")
     with tempfile.TemporaryDirectory() as folder:
@@ -51,15 +54,39 @@ def import_command(config: Path, set_name, project, dry_run, force) -> None:
             load_set(check)
         except ConfigError as error:  # the importer wrote something the loader refuses: a bug
             raise ConfigError(f"the converted set does not load: {error.message}") from None
+    written = [] if dry_run else write_plan(plan, proj.path, force=force)
+    if as_json:
+        click.echo(json.dumps(_as_json(plan, written, dry_run), indent=2))
+        return
     if dry_run:
         click.echo(f"dry run: would write {plan.set_path} ({plan.case_count} cases)")
         return
-    written = write_plan(plan, proj.path, force=force)
     for path in written:
         click.echo(f"wrote {path}")
     versions = f", {len(plan.prompt_versions)} prompt version(s)" if plan.prompt_versions else ""
     click.echo(f"{plan.case_count} cases, {len(plan.variants)} variant(s){versions}.")
     click.echo(f"run: workbench eval {proj.path} --set {plan.set_name}")
+
+
+def _as_json(plan, written: list[Path], dry_run: bool) -> dict:
+    return {
+        "set": plan.set_name,
+        "set_path": str(plan.set_path),
+        "cases": plan.case_count,
+        "variants": plan.variants,
+        "prompt_versions": sorted(plan.prompt_versions),
+        "dry_run": dry_run,
+        "written": [str(path) for path in written],
+        "rows": [
+            {
+                "item": row.item,
+                "outcome": row.outcome,
+                "detail": row.detail,
+                "times": plan.report.times(row),
+            }
+            for row in plan.report.rows
+        ],
+    }
 
 
 def _print_report(plan) -> None:

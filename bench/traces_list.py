@@ -203,7 +203,7 @@ def main() -> None:
                 trace_previews(reader, [big])
             ),
             "session_turns (one session)": lambda: session_turns(reader, "session-42"),
-            "trace_series (charts, newest 20,000)": lambda: trace_series(reader),
+            "trace_series (charts, newest 10,000)": lambda: trace_series(reader),
         }
         print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for label, function in cases.items():

@@ -1,6 +1,6 @@
 """Data series for the Traces charts: latency spread and percentiles, error rate, cost and tokens.
 
-Every series covers the newest ``cap`` traces in a start-time window (all time by
+Every series covers the newest ``cap`` traces (10,000) in a start-time window (all time by
 default), read newest first from the start-time index so a big store costs a
 bounded read; ``TraceSeries.capped`` says when older traces were left out.
 """
@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from workbench.core.evals.stats import percentile
 from workbench.store.summaries import newest_page
 
-CAP = 20_000
+CAP = 10_000
 SpendKey = Literal["model", "variant"]
 # Bucket widths a time axis steps through (seconds): the first giving at most ``buckets``.
 _STEPS_S = (60, 300, 900, 3600, 3 * 3600, 6 * 3600, 86_400, 7 * 86_400, 30 * 86_400)

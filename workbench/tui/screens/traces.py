@@ -73,6 +73,8 @@ class TracesScreen(SectionScreen):
         self._view: TraceViewScreen | None = None
         self._charting = False
         self._charts_due = 0.0
+        # The filters and newest change the charts were read for: read again only on news.
+        self._charted: tuple[TraceFilter, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -315,7 +317,7 @@ class TracesScreen(SectionScreen):
     def action_reload(self) -> None:
         """Read the traces again."""
         self.reload()
-        self._charts_due = 0.0
+        self._charts_due, self._charted = 0.0, None
 
     def action_open_session(self) -> None:
         """Open the conversation the highlighted trace belongs to, all its turns in order."""
@@ -341,7 +343,7 @@ class TracesScreen(SectionScreen):
     @on(TabbedContent.TabActivated, "#traces-tabs")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-charts":
-            self._charts_due = 0.0
+            self._charts_due, self._charted = 0.0, None
             self._charts_tick()
             self.query_one(TraceCharts).focus()
         else:
@@ -352,9 +354,10 @@ class TracesScreen(SectionScreen):
         if self.query_one(TabbedContent).active != "tab-charts" or self.reader is None:
             return
         now = time.monotonic()
-        if self._charting or now < self._charts_due:
+        state = (self.filters, self._since)
+        if self._charting or now < self._charts_due or state == self._charted:
             return
-        self._charting, self._charts_due = True, now + CHARTS_SECONDS
+        self._charting, self._charts_due, self._charted = True, now + CHARTS_SECONDS, state
         self._load_charts(self.filters)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="traces-charts")

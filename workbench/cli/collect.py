@@ -29,6 +29,13 @@ import click
     help='A header for the forward endpoint (repeatable); e.g. "Authorization=Bearer $TOKEN".',
 )
 @click.option(
+    "--forward-queue",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Exports held for the forward endpoint while it is slow or down; then the oldest go.",
+)
+@click.option(
     "--project",
     help="Forward as this project's workbench.toml [collect] says (forward, forward_headers_env).",
 )
@@ -38,6 +45,7 @@ def collect(
     max_body_mb: float,
     forward_url: str | None,
     forward_headers: tuple[str, ...],
+    forward_queue: int,
     project: str | None,
 ) -> None:
     """Receive OTLP/HTTP traces, logs and metrics (protobuf or JSON) into the store.
@@ -76,7 +84,9 @@ def collect(
         section = open_project(project).config.collect
         forward_url = forward_url or section.forward
         headers_env = section.forward_headers_env
-    forward = forward_config(forward_url, forward_headers, headers_env=headers_env)
+    forward = forward_config(
+        forward_url, forward_headers, headers_env=headers_env, max_queue=forward_queue
+    )
     app = create_app(max_body_bytes=int(max_body_mb * 1024 * 1024), forward=forward)
     click.echo(
         f"collecting at http://{host}:{port}/v1/traces, /v1/logs and /v1/metrics "

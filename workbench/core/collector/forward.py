@@ -312,6 +312,7 @@ def forward_config(
     header_pairs: Iterable[str] = (),
     *,
     headers_env: str | None = None,
+    max_queue: int = DEFAULT_QUEUE,
 ) -> ForwardConfig | None:
     """Forwarding as configured: ``url`` (else ``WORKBENCH_COLLECT_FORWARD``), or None.
 
@@ -338,4 +339,4 @@ def forward_config(
         where = "WORKBENCH_COLLECT_FORWARD_HEADERS"
         headers.update(parse_header_list(settings.collect_forward_headers, where=where))
     headers.update(parse_headers(header_pairs))
-    return ForwardConfig(url=url, headers=headers)
+    return ForwardConfig(url=url, headers=headers, max_queue=max_queue)

@@ -166,6 +166,11 @@ async def test_inline_python_runs_in_the_assertion_subprocess(tmp_path):
     services = EvalServices(tmp_path, tmp_path / "src")
     context = {"vars": {"city": "Paris"}, "config": {"min": 3}}
     try:
+        assert (
+            await services.python_check(
+                "context['prompt'] == 'hi'", "x", {"prompt": "hi"}, inline=True
+            )
+        )[0]
         expression = "context['vars']['city'] in output"
         assert (await services.python_check(expression, "Paris!", context, inline=True))[0]
         assert not (await services.python_check(expression, "Rome", context, inline=True))[0]
@@ -262,3 +267,19 @@ def test_a_promptfoo_config_loaded_as_a_set_points_to_the_importer(tmp_path, tex
     message = str(raised.value)
     assert fragment in message and "workbench eval import FILE" in message
     assert "invalid JSON" not in message
+
+
+async def test_python_context_carries_the_input_as_promptfoos_prompt_and_the_config():
+    seen = {}
+
+    class Services:
+        async def python_check(self, reference, output, context, *, inline=False):
+            seen.update(context, inline=inline, reference=reference)
+            return True, 1.0, "ok"
+
+    here = obs("out", input="Where is 12345?", services=Services())
+    await check("python", "len(output) > 1", here, config={"min": 2})
+    assert seen["prompt"] == seen["input"] == "Where is 12345?"
+    assert seen["config"] == {"min": 2} and seen["inline"] is True
+    await check("python", "checks.py:get_assert", here)
+    assert seen["inline"] is False and seen["reference"] == "checks.py:get_assert"

@@ -52,6 +52,8 @@ async def _python(assertion: Assertion, obs: Observation) -> Verdict:
         return False, 0.0, "python assertions need a project to run in"
     context = {
         "input": obs.input,
+        # promptfoo's name for the rendered prompt: here, the input as sent to the agent.
+        "prompt": obs.input,
         "vars": obs.variables,
         "case_id": obs.case_id,
         "variant": obs.variant,

@@ -53,11 +53,11 @@ KNOWN_TYPES = SAME | set(_TURN_FIGURES) | set(FOREIGN_TYPES) | {"javascript"}
 _LIST_TYPES = {"contains-any", "contains-all", "icontains-any", "icontains-all"}
 # promptfoo context fields the workbench's context does not have.
 _PROMPTFOO_CONTEXT = re.compile(
-    r"context\s*(?:\[\s*['\"]|\.get\(\s*['\"])(prompt|test|logProbs|provider|providerResponse)"
+    r"context\s*(?:\[\s*['\"]|\.get\(\s*['\"])(test|logProbs|provider|providerResponse|trace)"
 )
 _CONTEXT_NOTE = (
-    "context has input, vars, config, tool_calls, result, status, latency_ms"
-    " (no prompt, test, logProbs, provider)"
+    "context has prompt (the input as sent), vars, config, tool_calls, result, status,"
+    " latency_ms (no test, logProbs, provider, trace)"
 )
 _KEYS = {"type", "value", "threshold", "weight", "metric", "provider", "config", "assert"}
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ from workbench.core.evals.promptfoo.files import (
     read_text,
     resolve,
 )
+from workbench.core.evals.promptfoo.javascript import suggest_python
 from workbench.core.evals.promptfoo.providers import litellm_model
 from workbench.core.evals.promptfoo.report import Report
 from workbench.core.evals.suggest import FOREIGN_TYPES
@@ -290,44 +289,3 @@ def _python(
     else:
         report.mapped(label, how)
     return result
-
-
-def copy_files(copies: dict[Path, Path]) -> None:
-    """Copy assertion files that live outside the project into it."""
-    for destination, source in copies.items():
-        os.makedirs(destination.parent, exist_ok=True)
-        shutil.copyfile(source, destination)
-
-
-_JS_TO_PY = [
-    (r"\.toLowerCase\(\)", ".lower()"),
-    (r"\.toUpperCase\(\)", ".upper()"),
-    (r"(\w+(?:\.\w+(?:\(\))?)*)\.includes\(([^()]*)\)", r"\2 in \1"),
-    (r"(\w+)\.length\b", r"len(\1)"),
-    (r"\.startsWith\(", ".startswith("),
-    (r"\.endsWith\(", ".endswith("),
-    (r"\.trim\(\)", ".strip()"),
-    (r"JSON\.parse\(", "json.loads("),
-    (r"(json\.loads\([^()]*\))\.(\w+)", r"\1['\2']"),
-    (r"===", "=="),
-    (r"!==", "!="),
-    (r"&&", " and "),
-    (r"\|\|", " or "),
-    (r"!(?!=)", "not "),
-    (r"\btrue\b", "True"),
-    (r"\bfalse\b", "False"),
-    (r"\bnull\b", "None"),
-]
-
-
-def suggest_python(raw: dict[str, Any]) -> str:
-    """A Python equivalent of a simple JavaScript assertion, to write by hand (never applied)."""
-    code = raw.get("value")
-    if not isinstance(code, str) or "\n" in code.strip() or is_file_ref(code):
-        return "type: python with an inline body or a file.py:function that returns the verdict"
-    text = code.strip().rstrip(";")
-    for pattern, replacement in _JS_TO_PY:
-        text = re.sub(pattern, replacement, text)
-    text = re.sub(r"\s+", " ", text).replace("not  ", "not ")
-    negated = "not-" if raw.get("type", "").startswith("not-") else ""
-    return f"{{type: {negated}python, value: {text!r}}}"

@@ -8,14 +8,15 @@ there with other content is a conflict (one line, nothing written); the same con
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from workbench.core.evals.promptfoo.asserts import copy_files
 from workbench.core.evals.promptfoo.convert import ImportPlan
 from workbench.core.evals.promptfoo.promptfile import with_versions
 from workbench.errors import ConfigError
@@ -136,3 +137,10 @@ def _with_variants(path: Path, variants: dict[str, dict[str, Any]]) -> str:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: the imported variants would not parse ({error})") from None
     return text
+
+
+def copy_files(copies: dict[Path, Path]) -> None:
+    """Copy assertion files that live outside the project into it."""
+    for destination, source in copies.items():
+        os.makedirs(destination.parent, exist_ok=True)
+        shutil.copyfile(source, destination)

@@ -6,7 +6,7 @@ Spans: a fresh database is grown step by step with real span rows (synthetic
 GenAI agent turns of ~7 spans, normalized and written by the collector's own
 writer function, in one service over the last 30 days), and at each size the
 queries the CLI and TUI make are timed (median of 5): the first page of the
-trace list, a filtered page (errors only), a text search, a whole trace, and
+trace list, a page filtered by status, a text search, a whole trace, and
 this month's spend by model (what ``workbench budget`` runs).
 Eval runs: runs of 100 results each, then ``list_runs`` (``workbench eval runs``)
 and one run's report (``workbench eval show``). Figures depend on the machine
@@ -72,7 +72,7 @@ def span_queries(db, trace_id: str) -> dict[str, float]:
     month_start = time.time_ns() - 30 * 86400 * 10**9
     return {
         "list": timed(lambda: list_traces(db, limit=100)),
-        "errors": timed(lambda: list_traces(db, status="error", limit=100)),
+        "status": timed(lambda: list_traces(db, status="ok", limit=100)),
         "search": timed(lambda: list_traces(db, search="refund", limit=100)),
         "trace": timed(lambda: get_trace(db, trace_id)),
         "spend": timed(lambda: spend(db, group_by="model", since_ns=month_start)),
@@ -142,7 +142,7 @@ def main() -> None:
         path = Path(folder) / "store.db"
         db = connect(path)
         have = 0
-        columns = ("MB", "list", "errors", "search", "trace", "spend")
+        columns = ("MB", "list", "status", "search", "trace", "spend")
         print(f"{'spans':>10} " + " ".join(f"{name:>7}" for name in columns))
         for target in (int(n) for n in args.spans.split(",")):
             started = time.perf_counter()
@@ -153,7 +153,7 @@ def main() -> None:
             print(
                 f"{have:>10,} {size:>7.0f} "
                 + " ".join(
-                    f"{figures[k]:>7.1f}" for k in ("list", "errors", "search", "trace", "spend")
+                    f"{figures[k]:>7.1f}" for k in ("list", "status", "search", "trace", "spend")
                 )
                 + f"   (grown in {grown:.0f} s)",
                 flush=True,

@@ -172,7 +172,7 @@ async def bench_tui(open_seconds: float, root: Path) -> tuple[float, list[float]
 
     os.environ.update(fresh_home(root, "tui"))
     get_settings.cache_clear()
-    app = create_app(str(PROJECT), warm_runners=True)
+    app = create_app(str(PROJECT), start_collector=True, warm_runners=True)
     opened = time.perf_counter()
     try:
         async with app.run_test(size=(200, 50)) as pilot:

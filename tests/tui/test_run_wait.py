@@ -84,6 +84,15 @@ async def test_the_agent_starts_when_the_project_is_opened(project) -> None:
         assert SlowRunner.turns == [warm] and len(FakeRunner.started) == 1
 
 
+async def test_the_project_the_app_opens_on_starts_at_once(project) -> None:
+    """``workbench PROJECT``: its agent starts with the app, whichever section is shown."""
+    app = create_app(str(project), warm_runners=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: len(FakeRunner.started) == 1)
+        assert FakeRunner.started[0].project.path == project
+        assert app.screen.id != "run" and not isinstance(app.screen, RunScreen)
+
+
 async def test_without_warm_runners_nothing_starts_before_the_first_message(project) -> None:
     """Tests and embedders that do not ask for warm runners start no agent on their own."""
     app = create_app()

@@ -85,6 +85,8 @@ class WorkbenchApp(App[None]):
             threading.Thread(
                 target=self.ensure_collector, name="workbench-tui-collector", daemon=True
             ).start()
+        elif self.warm_runners:
+            self._warm_opened()
 
     def ensure_collector(self) -> None:
         """Receive traces from the first second, whichever section is open (off the UI thread)."""
@@ -97,6 +99,20 @@ class WorkbenchApp(App[None]):
             if self.is_running:
                 with contextlib.suppress(RuntimeError):  # the app quit meanwhile
                     self.call_from_thread(self.notify, str(error), severity="warning", timeout=8)
+        # The opened project's agent sends its spans here: it starts once the collector is up.
+        if self.warm_runners and self.is_running:
+            with contextlib.suppress(RuntimeError):  # the app quit meanwhile
+                self.call_from_thread(self._warm_opened)
+
+    def _warm_opened(self) -> None:
+        """Start the agent of the project the app was opened on (see ``warm_project``)."""
+        if self.project_path is None:
+            return
+        from workbench.core.projects import open_project
+        from workbench.errors import WorkbenchError
+
+        with contextlib.suppress(WorkbenchError):  # the Run section says what is wrong
+            self.warm_project(open_project(self.project_path))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Esc leaves a text field only while one has focus (see ``focus``)."""

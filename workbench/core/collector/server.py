@@ -20,14 +20,18 @@ def start_collector(
     db_path: Path | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     forward: ForwardConfig | None = None,
+    workers: int | None = None,
 ) -> RunningServer:
     """Serve the OTLP receiver in a background thread (port 0 picks a free one).
 
     It forwards exports as ``forward`` says, else as the settings do
-    (``WORKBENCH_COLLECT_FORWARD``).
+    (``WORKBENCH_COLLECT_FORWARD``). ``workers`` decode processes (default: one per spare
+    core; 0 for a collector that receives a turn or two, where starting one costs more).
     """
     forward = forward if forward is not None else forward_config()
-    app = create_app(db_path=db_path, max_body_bytes=max_body_bytes, forward=forward)
+    app = create_app(
+        db_path=db_path, max_body_bytes=max_body_bytes, forward=forward, workers=workers
+    )
     return serve_in_thread(app, host=host, port=port, name="workbench collector")
 
 

@@ -263,7 +263,9 @@ class LocalStack:
             port = self._choose_collector()
             if port is None:
                 return
-        self.collector = self._keep(start_collector(host="127.0.0.1", port=port))
+        # No decode worker process: a stack's turns send small exports, which the receiver
+        # decodes itself; starting a worker would compete with the child's imports.
+        self.collector = self._keep(start_collector(host="127.0.0.1", port=port, workers=0))
 
     @property
     def code_changed(self) -> bool:

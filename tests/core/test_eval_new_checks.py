@@ -283,3 +283,23 @@ async def test_python_context_carries_the_input_as_promptfoos_prompt_and_the_con
     assert seen["config"] == {"min": 2} and seen["inline"] is True
     await check("python", "checks.py:get_assert", here)
     assert seen["inline"] is False and seen["reference"] == "checks.py:get_assert"
+
+
+@pytest.mark.parametrize(
+    ("snippet", "ending"),
+    [
+        # a case-level typo is matched against case keys only (not an assertion's 'value')
+        ("    valeu: x\n", "valeu: unknown field"),
+        ("    descripton: x\n", "unknown field (did you mean 'description'?)"),
+        ("    assert: [{type: contains, valeu: x}]\n", "unknown field (did you mean 'value'?)"),
+        (
+            "    assert: [{type: contains, value: x, transform: output.trim()}]\n",
+            "output transforms are JavaScript and are not run; the assertion reads the reply",
+        ),
+    ],
+)
+def test_key_suggestions_come_from_the_keys_of_that_level(tmp_path, snippet, ending):
+    path = _write(tmp_path, "cases:\n  - id: a\n    input: hi\n" + snippet)
+    with pytest.raises(ConfigError) as raised:
+        load_set(path)
+    assert str(raised.value).endswith(ending)

@@ -14,7 +14,12 @@ from pydantic import ValidationError
 
 from workbench.core.evals.checks import ASSERTION_TYPES, get_check
 from workbench.core.evals.spec import CATEGORIES, Assertion, Case, Defaults, EvalSet
-from workbench.core.evals.suggest import FOREIGN_CASE_KEYS, did_you_mean, unknown_type_message
+from workbench.core.evals.suggest import (
+    FOREIGN_ASSERTION_KEYS,
+    FOREIGN_CASE_KEYS,
+    did_you_mean,
+    unknown_type_message,
+)
 from workbench.core.evals.yamllines import LineLoader, LineMap, line_of
 from workbench.errors import ConfigError
 
@@ -204,7 +209,9 @@ def _defaults(raw: Any, parent: Any) -> Defaults:
     try:
         return Defaults.model_validate({**raw, "assert": assertions})
     except ValidationError as error:
-        raise _validation_problem(error, parent[key], line_of(parent, key)) from None
+        raise _validation_problem(
+            error, parent[key], line_of(parent, key), known=_DEFAULT_FIELDS
+        ) from None
 
 
 def _case(raw: Any, line: int, evalset: EvalSet, seen: dict[str, int]) -> Case:
@@ -293,7 +300,14 @@ def _assertions(raw: Any, line: int, where: str = "") -> list[Assertion]:
                 {**fields, "type": name, "negate": negate, "line": item_line}
             )
         except ValidationError as error:
-            raise _validation_problem(error, item, item_line, f"{where}{written}: ") from None
+            raise _validation_problem(
+                error,
+                item,
+                item_line,
+                f"{where}{written}: ",
+                known=_ASSERTION_FIELDS,
+                foreign=FOREIGN_ASSERTION_KEYS,
+            ) from None
         try:
             get_check(name).validate(assertion)
         except ValueError as error:
@@ -304,7 +318,15 @@ def _assertions(raw: Any, line: int, where: str = "") -> list[Assertion]:
     return result
 
 
-def _validation_problem(error: ValidationError, raw: Any, line: int, where: str = "") -> _Problem:
+def _validation_problem(
+    error: ValidationError,
+    raw: Any,
+    line: int,
+    where: str = "",
+    *,
+    known: tuple[str, ...] | None = None,
+    foreign: dict[str, str] = FOREIGN_CASE_KEYS,
+) -> _Problem:
     first = error.errors()[0]
     loc = [part for part in first["loc"] if not isinstance(part, str) or part != "assert"]
     node = raw
@@ -325,16 +347,20 @@ def _validation_problem(error: ValidationError, raw: Any, line: int, where: str 
     message = first["msg"]
     if first["type"] == "extra_forbidden":
         name = str(first["loc"][-1])
-        if name in FOREIGN_CASE_KEYS and len(first["loc"]) == 1:
-            message = f"promptfoo's {name!r} is not used here: {FOREIGN_CASE_KEYS[name]}"
+        if name in foreign and len(first["loc"]) == 1:
+            message = f"promptfoo's {name!r} is not used here: {foreign[name]}"
         else:
-            message = f"unknown field{_suggest(name, _known_fields())}"
+            message = f"unknown field{_suggest(name, known or _CASE_FIELDS)}"
     return _Problem(found, f"{where}{field}: {message}")
 
 
-def _known_fields() -> list[str]:
-    fields = [*Case.model_fields, "assert", "value", "threshold", "weight", "metric", "provider"]
-    return [*fields, "config"]
+# The keys a person writes at each level (for "did you mean" among them only).
+_CASE_FIELDS = (*(f for f in Case.model_fields if f not in {"assertions", "line"}), "assert")
+_DEFAULT_FIELDS = (*(f for f in Defaults.model_fields if f != "assertions"), "assert")
+_ASSERTION_FIELDS = (
+    *(f for f in Assertion.model_fields if f not in {"assertions", "negate", "line"}),
+    "assert",
+)
 
 
 def _variables_used(value: Any) -> list[str]:

@@ -68,6 +68,14 @@ FOREIGN_CASE_KEYS: dict[str, str] = {
 }
 
 
+# promptfoo assertion keys that mean something else here, with what to do instead.
+FOREIGN_ASSERTION_KEYS: dict[str, str] = {
+    "transform": "output transforms are JavaScript and are not run; the assertion reads the reply",
+    "rubricPrompt": "the judge's prompt is the workbench's own (see llm-rubric)",
+    "contextTransform": "context transforms are JavaScript and are not run",
+}
+
+
 def _parts(name: str) -> list[str]:
     return [part for part in re.split(r"[-_:.\s]+", name.lower()) if part]
 

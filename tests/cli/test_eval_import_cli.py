@@ -237,7 +237,7 @@ def test_json_report(project):
     )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert report["cases"] == 2 and report["written"][0] == str(project / "evals" / "rag.yaml")
+    assert report["cases"] == 3 and report["written"][0] == str(project / "evals" / "rag.yaml")
     outcomes = {row["item"]: row["outcome"] for row in report["rows"]}
-    assert outcomes["scenarios"] == "not converted"
+    assert outcomes["scenarios[1]"] == "mapped"
     assert outcomes["provider ollama:chat:llama3.1"] == "mapped"

@@ -181,7 +181,10 @@ def test_rag_config_reads_globs_and_var_files_from_the_config_folder(project, tm
     plan = import_config(FIXTURES / "rag" / "promptfooconfig.yaml", project)
     loads(plan, tmp_path)
     by_id = cases(plan)
-    assert set(by_id) == {"receipt-needed", "return-window"}
+    # two test files from a glob, and the scenario's config × tests
+    assert set(by_id) == {"receipt-needed", "return-window", "test-3"}
+    assert by_id["test-3"]["vars"]["question"] == "Can I return shoes?"
+    assert by_id["test-3"]["assert"] == [{"type": "icontains", "value": "shoes"}]
     window = by_id["return-window"]
     # Nunjucks filters: rendered at import (trim), and the report says so
     assert window["input"].endswith("Question: How long do I have to return an item?")
@@ -194,7 +197,7 @@ def test_rag_config_reads_globs_and_var_files_from_the_config_folder(project, tm
     }
     assert set(plan.variants) == {"gpt-4o-mini", "llama3-1"}
     skipped = dict(rows(plan, "not converted"))
-    assert "scenarios" in skipped and "provider exec:./run_agent.sh" in skipped
+    assert "provider exec:./run_agent.sh" in skipped
     assert "receipts.yaml[1]: rouge-n" in skipped
 
 

@@ -14,7 +14,7 @@ from workbench.core.evals.promptfoo.files import is_file_ref, read_data, resolve
 from workbench.core.evals.promptfoo.prompts import Prompt, read_prompts
 from workbench.core.evals.promptfoo.providers import convert_provider, unique_name, variant_name
 from workbench.core.evals.promptfoo.report import Report
-from workbench.core.evals.promptfoo.tests import read_tests
+from workbench.core.evals.promptfoo.tests import read_scenarios, read_tests
 from workbench.errors import ConfigError
 
 _IGNORED = {
@@ -28,7 +28,6 @@ _IGNORED = {
     "nunjucksFilters": "custom Nunjucks filters are JavaScript; not run here",
     "extensions": "extension hooks are code; not run here",
     "derivedMetrics": "derived metrics are not computed; per-assertion metrics are kept",
-    "scenarios": "scenarios are not expanded; write their combinations as tests",
     "redteam": "red-team generation is not converted",
     "tags": "config tags are not kept",
     "metadata": "config metadata is not kept",
@@ -73,6 +72,7 @@ def import_config(config_path: Path, project_dir: Path, set_name: str | None = N
             "targets",
             "tests",
             "defaultTest",
+            "scenarios",
         }:
             report.skipped(key, "not a promptfoo config key known here")
     ctx = AssertContext(base, project_dir, name, report, {})
@@ -88,7 +88,9 @@ def import_config(config_path: Path, project_dir: Path, set_name: str | None = N
         document["variants"] = list(variants)
     if default["assert"]:
         document["defaults"] = {"assert": default["assert"]}
-    cases = build_cases(read_tests(config.get("tests"), base, report), inputs, default, ctx)
+    tests = read_tests(config.get("tests"), base, report)
+    tests += read_scenarios(config.get("scenarios"), base, report)
+    cases = build_cases(tests, inputs, default, ctx)
     document["cases"] = cases
     return ImportPlan(
         set_name=name,

@@ -58,3 +58,46 @@ def _from_file(path: Path, report: Report) -> list[tuple[str, dict[str, Any]]]:
             report.skipped(where, "a test is a mapping")
     report.mapped(f"tests {path.name}", f"{len(result)} tests")
     return result
+
+
+def read_scenarios(raw: Any, config_dir: Path, report: Report) -> list[tuple[str, dict[str, Any]]]:
+    """promptfoo ``scenarios``: every ``config`` entry × every test, vars and asserts merged."""
+    if raw is None:
+        return []
+    if is_file_ref(raw):
+        raw = [item for path in resolve(raw, config_dir) for item in _listed(read_data(path))]
+    tests: list[tuple[str, dict[str, Any]]] = []
+    for number, scenario in enumerate(_listed(raw), start=1):
+        where = f"scenarios[{number}]"
+        if not isinstance(scenario, dict):
+            report.skipped(where, "a scenario is a mapping with 'config' and 'tests'")
+            continue
+        configs = scenario.get("config") or [{}]
+        if is_file_ref(configs):
+            configs = [c for path in resolve(configs, config_dir) for c in _listed(read_data(path))]
+        inner = read_tests(scenario.get("tests"), config_dir, report)
+        made = 0
+        for index, config in enumerate(_listed(configs), start=1):
+            if not isinstance(config, dict):
+                report.skipped(f"{where}.config[{index}]", "a scenario config is a mapping")
+                continue
+            for test_where, test in inner:
+                merged = {
+                    **test,
+                    "vars": {**(config.get("vars") or {}), **(test.get("vars") or {})},
+                }
+                merged["assert"] = [
+                    *_listed(config.get("assert") or []),
+                    *_listed(test.get("assert") or []),
+                ]
+                labels = [str(x) for x in (config.get("description"), test.get("description")) if x]
+                if labels:
+                    merged["description"] = " / ".join(labels)
+                tests.append((f"{where}.config[{index}] × {test_where}", merged))
+                made += 1
+        report.mapped(where, f"{made} tests (each config × each test, vars merged)")
+    return tests
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]

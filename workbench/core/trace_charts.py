@@ -164,7 +164,8 @@ def trace_series(
 def _where(
     project: str | None, since_ns: int | None, until_ns: int | None
 ) -> tuple[str, list[object]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[object] = []
     for clause, value in (
         ("service = ?", project),
         ("start_ns >= ?", since_ns),

@@ -59,7 +59,9 @@ def expansion_lines(
             figures.append(f"{side.latency_ms:.0f} ms")
         if side.cost_usd is not None:
             figures.append(f"${side.cost_usd:.4f}")
-        against = "  (changes vs " + base.variant + " highlighted)" if side is not base else ""
+        against = ""
+        if base is not None and side is not base:
+            against = f"  (changes vs {base.variant} highlighted)"
         lines.append(
             Text.assemble(
                 ("  ", ""),

@@ -72,8 +72,8 @@ def read_scenarios(raw: Any, config_dir: Path, report: Report) -> list[tuple[str
         if not isinstance(scenario, dict):
             report.skipped(where, "a scenario is a mapping with 'config' and 'tests'")
             continue
-        configs = scenario.get("config") or [{}]
-        if is_file_ref(configs):
+        configs: Any = scenario.get("config") or [{}]
+        if isinstance(configs, str) and is_file_ref(configs):
             configs = [c for path in resolve(configs, config_dir) for c in _listed(read_data(path))]
         inner = read_tests(scenario.get("tests"), config_dir, report)
         made = 0

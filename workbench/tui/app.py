@@ -22,7 +22,8 @@ from textual.binding import Binding
 from workbench.core.runner.warm import WarmRunner, default_options
 from workbench.tui import focus
 from workbench.tui.commands import WorkbenchCommands
-from workbench.tui.sections import SECTIONS
+from workbench.tui.footer_fit import sections_fit
+from workbench.tui.sections import SECTIONS, section_bindings
 
 if TYPE_CHECKING:
     from workbench.core.projects import Project
@@ -46,12 +47,11 @@ class WorkbenchApp(App[None]):
     MODES = {section.mode: section.factory() for section in SECTIONS}
     DEFAULT_MODE = SECTIONS[0].mode
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    # Screen classes for app.tcss: side panes give way below 120 and 100 columns.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
     BINDINGS = [
         focus.LEAVE_FIELD,
-        *(
-            Binding(section.key, f"switch_mode({section.mode!r})", section.title)
-            for section in SECTIONS
-        ),
+        *section_bindings(),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
@@ -118,7 +118,20 @@ class WorkbenchApp(App[None]):
         """Esc leaves a text field only while one has focus (see ``focus``)."""
         if action == "leave_field":
             return focus.can_leave_field(self.screen)
+        if action == "switch_mode" and parameters and parameters[0] in self.MODES:
+            # Named when the footer has room (or nothing is on screen yet), else grouped.
+            return not self.is_running or sections_fit(self.screen)
+        if action == "switch_section":
+            return self.is_running and not sections_fit(self.screen)
         return True
+
+    async def action_switch_section(self, mode: str) -> None:
+        """Go to section ``mode`` (the grouped form of the section keys)."""
+        await self.switch_mode(mode)
+
+    def on_resize(self) -> None:
+        # The room in the footer changed: named or grouped section keys.
+        self.screen.refresh_bindings()
 
     def get_key_display(self, binding: Binding) -> str:
         """Help is ``?`` outside a text field and ``f1`` inside one (``?`` types there)."""

@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from textual.binding import Binding
 from textual.screen import Screen
 
 
@@ -67,3 +68,29 @@ SECTIONS: tuple[Section, ...] = (
         "Dockerfile, CI and Kubernetes files: preview, validate, write",
     ),
 )
+
+# Where the footer has no room for "1 Projects  2 Run  …", the keys show as one group.
+SECTIONS_GROUP = Binding.Group("Sections", compact=True)
+
+
+def section_bindings(namespace: str = "") -> list[Binding]:
+    """Two bindings per section key: named (``2 Run``) and grouped (``123456 Sections``).
+
+    Both switch to the section; ``WorkbenchApp.check_action`` turns on the named ones when
+    the footer has room for them and the grouped ones otherwise. Section screens bind them
+    too (``namespace="app."``), so the footer shows them first, before the screen's keys.
+    """
+    named = [
+        Binding(section.key, f"{namespace}switch_mode({section.mode!r})", section.title)
+        for section in SECTIONS
+    ]
+    grouped = [
+        Binding(
+            section.key,
+            f"{namespace}switch_section({section.mode!r})",
+            section.title,
+            group=SECTIONS_GROUP,
+        )
+        for section in SECTIONS
+    ]
+    return named + grouped

@@ -448,12 +448,18 @@ class LocalStack:
         mock and the collector this stack started."""
         self._closed = True
         with self.phases.during(STOP):
+            # All at once: each waits on its own thread or process (uvicorn's exit, the
+            # collector's last write, the child's exit), none needs another stopped first.
+            stops = [
+                in_daemon_thread(server.stop) for server in (self.mock, self.collector) if server
+            ]
             if self.pool is not None:
-                await self.pool.close(grace)
-            for server in (self.mock, self.collector):
-                if server is not None:
-                    await in_daemon_thread(server.stop)
+                stops.append(self.pool.close(grace))
             self.mock = self.collector = None
+            results = await asyncio.gather(*stops, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
 
 
 async def run_single_turn(

@@ -96,6 +96,13 @@ class EvalsSection(_Section):
     # variant's own model and api base. Never a hosted provider nobody named.
     judge_model: str | None = None
     judge_api_base: str | None = None
+    # What evals may use of the provider's per-minute limits (real models only): a run paces
+    # its turns to them, and each of N shards to 1/N of them unless rate_limit_storage_env
+    # names an environment variable holding an async+redis:// URL every shard reaches (one
+    # shared counter; the URL may carry a password, so only its variable's name is kept).
+    requests_per_minute: int | None = Field(default=None, ge=1)
+    tokens_per_minute: int | None = Field(default=None, ge=1)
+    rate_limit_storage_env: str | None = None
 
 
 class PricingOverride(_Section):

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from workbench.core.evals.grading import TraceSource, attach_trace, grade_case
 from workbench.core.evals.loader import iter_cases
 from workbench.core.evals.observation import GradingServices
+from workbench.core.evals.pacing import Pacer, RateLimits
 from workbench.core.evals.progress import (
     Counts,
     ProgressListener,
@@ -138,6 +139,7 @@ class EvalEngine:
         self.retry = retry or RetryPolicy()
         self.turn_timeout = turn_timeout
         self._resume_at: dict[str, float] = {}
+        self._pacer: Pacer | None = None
 
     async def run(self, plan: RunPlan) -> Counts:
         """Run every missing (case, variant, repeat) of ``plan``; returns the final counts."""
@@ -171,6 +173,9 @@ class EvalEngine:
             writer.write([("run", self._run_row(plan))])
         self._started = time.perf_counter()
         self._write_error: BaseException | None = None
+        limits = RateLimits.from_options(plan.options)
+        if limits is not None:
+            self._pacer = Pacer(limits.share(plan.shard.count if plan.shard else 1))
         self.listener(
             RunStarted(
                 plan.run_id,
@@ -356,12 +361,18 @@ class EvalEngine:
         from workbench.core.evals.turns import rate_limit_error
 
         lane = self._target(variant).lane
+        # Only real models have a provider's per-minute limits to keep to.
+        pacer = self._pacer if variant.source == "real" else None
         attempt = 0
         while True:
             wait = self._resume_at.get(lane, 0.0) - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
+            if pacer is not None:
+                await pacer.wait(lane)
             outcome = await self.runner.run(request, timeout=self.turn_timeout)
+            if pacer is not None:
+                await _charge(pacer, lane, outcome)
             limited = rate_limit_error(outcome)
             if limited is None or attempt + 1 >= self.retry.attempts:
                 return outcome
@@ -371,6 +382,16 @@ class EvalEngine:
             delay = min(delay, self.retry.max_s) * (1 + random.random() * 0.1)
             self._resume_at[lane] = max(self._resume_at.get(lane, 0.0), time.monotonic() + delay)
             self.listener(RateLimited(plan.run_id, variant.name, round(delay, 3), attempt))
+
+
+async def _charge(pacer: Pacer, lane: str, outcome: Any) -> None:
+    from workbench.core.evals.turns import outcome_parts
+
+    result, _ = outcome_parts(outcome)
+    result = result or {}
+    usage = result.get("usage") or {}
+    tokens = int(usage.get("input_tokens") or 0) + int(usage.get("output_tokens") or 0)
+    await pacer.charge(lane, requests=int(result.get("steps") or 1), tokens=tokens)
 
 
 def rate_limited(text: str | None) -> bool:

@@ -119,6 +119,12 @@ def prepare_run(
     options: dict[str, Any] = {"concurrency": concurrency or evals.concurrency, "gate": thresholds}
     if shard is not None:
         options["shard"] = str(shard)
+    if evals.requests_per_minute or evals.tokens_per_minute:
+        options["rate_limits"] = {
+            "rpm": evals.requests_per_minute,
+            "tpm": evals.tokens_per_minute,
+            "storage_env": evals.rate_limit_storage_env,
+        }
     return RunPlan(
         run_id=new_run_id(),
         project=project.name,

@@ -19,7 +19,7 @@ from workbench.errors import WorkbenchError
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 MAX_SHARDS = 1000
 # Run options that may differ between the shards of one plan (they do not change results).
-LOCAL_OPTIONS = frozenset({"concurrency", "shard", "merged_from"})
+LOCAL_OPTIONS = frozenset({"concurrency", "shard", "merged_from", "rate_limits"})
 
 
 @dataclass(frozen=True)

@@ -26,18 +26,18 @@ def list_command(output_format: str | None, as_json: bool) -> None:
         return
     if shown == "tsv":
         header = ("name", "template", "template_version", "created", "path", "description")
-        rows = [
+        cells = [
             (
                 info.name,
                 info.template,
                 info.template_version,
                 info.created.isoformat(),
-                info.path,
+                str(info.path),
                 info.description,
             )
             for info in infos
         ]
-        click.echo(tsv_text(header, rows))
+        click.echo(tsv_text(header, cells))
         if not infos:
             click.echo(_EMPTY, err=True)
         return

@@ -25,7 +25,9 @@ class SectionScreen(Screen):
     """
 
     # The section keys come first in the footer: a narrow terminal cuts its end, not them.
-    BINDINGS: ClassVar[list[Binding]] = section_bindings()
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        *section_bindings()
+    ]
     MAIN_WIDGET: ClassVar[str] = ""
     PROJECT_SELECT: ClassVar[str] = ""
 

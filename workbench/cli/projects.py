@@ -26,7 +26,7 @@ def list_command(output_format: str | None, as_json: bool) -> None:
         return
     if shown == "tsv":
         header = ("name", "template", "template_version", "created", "path", "description")
-        cells = [
+        listed = [
             (
                 info.name,
                 info.template,
@@ -37,7 +37,7 @@ def list_command(output_format: str | None, as_json: bool) -> None:
             )
             for info in infos
         ]
-        click.echo(tsv_text(header, cells))
+        click.echo(tsv_text(header, listed))
         if not infos:
             click.echo(_EMPTY, err=True)
         return

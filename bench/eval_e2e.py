@@ -10,7 +10,10 @@ LLM calls × latency ÷ concurrency. Target: within 1.2× of the ideal.
 
 Besides wall time it prints the CPU the agent's runner children spent during the run
 (per turn: what the agent costs) and the machine's load average before and after, since
-on a shared 2-core machine the figures mean little without it.
+on a shared 2-core machine the figures mean little without it. The ratio is warm (from
+the run's start, children started and warmed up); the cold figures count from starting
+the eval: its first result, and its last. Then the template agent's turns are profiled
+one at a time (``bench/agent_profile.py``): its CPU per turn and the functions taking it.
 """
 
 from __future__ import annotations
@@ -127,6 +130,8 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
 
     def listener(event) -> None:
         name = type(event).__name__
+        if name == "ResultRecorded" and "first" not in marks:
+            marks["first"] = time.perf_counter()
         if name == "RunStarted":
             marks["start"], marks["cpu0"] = time.perf_counter(), time.process_time()
             children["start"] = runner_children_cpu()
@@ -135,6 +140,7 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
             children["end"] = runner_children_cpu()
 
     children: dict[str, dict[int, float]] = {}
+    marks["begin"] = time.perf_counter()
     counts = await execute(plan, project, listener=listener)
     print(
         f"workbench process CPU during the run: {marks['cpu1'] - marks['cpu0']:.2f} s"
@@ -156,6 +162,11 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
         .fetchone()
     )
     assert counts.done == plan.total
+    print(
+        f"cold: from starting the eval (runner children, mock and collector starting) to its "
+        f"first result {marks['first'] - marks['begin']:.2f} s; to its last "
+        f"{marks['end'] - marks['begin']:.2f} s"
+    )
     return marks["end"] - marks["start"], int(row[0] or 0), int(row[1] or 0)
 
 
@@ -165,6 +176,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--agent", choices=["template", "minimal", "both"], default="both")
+    parser.add_argument(
+        "--profile-turns",
+        type=int,
+        default=40,
+        help="turns of the template agent to profile after the runs (0: none)",
+    )
     args = parser.parse_args()
     agents = ["template", "minimal"] if args.agent == "both" else [args.agent]
     for agent in agents:
@@ -185,6 +202,10 @@ def main() -> None:
             load_before = load_average()
             elapsed, calls, errors = asyncio.run(run(project, args.concurrency))
             print(f"[{agent} agent] {load_before} before the run, {load_average()} after")
+            if agent == "template" and args.profile_turns:
+                from agent_profile import profile_agent
+
+                profile_agent(project, args.profile_turns)
         pairs = args.cases * 2
         ideal = calls * args.latency_ms / 1000 / args.concurrency
         print(f"[{agent} agent] pairs: {pairs} (cases × baseline, candidate), errors: {errors}")

@@ -43,6 +43,9 @@ def test_shards_then_merge_gate_like_one_run(tmp_path):
     # The merged run is stored like any other.
     shown = invoke("eval", "show", b["run_id"], "--json")
     assert json.loads(shown.output)["done"] == a["total"]
+    listed = invoke("eval", "runs").output
+    assert "shard 1/2" in listed and "shard 2/2" in listed
+    assert f"{b['run_id']}" in listed and "merged" in listed
 
 
 def test_shard_errors_are_one_line(tmp_path):

@@ -279,6 +279,8 @@ def runs_command(project, limit, as_json) -> None:
             f"{run.id}  {run.project}/{run.set_name}  {','.join(run.variants)}  {run.status:<11}"
             f"  {run.started_at}  {run.done}/{run.total} done  {run.passed} pass"
             f"  {run.failed} fail  {run.errors} error"
+            + (f"  shard {run.options['shard']}" if run.options.get("shard") else "")
+            + ("  merged" if run.options.get("merged_from") else "")
         )
 
 

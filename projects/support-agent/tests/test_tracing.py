@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -48,6 +49,28 @@ async def test_span_tree_and_genai_attributes(model, spans):
     assert '"12345"' in tool.attributes["gen_ai.tool.call.arguments"]
     assert '"delivered"' in tool.attributes["gen_ai.tool.call.result"]
     assert len(spans.named("chat ")) == 2
+
+
+async def test_the_agent_span_carries_the_redacted_message_and_reply(model, spans, configure):
+    model.add("Your card 4111 1111 1111 1111 is on file.")
+    await run_turn(
+        {"input": "Hello, my email is ada@example.com, key sk-proj-abcdefghijklmnop1234"}
+    )
+    agent = spans.one("invoke_agent")
+    asked = json.loads(agent.attributes["gen_ai.input.messages"])
+    replied = json.loads(agent.attributes["gen_ai.output.messages"])
+    assert asked[0]["role"] == "user" and "Hello" in asked[0]["parts"][0]["content"]
+    assert "ada@example.com" not in agent.attributes["gen_ai.input.messages"]
+    assert "sk-proj-abcdefghijklmnop1234" not in agent.attributes["gen_ai.input.messages"]
+    assert replied[0]["role"] == "assistant"
+    assert "4111 1111 1111 1111" not in agent.attributes["gen_ai.output.messages"]
+    spans.exporter.clear()
+    configure(trace_content=False)
+    model.add("Hi.")
+    await run_turn({"input": "Hello again"})
+    agent = spans.one("invoke_agent")
+    assert "gen_ai.input.messages" not in agent.attributes
+    assert "gen_ai.output.messages" not in agent.attributes
 
 
 def test_traces_endpoint():

@@ -92,6 +92,11 @@ async def run_turn(
             span.set_attributes(
                 {"workbench.status": outcome.status, "workbench.steps": outcome.steps}
             )
+            if settings.trace_content and outcome.output:
+                reply = _traceable(outcome.output)
+                span.set_attribute(
+                    tracing.OUTPUT_MESSAGES, tracing.messages_attribute("assistant", reply)
+                )
             if outcome.model:
                 span.set_attribute(tracing.RESPONSE_MODEL, outcome.model)
             if outcome.status == "error":
@@ -148,6 +153,11 @@ async def session_history(caller_id: str, session_id: str, limit: int) -> list[d
     return await get_state().history(key, limit)
 
 
+def _traceable(text: str) -> str:
+    """`text` as a trace may keep it: PII and credential-shaped strings replaced."""
+    return guardrails.redact_secrets(guardrails.redact_pii(text).text).text
+
+
 def _tool_context(
     request: dict[str, Any], request_id: str, session_id: str | None
 ) -> context.ToolContext:
@@ -192,6 +202,10 @@ async def _turn(
     elif session_key:
         messages += await state.history(session_key, settings.memory_window)
     messages.append({"role": "user", "content": guard.text})
+    if settings.trace_content:
+        span.set_attribute(
+            tracing.INPUT_MESSAGES, tracing.messages_attribute("user", _traceable(guard.text))
+        )
     target = choose_target(request, guard.text, settings)
     span.set_attributes(
         {

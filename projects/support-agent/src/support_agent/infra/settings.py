@@ -107,6 +107,10 @@ class Settings(BaseSettings):
 
     # Guardrails and cache.
     max_input_chars: int = 4000
+    # The turn's user message and reply, PII-redacted and cut to 4,000 characters, on the
+    # agent span (gen_ai.input.messages / gen_ai.output.messages), so trace lists show what
+    # went in and came out. AGENT_TRACE_CONTENT=false keeps message text out of traces.
+    trace_content: bool = True
     # The reply length a budget reservation assumes when a request sets no max_tokens.
     budget_reserve_output_tokens: int = 1024
     cache_ttl_s: float = 300.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -40,6 +41,18 @@ GUARDRAIL_VERDICT = "workbench.guardrail.verdict"
 GUARDRAIL_REASON = "workbench.guardrail.reason"
 RETRY_ATTEMPT = "workbench.retry.attempt"
 FALLBACK_FROM = "workbench.fallback.from"
+INPUT_MESSAGES = "gen_ai.input.messages"
+OUTPUT_MESSAGES = "gen_ai.output.messages"
+# Message text kept on a span (after PII redaction), like a tool call's result.
+MAX_CONTENT_CHARS = 4000
+
+
+def messages_attribute(role: str, text: str) -> str:
+    """One message as a GenAI `gen_ai.input.messages`/`gen_ai.output.messages` value (JSON
+    with text parts), cut to MAX_CONTENT_CHARS."""
+    content = text if len(text) <= MAX_CONTENT_CHARS else text[: MAX_CONTENT_CHARS - 1] + "…"
+    return json.dumps([{"role": role, "parts": [{"type": "text", "content": content}]}])
+
 
 # Attributes copied onto every span of the current turn (prompt version, session, variant, ...).
 TURN_ATTRIBUTES: ContextVar[Mapping[str, Any] | None] = ContextVar("turn_attributes", default=None)

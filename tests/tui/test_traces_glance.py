@@ -147,6 +147,9 @@ async def test_the_charts_tab_reads_the_filtered_series_and_b_splits_by_variant(
         await open_charts(pilot)
         charts = app.screen.query_one(TraceCharts)
         assert app.screen.query_one(TabbedContent).active == "tab-charts"
+        # Each tab's own keys: b on the charts, s (session) on the list.
+        assert app.screen.check_action("chart_split", ()) is True
+        assert app.screen.check_action("open_session", ()) is False
         assert charts.series is not None and charts.series.traces == 14
         assert sum(bucket.errors for bucket in charts.series.buckets) == 2
         await pilot.press("b")
@@ -160,6 +163,7 @@ async def test_the_charts_tab_reads_the_filtered_series_and_b_splits_by_variant(
         await pilot.press("c")
         await settle(pilot)
         assert app.screen.query_one(TraceList).has_focus
+        assert app.screen.check_action("chart_split", ()) is False
 
 
 async def test_the_session_list_is_an_option_per_turn(stored):

@@ -340,8 +340,18 @@ class TracesScreen(SectionScreen):
         """Split the cost and token charts by variant instead of model, or back."""
         self.query_one(TraceCharts).toggle_by()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Keys of one tab are offered (and shown in the footer) only on that tab.
+        charts = action == "chart_split"
+        if charts or action == "open_session":
+            tabs = next(iter(self.query(TabbedContent)), None)
+            on_charts = tabs is not None and tabs.active == "tab-charts"
+            return on_charts if charts else not on_charts
+        return super().check_action(action, parameters)
+
     @on(TabbedContent.TabActivated, "#traces-tabs")
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()
         if event.pane.id == "tab-charts":
             self._charts_due, self._charted = 0.0, None
             self._charts_tick()

@@ -80,6 +80,8 @@ def create(body: Any, tokenizer_model: str) -> dict[str, Any]:
     model = body.get("model")
     if not model:
         raise ApiError("you must provide a model parameter", param="model")
+    if not isinstance(model, str):
+        raise invalid_type("model", "a string", model)
     if "input" not in body:
         raise missing("input")
     texts = _texts(tokenizer_model, body["input"])

@@ -71,6 +71,10 @@ def to_chat(body: Any, store: ResponseStore) -> dict[str, Any]:
         raise ApiError("The request body must be a JSON object.", code="invalid_type")
     if not body.get("model"):
         raise ApiError("you must provide a model parameter", param="model")
+    if not isinstance(body["model"], str):
+        raise invalid_type("model", "a string", body["model"])
+    if not isinstance(body.get("text") or {}, dict):
+        raise invalid_type("text", "an object", body["text"])
     if "input" not in body and not body.get("previous_response_id"):
         raise missing("input")
     messages: list[dict] = []

@@ -15,11 +15,11 @@ from workbench.core.mock.api_errors import (
     missing,
     out_of_range,
 )
+from workbench.core.mock.format_validation import validate_response_format
 
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 PART_TYPES = ("text", "image_url", "input_audio", "file", "refusal")
 TOOL_TYPES = ("function", "custom")
-FORMAT_TYPES = ("text", "json_object", "json_schema")
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 MAX_N = 128
 MAX_TOOLS = 128
@@ -137,8 +137,7 @@ def validate_messages(messages: Any) -> None:
         elif role in ("system", "developer", "user"):
             raise invalid_type(f"{where}.content", "a string or an array", content)
         if role == "assistant":
-            calls = message.get("tool_calls") or []
-            pending = {str(c.get("id")) for c in calls if isinstance(c, dict)}
+            pending = _tool_calls(where, message.get("tool_calls"))
             if (
                 content is None
                 and not message.get("tool_calls")
@@ -149,6 +148,8 @@ def validate_messages(messages: Any) -> None:
             call_id = message.get("tool_call_id")
             if not call_id:
                 raise missing(f"{where}.tool_call_id")
+            if not isinstance(call_id, str):
+                raise invalid_type(f"{where}.tool_call_id", "a string", call_id)
             if call_id not in pending:
                 raise ApiError(
                     "Invalid parameter: messages with role 'tool' must be a response to a "
@@ -156,6 +157,32 @@ def validate_messages(messages: Any) -> None:
                     param=f"{where}.role",
                     code=None,
                 )
+
+
+def _tool_calls(where: str, calls: Any) -> set[str]:
+    """The ids of an assistant message's tool calls, each checked for the API's shape."""
+    if calls is None:
+        return set()
+    if not isinstance(calls, list):
+        raise invalid_type(f"{where}.tool_calls", "an array", calls)
+    ids = set()
+    for number, call in enumerate(calls):
+        spot = f"{where}.tool_calls[{number}]"
+        if not isinstance(call, dict):
+            raise invalid_type(spot, "an object", call)
+        function = call.get("function")
+        if not isinstance(function, dict):
+            raise missing(f"{spot}.function")
+        for key, value in (("id", call.get("id")), ("function.name", function.get("name"))):
+            if value is None:
+                raise missing(f"{spot}.{key}")
+            if not isinstance(value, str):
+                raise invalid_type(f"{spot}.{key}", "a string", value)
+        arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, str):
+            raise invalid_type(f"{spot}.function.arguments", "a string", arguments)
+        ids.add(call["id"])
+    return ids
 
 
 def _content(where: str, role: str, content: Any) -> None:
@@ -258,16 +285,26 @@ def validate_tool_choice(body: dict, offered: dict[str, dict]) -> None:
         raise invalid_type("tool_choice", "a string or an object", choice)
     kind = choice.get("type")
     if kind == "allowed_tools":
-        allowed = choice.get("allowed_tools") or {}
+        allowed = choice.get("allowed_tools")
+        if not isinstance(allowed, dict):
+            raise missing("tool_choice.allowed_tools")
         if allowed.get("mode") not in ("auto", "required"):
             raise invalid_value(
                 "tool_choice.allowed_tools.mode", allowed.get("mode"), ("auto", "required")
             )
-        names = [(t.get("function") or {}).get("name") for t in allowed.get("tools") or []]
+        listed = allowed.get("tools")
+        if not isinstance(listed, list) or not all(
+            isinstance(t, dict) and isinstance(t.get("function"), dict) for t in listed
+        ):
+            raise invalid_type("tool_choice.allowed_tools.tools", "an array of tools", listed)
+        names = [t["function"].get("name") for t in listed]
     elif kind == "function":
-        names = [(choice.get("function") or {}).get("name")]
-        if names[0] is None:
+        function = choice.get("function")
+        if not isinstance(function, dict) or function.get("name") is None:
             raise missing("tool_choice.function.name")
+        if not isinstance(function["name"], str):
+            raise invalid_type("tool_choice.function.name", "a string", function["name"])
+        names = [function["name"]]
     else:
         raise invalid_value("tool_choice.type", kind, ("function", "allowed_tools"))
     for name in names:
@@ -293,87 +330,3 @@ def validate_stop(stop: Any) -> None:
             param="stop",
             code="array_above_max_length",
         )
-
-
-def validate_response_format(fmt: Any, messages: list) -> None:
-    """A known ``response_format``; a JSON schema that is one (and strict-clean when strict)."""
-    if fmt is None:
-        return
-    if not isinstance(fmt, dict):
-        raise invalid_type("response_format", "an object", fmt)
-    kind = fmt.get("type")
-    if kind not in FORMAT_TYPES:
-        raise invalid_value("response_format.type", kind, FORMAT_TYPES)
-    if kind == "json_object":
-        text = " ".join(str(m.get("content") or "") for m in messages if isinstance(m, dict))
-        if "json" not in text.lower():
-            raise ApiError(
-                "'messages' must contain the word 'json' in some form, to use 'response_format' "
-                "of type 'json_object'.",
-                param="messages",
-                code=None,
-            )
-    if kind != "json_schema":
-        return
-    spec = fmt.get("json_schema")
-    if not isinstance(spec, dict):
-        raise missing("response_format.json_schema")
-    name = spec.get("name")
-    if name is None:
-        raise missing("response_format.json_schema.name")
-    if not isinstance(name, str) or not TOOL_NAME.match(name):
-        raise ApiError(
-            "Invalid 'response_format.json_schema.name': string does not match pattern. "
-            f"Expected a string that matches the pattern '{TOOL_NAME.pattern}'.",
-            param="response_format.json_schema.name",
-            code="invalid_value",
-        )
-    schema = spec.get("schema")
-    if schema is None:
-        return
-    if not isinstance(schema, dict):
-        raise invalid_type("response_format.json_schema.schema", "an object", schema)
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        raise ApiError(
-            f"Invalid schema for response_format '{name}': {error.message}.",
-            param="response_format",
-            code="invalid_json_schema",
-        ) from None
-    if spec.get("strict"):
-        problem = strict_problem(schema)
-        if problem:
-            raise ApiError(
-                f"Invalid schema for response_format '{name}': {problem}",
-                param="response_format",
-                code="invalid_json_schema",
-            )
-
-
-def strict_problem(schema: dict) -> str | None:
-    """Why a schema cannot be used in strict mode (objects must close and require every key)."""
-    stack: list[tuple[tuple[str, ...], Any]] = [((), schema)]
-    while stack:
-        path, node = stack.pop()
-        if not isinstance(node, dict):
-            continue
-        if node.get("type") == "object" or "properties" in node:
-            where = f"In context={path}, "
-            if node.get("additionalProperties") is not False:
-                return f"{where}'additionalProperties' is required to be supplied and to be false."
-            keys = list(node.get("properties") or {})
-            absent = [key for key in keys if key not in (node.get("required") or [])]
-            if absent:
-                return (
-                    f"{where}'required' is required to be supplied and to be an array including "
-                    f"every key in properties. Missing '{absent[0]}'."
-                )
-        for key, value in node.items():
-            if key in ("properties", "$defs", "definitions") and isinstance(value, dict):
-                stack += [((*path, key, name), child) for name, child in value.items()]
-            elif key in ("items", "not", "additionalProperties") and isinstance(value, dict):
-                stack.append(((*path, key), value))
-            elif key in ("anyOf", "allOf", "oneOf", "prefixItems") and isinstance(value, list):
-                stack += [((*path, key, str(i)), child) for i, child in enumerate(value)]
-    return None

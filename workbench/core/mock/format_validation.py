@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from typing import Any
 
@@ -11,6 +13,23 @@ from jsonschema.exceptions import SchemaError
 from workbench.core.mock.api_errors import ApiError, invalid_type, invalid_value, missing
 
 FORMAT_TYPES = ("text", "json_object", "json_schema")
+SCHEMA_CACHE = 1024
+
+
+def schema_problem(schema: dict) -> str | None:
+    """Why ``schema`` is not a valid JSON Schema, or None (cached: agents resend their tools)."""
+    return _schema_problem(json.dumps(schema, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=SCHEMA_CACHE)
+def _schema_problem(text: str) -> str | None:
+    try:
+        Draft202012Validator.check_schema(json.loads(text))
+    except SchemaError as error:
+        return error.message
+    return None
+
+
 NAME = "^[a-zA-Z0-9_-]{1,64}$"
 
 
@@ -52,14 +71,13 @@ def validate_response_format(fmt: Any, messages: list) -> None:
         return
     if not isinstance(schema, dict):
         raise invalid_type("response_format.json_schema.schema", "an object", schema)
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
+    problem = schema_problem(schema)
+    if problem is not None:
         raise ApiError(
-            f"Invalid schema for response_format '{name}': {error.message}.",
+            f"Invalid schema for response_format '{name}': {problem}.",
             param="response_format",
             code="invalid_json_schema",
-        ) from None
+        )
     if spec.get("strict"):
         problem = strict_problem(schema)
         if problem:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 from workbench.core.mock.api_errors import (
     ApiError,
     invalid_type,
@@ -15,7 +12,7 @@ from workbench.core.mock.api_errors import (
     missing,
     out_of_range,
 )
-from workbench.core.mock.format_validation import validate_response_format
+from workbench.core.mock.format_validation import schema_problem, validate_response_format
 
 ROLES = ("system", "assistant", "user", "function", "tool", "developer")
 PART_TYPES = ("text", "image_url", "input_audio", "file", "refusal")
@@ -248,14 +245,13 @@ def _parameters(where: str, schema: Any) -> None:
         return
     if not isinstance(schema, dict):
         raise invalid_type(where, "an object", schema)
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
+    problem = schema_problem(schema)
+    if problem is not None:
         raise ApiError(
-            f"Invalid schema for function '{where}': {error.message}.",
+            f"Invalid schema for function '{where}': {problem}.",
             param=where,
             code="invalid_function_parameters",
-        ) from None
+        )
 
 
 def validate_tool_choice(body: dict, offered: dict[str, dict]) -> None:

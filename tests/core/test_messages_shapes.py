@@ -104,3 +104,25 @@ def test_any_attributes_give_messages_never_an_exception(attributes, events):
     found = span_messages(attributes, events)
     for message in [*found.inputs, *found.outputs]:
         assert isinstance(message.content, str)
+
+
+def test_a_tool_reply_sent_as_text_parts_reads_as_its_text():
+    # OpenLLMetry 0.62 writes a tool message whose content was a list of OpenAI text
+    # parts as a tool_call_response whose response is that list.
+    message = message_of(
+        {
+            "role": "tool",
+            "parts": [
+                {
+                    "type": "tool_call_response",
+                    "id": "call_1",
+                    "response": [{"type": "text", "text": "12:00 CET"}],
+                }
+            ],
+        }
+    )
+    assert (message.content, message.tool_call_id) == ("12:00 CET", "call_1")
+    data = message_of(
+        {"role": "tool", "parts": [{"type": "tool_call_response", "response": [{"t": 18}]}]}
+    )
+    assert json.loads(data.content) == [{"t": 18}]

@@ -146,7 +146,7 @@ def message_of(data: Any, default_role: str = "") -> ChatMessage:
                     calls.append(call)
             elif kind == "tool_call_response":
                 response = part.get("response", part.get("result"))
-                texts.append(response if isinstance(response, str) else arguments_text(response))
+                texts.append(_response_text(response))
                 tool_call_id = tool_call_id or part.get("id")
             else:
                 text = _part_text(part)
@@ -174,6 +174,19 @@ def message_of(data: Any, default_role: str = "") -> ChatMessage:
         tool_call_id=str(tool_call_id) if tool_call_id else None,
         finish_reason=str(finish) if finish else None,
     )
+
+
+def _response_text(response: Any) -> str:
+    """A tool reply's text: text as sent, OpenAI text parts as their text, other data as JSON."""
+    if isinstance(response, str):
+        return response
+    if (
+        isinstance(response, list)
+        and response
+        and all(isinstance(p, dict) and p.get("type") == "text" for p in response)
+    ):
+        return text_of(response)
+    return arguments_text(response)
 
 
 def _tool_parts(content: Any) -> list[dict]:

@@ -1,6 +1,7 @@
 """Ingest benchmark: spans/s through the OTLP/HTTP receiver versus a plain executemany.
 
-Run: ``python bench/ingest.py [--spans 100000] [--batch 512] [--clients 4] [--repeat 3]``
+Run: ``python bench/ingest.py [--spans 100000] [--batch 512] [--clients 4] [--repeat 3]
+[--writer-cpu]``
 
 Each repetition starts the receiver in its own process (as ``workbench collect``
 does) on a fresh database, and a load generator in another process that posts
@@ -282,6 +283,59 @@ def run_plain(rows: list[tuple], db_path: Path) -> float:
     return elapsed
 
 
+def writer_cpu(rows: list[tuple], folder: Path, batch: int = 2048) -> None:
+    """The single writer's own CPU per span (thread time, so other load barely moves it):
+    plain executemany, the refresh inside the acknowledged transaction, and the staged write
+    with summaries refreshed after every batch (an idle writer) or every fourth (sustained)."""
+    from workbench.core.collector.checkpoint import tune_writer
+    from workbench.core.collector.sink import stage_spans, write_spans
+    from workbench.store.db import connect
+    from workbench.store.summaries import summarize_pending
+
+    def fresh(name: str):
+        db = connect(folder / f"writer-{name}.db")
+        tune_writer(db)  # the collector's writer settings (cache, no inline checkpoints)
+        return db
+
+    plain = fresh("plain")
+    started = time.thread_time()
+    run_plain_on(plain, rows)
+    base = (time.thread_time() - started) / len(rows) * 1e6
+    print(f"  writer CPU per span: plain executemany {base:.1f} us")
+    batches = [rows[i : i + batch] for i in range(0, len(rows), batch)]
+    for label, write, every in (
+        ("refresh in the acknowledged transaction", write_spans, 0),
+        ("staged, summaries after every batch", stage_spans, 1),
+        ("staged, summaries after every 4th batch", stage_spans, 4),
+    ):
+        db = fresh(label.split()[0] + str(every))
+        ack = total = 0.0
+        for index, rows_in in enumerate(batches):
+            started = time.thread_time()
+            with db.conn:
+                write(db, rows_in)
+            ack += time.thread_time() - started
+            if every and (index % every == every - 1 or index == len(batches) - 1):
+                summarize_pending(db)
+            total += time.thread_time() - started
+        db.conn.close()
+        print(
+            f"  writer CPU per span, {label}: {ack / len(rows) * 1e6:.1f} us before the "
+            f"acknowledgement, {total / len(rows) * 1e6:.1f} us with the summaries"
+        )
+
+
+def run_plain_on(db, rows: list[tuple]) -> None:
+    from workbench.store.schema.spans import SPAN_COLUMNS
+
+    sql = (
+        f"INSERT INTO spans ({', '.join(SPAN_COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in SPAN_COLUMNS)})"
+    )
+    with db.conn:
+        db.conn.executemany(sql, rows)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -355,6 +409,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", default="default", help="the receiver's worker processes (default: its own)"
     )
+    parser.add_argument(
+        "--writer-cpu", action="store_true", help="also compare the writer's own CPU per span"
+    )
     args = parser.parse_args()
     exports = build_exports(args.spans, args.batch)
     rows = plain_rows(exports)
@@ -367,6 +424,9 @@ def main() -> None:
         folder = Path(name)
         os.environ["WORKBENCH_HOME"] = str(folder / "home")
         (folder / "bodies.pickle").write_bytes(pickle.dumps(exports))
+        if args.writer_cpu:
+            print(f"writer alone (load average {', '.join(f'{v:.2f}' for v in os.getloadavg())})")
+            writer_cpu(rows, folder)
         for index in range(args.repeat):
             runs.append(one_run(exports, rows, args, folder, index))
             report(runs[-1], f"run {index + 1}")

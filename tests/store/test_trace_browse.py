@@ -123,9 +123,9 @@ def test_the_preview_cache_reads_only_new_or_changed_traces(db, monkeypatch):
     asked: list[list[str]] = []
     real = trace_browse.trace_previews
 
-    def counting(database, trace_ids):
+    def counting(database, trace_ids, **options):
         asked.append(list(trace_ids))
-        return real(database, trace_ids)
+        return real(database, trace_ids, **options)
 
     monkeypatch.setattr(trace_browse, "trace_previews", counting)
     cache = trace_browse.PreviewCache()
@@ -142,3 +142,13 @@ def test_the_preview_cache_reads_only_new_or_changed_traces(db, monkeypatch):
     big = changed.model_copy(update={"span_count": 50_000, "updated_ns": changed.updated_ns + 1})
     assert cache.listed(db, [big])[0].input == ""
     assert asked[-1] == []
+
+
+def test_the_session_keeps_longer_messages_than_the_list(db):
+    long_question = "why " * 100  # 400 characters: cut in the list, whole in the session
+    spans = turn(9, session="s-9", variant="base", question=long_question, answer="ok", at=T0)
+    with db.conn:
+        write_spans(db, normalize_request(make_request(spans, service="shop")).rows)
+    listed = trace_previews(db, [_ids(9)[0].hex()])[_ids(9)[0].hex()]
+    assert len(listed.input) == 200 and listed.input.endswith("…")
+    assert session_turns(db, "s-9")[0].input == long_question.strip()

@@ -96,9 +96,13 @@ def _pick(messages: list[Any], direction: Direction) -> str:
 
 
 def preview(
-    attributes: dict[str, Any], events: list[dict[str, Any]] | None, direction: Direction
+    attributes: dict[str, Any],
+    events: list[dict[str, Any]] | None,
+    direction: Direction,
+    limit: int = PREVIEW_CHARS,
 ) -> str:
-    """The span's input (the last user message) or output (the reply) on one line, or ``""``."""
+    """The span's input (the last user message) or output (the reply) on one line, at most
+    ``limit`` characters, or ``""``."""
     for key in _KEYS[direction]:
         if key in attributes:
             value = _parse(attributes[key])
@@ -106,7 +110,7 @@ def preview(
                 value = value["messages"]
             text = _pick(value, direction) if isinstance(value, list) else _content(value)
             if text.strip():
-                return one_line(text)
+                return one_line(text, limit)
     flat: dict[int, dict[str, str]] = {}
     for key, value in attributes.items():
         for pattern in _FLAT[direction]:
@@ -116,12 +120,12 @@ def preview(
     if flat:
         text = _pick([flat[index] for index in sorted(flat)], direction)
         if text.strip():
-            return one_line(text)
+            return one_line(text, limit)
     for event in reversed(events or []):
         if event.get("name") in _EVENTS[direction]:
             attrs = event.get("attributes") or {}
             body = attrs.get("content") or attrs.get("message") or attrs.get("body")
             text = _content(_parse(body)) if body is not None else ""
             if text.strip():
-                return one_line(text)
+                return one_line(text, limit)
     return ""

@@ -10,10 +10,12 @@ import orjson
 from pydantic import BaseModel
 from sqlite_utils import Database
 
-from workbench.core.trace_preview import preview
+from workbench.core.trace_preview import PREVIEW_CHARS, preview
 from workbench.core.tracemodels import TraceSummary
 from workbench.store.summaries import current_summaries
 from workbench.store.traces import _SUMMARY_COLUMNS, _conn, _summary
+
+SESSION_CHARS = 2000
 
 # One pass over the wanted traces' spans, reading only columns stored before the JSON
 # (CROSS JOIN keeps the ids the outer loop: a primary-key seek each, never a scan of
@@ -46,7 +48,7 @@ class SessionTurn(BaseModel):
 
 
 def trace_previews(
-    db: Database | sqlite3.Connection, trace_ids: list[str]
+    db: Database | sqlite3.Connection, trace_ids: list[str], *, limit: int = PREVIEW_CHARS
 ) -> dict[str, TracePreview]:
     """Input and output previews of ``trace_ids`` (a page of the list); every id gets one.
 
@@ -86,8 +88,10 @@ def trace_previews(
         head = [content[(trace_id, first[trace_id][1])]] if trace_id in first else []
         tail = [content[(trace_id, last[trace_id][1])]] if trace_id in last else []
         previews[trace_id] = TracePreview(
-            input=next((t for a, e in [*root, *head] if (t := preview(a, e, "input"))), ""),
-            output=next((t for a, e in [*root, *tail] if (t := preview(a, e, "output"))), ""),
+            input=next((t for a, e in [*root, *head] if (t := preview(a, e, "input", limit))), ""),
+            output=next(
+                (t for a, e in [*root, *tail] if (t := preview(a, e, "output", limit))), ""
+            ),
         )
     return previews
 
@@ -109,7 +113,8 @@ def session_turns(
     sql += " ORDER BY start_ns DESC, trace_id DESC LIMIT ?"
     summaries = [_summary(row) for row in _conn(db).execute(sql, [*params, limit])]
     summaries.reverse()
-    previews = summaries_previews(db, summaries)
+    # A conversation is read, not skimmed: each message up to ``SESSION_CHARS``.
+    previews = summaries_previews(db, summaries, limit=SESSION_CHARS)
     return [
         SessionTurn(summary=summary, **previews[summary.trace_id].model_dump())
         for summary in summaries
@@ -144,12 +149,12 @@ MOST_SPANS_PREVIEWED = 2000
 
 
 def summaries_previews(
-    db: Database | sqlite3.Connection, summaries: list[TraceSummary]
+    db: Database | sqlite3.Connection, summaries: list[TraceSummary], *, limit: int = PREVIEW_CHARS
 ) -> dict[str, TracePreview]:
     """Previews of ``summaries``; those with more than ``MOST_SPANS_PREVIEWED`` spans get
     an empty one without reading their spans."""
     small = [s.trace_id for s in summaries if s.span_count <= MOST_SPANS_PREVIEWED]
-    found = trace_previews(db, small)
+    found = trace_previews(db, small, limit=limit)
     return {s.trace_id: found.get(s.trace_id, TracePreview()) for s in summaries}
 
 

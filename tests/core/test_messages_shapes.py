@@ -126,3 +126,27 @@ def test_a_tool_reply_sent_as_text_parts_reads_as_its_text():
         {"role": "tool", "parts": [{"type": "tool_call_response", "response": [{"t": 18}]}]}
     )
     assert json.loads(data.content) == [{"t": 18}]
+
+
+def test_litellm_text_and_tool_call_reply_keeps_its_tool_call():
+    # litellm's otel callback, for a reply with text *and* a tool call (common with
+    # Anthropic models): the text in gen_ai.output.messages, the call only in
+    # gen_ai.completion.0.function_call.*.
+    attributes = {
+        "gen_ai.output.messages": json.dumps(
+            [
+                {
+                    "role": "assistant",
+                    "parts": [{"type": "text", "content": "Let me check."}],
+                    "finish_reason": "tool_calls",
+                }
+            ]
+        ),
+        "gen_ai.completion.0.function_call.name": "get_weather",
+        "gen_ai.completion.0.function_call.arguments": '{"city": "Paris"}',
+    }
+    (reply,) = span_messages(attributes).outputs
+    assert reply.content == "Let me check."
+    assert [(call.name, call.arguments) for call in reply.tool_calls] == [
+        ("get_weather", '{"city": "Paris"}')
+    ]

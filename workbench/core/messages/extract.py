@@ -59,6 +59,8 @@ def span_messages(
     found = SpanMessages()
     found.inputs, found.input_source = _first(attributes, _INPUTS)
     found.outputs, found.output_source = _first(attributes, _OUTPUTS)
+    if found.output_source == "gen_ai.output.messages":
+        _add_flat_tool_calls(found.outputs, traceloop.outputs(attributes))
     if found.input_source is None or found.output_source is None:
         for label, items in (
             ("events", _span_events(events or ())),
@@ -84,6 +86,17 @@ def _first(
         if substantive(messages):
             return messages, label
     return [], None
+
+
+def _add_flat_tool_calls(messages: list[ChatMessage], flat: list[ChatMessage]) -> None:
+    """Give each reply without tool calls those of the same index in ``gen_ai.completion.N``.
+
+    litellm writes a reply's text to ``gen_ai.output.messages`` but its tool calls
+    only to ``gen_ai.completion.N.function_call.*``; a reply with both would lose them.
+    """
+    for message, other in zip(messages, flat, strict=False):
+        if not message.tool_calls and other.tool_calls:
+            message.tool_calls = list(other.tool_calls)
 
 
 def _span_events(events: Iterable[Any]) -> list[genai.Event]:

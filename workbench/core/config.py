@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from workbench.errors import ConfigError
 
@@ -26,14 +26,44 @@ class ProjectSection(_Section):
     description: str = ""
     template: str = "agent-service"
     template_version: str = ""
+    # "template": scaffolded by ``workbench new``; "adopted": an existing agent that
+    # ``workbench init`` wrapped (readiness judges only what it can see in foreign code).
+    kind: Literal["template", "adopted"] = "template"
+
+
+class HttpAgentSection(_Section):
+    """``[agent.http]``: a black-box agent reached through its own HTTP endpoint (docs/adopt.md)."""
+
+    url: str
+    # Dotted paths into the request and response JSON ("choices.0.message.content").
+    message_path: str = "message"
+    session_path: str | None = "session_id"
+    model_path: str | None = None
+    reply_path: str = "reply"
+    # The NAME of an environment variable holding headers (k1=v1,k2=v2), never the values.
+    headers_env: str | None = None
+    timeout: float = Field(default=120.0, gt=0)
 
 
 class AgentSection(_Section):
     """How the workbench reaches the project's agent and service."""
 
-    # ``module:function`` of an async callable taking a turn request dict and
-    # returning a turn result dict (see docs/architecture.md).
-    entry: str
+    # "native": ``entry`` speaks the turn contract (request dict -> result dict, see
+    # docs/architecture.md). "function": ``entry`` is foreign code behind the adapter
+    # contract (docs/adopt.md). "http": ``[agent.http]`` names the agent's own endpoint.
+    adapter: Literal["native", "function", "http"] = "native"
+    # ``module:function`` of the turn callable (unused by the "http" adapter).
+    entry: str = ""
+    http: HttpAgentSection | None = None
+
+    @model_validator(mode="after")
+    def _reachable(self) -> AgentSection:
+        if self.adapter == "http" and self.http is None:
+            raise ValueError('adapter "http" needs an [agent.http] table with a url')
+        if self.adapter != "http" and ":" not in self.entry:
+            raise ValueError("entry must name the turn function as 'module:function'")
+        return self
+
     # ``module:attribute`` of the ASGI app served by ``workbench dev``.
     service: str = ""
     # Folder, relative to the project, that holds the package.

@@ -102,6 +102,20 @@ def load_entry(entry: str) -> Callable[[dict], Any]:
     return function
 
 
+def load_turn_function(args: argparse.Namespace) -> Callable[[dict], Any]:
+    """The native turn function the child serves: the entry, or an adopted agent adapted."""
+    if args.adapter == "native":
+        return load_entry(args.entry)
+    from workbench.core.runner.adapter import adapt
+
+    if args.adapter == "http":
+        from workbench.core.config import HttpAgentSection
+        from workbench.core.runner.http_adapter import http_function
+
+        return adapt(http_function(HttpAgentSection.model_validate_json(args.http)), args.name)
+    return adapt(load_entry(args.entry), args.name)
+
+
 async def _run_one(function: Callable, request_id: str, request: dict, out_fd: int) -> None:
     def fail(kind: str, message: str) -> None:
         _send(out_fd, {"op": "error", "id": request_id, "kind": kind, "message": message})
@@ -163,8 +177,12 @@ async def serve(
 def main(argv: list[str] | None = None) -> None:
     """Import the entry named on the command line and serve turns."""
     parser = argparse.ArgumentParser(prog="workbench.core.runner.child")
-    parser.add_argument("--entry", required=True)
+    parser.add_argument("--entry", default="")
     parser.add_argument("--src", action="append", default=[])
+    # Adopted projects (docs/adopt.md): "function" or "http" (with --http, its JSON settings).
+    parser.add_argument("--adapter", default="native", choices=["native", "function", "http"])
+    parser.add_argument("--http", default="")
+    parser.add_argument("--name", default="agent")
     args = parser.parse_args(argv)
     in_fd, out_fd = _take_protocol_fds()
     # The workbench owns Ctrl-C: it cancels turns and stops this process itself.
@@ -174,14 +192,16 @@ def main(argv: list[str] | None = None) -> None:
     for folder in reversed(args.src):
         sys.path.insert(0, folder)
     try:
-        function = load_entry(args.entry)
+        function = load_turn_function(args)
     except BaseException as error:
-        _send(out_fd, {"op": "fatal", "message": f"cannot import {args.entry}: {one_line(error)}"})
+        what = args.entry or f"the {args.adapter} adapter"
+        _send(out_fd, {"op": "fatal", "message": f"cannot import {what}: {one_line(error)}"})
         sys.stderr.flush()
         os._exit(3)
     preload(os.environ.get("WORKBENCH_RUNNER_PRELOAD", "litellm"))
     _send(out_fd, {"op": "ready", "pid": os.getpid()})
-    asyncio.run(serve(function, in_fd, out_fd, find_warm_up(args.entry)))
+    warm_up = find_warm_up(args.entry) if args.adapter == "native" else None
+    asyncio.run(serve(function, in_fd, out_fd, warm_up))
     sys.stderr.flush()
     # Project threads (exporters, pools) must not keep a finished child alive.
     os._exit(0)

@@ -64,12 +64,12 @@ def child_env(
 
 def child_argv(project: Project) -> list[str]:
     """The command that starts a child serving the project's ``[agent] entry``."""
-    return [
-        sys.executable,
-        "-m",
-        "workbench.core.runner.child",
-        "--entry",
-        project.config.agent.entry,
-        "--src",
-        str(project.src_dir),
-    ]
+    agent = project.config.agent
+    argv = [sys.executable, "-m", "workbench.core.runner.child", "--src", str(project.src_dir)]
+    if agent.entry:
+        argv += ["--entry", agent.entry]
+    if agent.adapter != "native":
+        argv += ["--adapter", agent.adapter, "--name", project.name]
+    if agent.adapter == "http" and agent.http is not None:
+        argv += ["--http", agent.http.model_dump_json()]
+    return argv

@@ -114,7 +114,8 @@ class BatchWriter(Generic[T]):
                 try:
                     first = self._queue.get_nowait()
                 except queue.Empty:
-                    owed = self._catch_up(db)
+                    self._catch_up(db)
+                    owed = None
                     continue
             if first is _STOP:
                 break
@@ -141,12 +142,13 @@ class BatchWriter(Generic[T]):
                 if owed is None:
                     owed = time.monotonic()
                 elif time.monotonic() - owed > self._max_lag:
-                    owed = self._catch_up(db)
+                    self._catch_up(db)
+                    owed = None
         if owed is not None:
             self._catch_up(db)
         db.conn.close()
 
-    def _catch_up(self, db: Database) -> None:  # None: nothing owed any more
+    def _catch_up(self, db: Database) -> None:
         """Run the deferred work; a failure leaves it for after the next batch."""
         assert self._after is not None
         try:
@@ -155,7 +157,6 @@ class BatchWriter(Generic[T]):
             logger.exception("deferred work after a batch failed; it is retried after the next")
             if db.conn.in_transaction:
                 db.conn.rollback()
-        return None
 
     def _commit(self, db: Database, pending: list[tuple[list[T], Future[int]]]) -> None:
         rows = [row for items, _ in pending for row in items]

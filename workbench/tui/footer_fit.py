@@ -8,6 +8,8 @@ a narrow terminal cuts the end of the footer, never the way to another section.
 
 from __future__ import annotations
 
+from textual.actions import parse
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from workbench.tui.sections import SECTIONS
@@ -36,10 +38,19 @@ def own_keys_width(screen: Screen) -> int:
                 continue
             if "switch_mode(" in binding.action or "switch_section(" in binding.action:
                 continue
+            if not _offered(node, binding.action):
+                continue
             seen.add(binding.action)
             shown = binding.key_display or screen.app.get_key_display(binding) or key
             width += len(shown) + len(binding.description) + _GAP
     return width
+
+
+def _offered(node: DOMNode, action: str) -> bool:
+    """Whether the footer shows ``action`` of ``node`` (its ``check_action`` is not False)."""
+    namespace, name, parameters = parse(action)
+    target = node.app if namespace == "app" else node.screen if namespace == "screen" else node
+    return target.check_action(name, parameters) is not False
 
 
 def sections_fit(screen: Screen) -> bool:

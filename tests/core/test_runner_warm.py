@@ -276,3 +276,36 @@ async def test_the_warm_runner_warms_up_after_the_start_and_after_a_switch(tmp_p
     await runners.take(project, model="openai/gpt-4o", variant=None)
     assert warmed == [runner, runner]
     await runners.close()
+
+
+@pytest.mark.slow
+async def test_the_child_starts_while_the_private_collector_is_still_starting(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``workbench run``: the child (seconds of imports) is not held up by the collector."""
+    import threading
+
+    release = threading.Event()
+    started = LocalStack._start_collector
+
+    def slow_collector(self, port=None) -> None:
+        release.wait(60)
+        started(self, port)
+
+    monkeypatch.setattr(LocalStack, "_start_collector", slow_collector)
+    stack = LocalStack(make_fake_project(tmp_path), model="replay")
+    opening = asyncio.create_task(stack.__aenter__())
+    try:
+        for _ in range(1200):
+            if stack.pool is not None and stack.pool.pids:
+                break
+            await asyncio.sleep(0.05)
+        assert stack.pool is not None and stack.pool.pids, "the child waited for the collector"
+        assert stack.collector is None and not opening.done()
+    finally:
+        release.set()
+    await opening
+    # The child was told where that collector listens before it listened.
+    report = await stack.turn("env:OTEL_EXPORTER_OTLP_ENDPOINT")
+    assert stack.collector is not None and report.result["output"] == stack.collector.url
+    await stack.close()

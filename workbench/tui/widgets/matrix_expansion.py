@@ -61,7 +61,7 @@ def expansion_lines(
             figures.append(f"${side.cost_usd:.4f}")
         against = ""
         if base is not None and side is not base:
-            against = f"  (changes vs {base.variant} highlighted)"
+            against = f"  · Δ vs {base.variant} highlighted"
         lines.append(
             Text.assemble(
                 ("  ", ""),

@@ -121,11 +121,15 @@ class LiveEnvironment:
     async def _warm_up(self) -> None:
         """Untimed turns on every child for each mock variant, so graded turns skip cold starts.
 
-        Real models are never called for a warm-up: that would cost money.
+        Real models are never called for a warm-up: that would cost money. A real
+        variant's children get the entry module's ``warm_up`` instead (imports, router,
+        prompts; no model call), so its first graded turns (latency checks, p95) do not
+        carry a cold child's start.
         """
         for variant in self.variants:
             target = self.targets[variant.name]
             if target.source not in {"mock", "replay"}:
+                await self.pool.warm_up(self._warm_up_request(variant, target))
                 continue
             request: dict[str, Any] = {
                 "input": self.warm_up_input,
@@ -145,6 +149,22 @@ class LiveEnvironment:
                 ),
                 return_exceptions=True,
             )
+
+    def _warm_up_request(self, variant: Variant, target: ModelTarget) -> dict[str, Any]:
+        """What a real variant's turn would send, minus its input (no model is called)."""
+        request: dict[str, Any] = {
+            "span_attributes": {"workbench.eval_warm_up": True, "workbench.variant": variant.name},
+            "model": target.model,
+        }
+        if target.api_base:
+            request["api_base"] = target.api_base
+        if target.api_key_env:
+            request["api_key_env"] = target.api_key_env
+        if variant.prompt:
+            request["prompt_version"] = variant.prompt
+        if variant.params:
+            request["params"] = dict(variant.params)
+        return request
 
     def _start_mock(self, mode: str) -> Any:
         from workbench.core.mock import start_mock

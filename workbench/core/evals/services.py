@@ -122,9 +122,10 @@ class EvalServices:
         )
         if target.get("source") in {"mock", "replay"} and not target.get("model"):
             return lexical_verdict(rubric, output)
-        from workbench.core.llm import import_litellm
+        from workbench.core import llm
 
-        litellm = import_litellm()
+        # Off the event loop: its seconds would stall the turns in flight (and their latency).
+        litellm = await asyncio.to_thread(llm.import_litellm)
         options: dict[str, Any] = {"temperature": 0, "max_tokens": 300, "num_retries": 3}
         options.update(call_options(target, self._env()))
         response = await litellm.acompletion(
@@ -142,11 +143,11 @@ class EvalServices:
         self, texts: list[str], *, provider: str | None, observation: Observation
     ) -> list[list[float]]:
         """Embedding vectors of ``texts`` (``similar``), from the variant's endpoint by default."""
+        from workbench.core import llm
         from workbench.core.evals.endpoints import call_options, embedding_target
-        from workbench.core.llm import import_litellm
 
         target = embedding_target(self.judges.get(observation.variant), provider=provider)
-        litellm = import_litellm()
+        litellm = await asyncio.to_thread(llm.import_litellm)
         response = await litellm.aembedding(
             model=target["model"], input=texts, **call_options(target, self._env())
         )

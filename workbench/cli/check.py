@@ -14,6 +14,7 @@ _STYLES = {
     "warn": ("!", "yellow"),
     "needs-signoff": ("?", "cyan"),
     "error": ("⚠", "magenta"),
+    "n/a": ("–", "dim"),
 }
 
 

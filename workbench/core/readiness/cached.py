@@ -26,11 +26,11 @@ def cached_checklist(
     return it now, built from cached verdicts; None when any verdict is not cached for the
     project as it is (files, checker, model, newest eval run). Attested items are judged
     afresh: they only read sign-offs."""
-    from workbench.core.readiness.registry import ITEMS, NEEDS_MODEL
+    from workbench.core.readiness.registry import NEEDS_MODEL, items_for
     from workbench.core.readiness.verdict_cache import fingerprint
     from workbench.store.db import connect
 
-    items = [item for item in ITEMS if model or item.id not in NEEDS_MODEL]
+    items = [item for item in items_for(project) if model or item.id not in NEEDS_MODEL]
     db = connect(check_same_thread=False)
     try:
         print_ = fingerprint(

@@ -155,7 +155,7 @@ def _labelled(item: Item, ctx: CheckContext, verdict: Verdict) -> Verdict:
     """A dynamic verdict says which model it came from (once, unless the probe said so)."""
     from workbench.core.readiness.modelchoice import MOCK_LABEL
 
-    if item.kind != "dynamic" or not ctx.run_dynamic or verdict.status == "error":
+    if item.kind != "dynamic" or not ctx.run_dynamic or verdict.status in ("error", "n/a"):
         return verdict
     if any(e.startswith(("model: ", "wiring check")) for e in verdict.evidence):
         return verdict
@@ -195,11 +195,12 @@ def evaluate(
     returns.
     """
     from workbench.core.readiness.modelchoice import label
-    from workbench.core.readiness.registry import ITEMS, NEEDS_MODEL
+    from workbench.core.readiness.registry import NEEDS_MODEL, items_for
     from workbench.core.readiness.verdict_cache import fingerprint
     from workbench.store.db import connect
 
-    items = [i for i in select_items(ITEMS, only_group) if model or i.id not in NEEDS_MODEL]
+    checklist = items_for(project)
+    items = [i for i in select_items(checklist, only_group) if model or i.id not in NEEDS_MODEL]
     # Lanes read the store from their threads (safety.evals reads eval runs).
     db = connect(check_same_thread=False)
     try:

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
     from workbench.core.readiness.context import CheckContext
 
 Kind = Literal["static", "dynamic", "attested"]
-Status = Literal["pass", "fail", "warn", "needs-signoff", "error"]
+# "n/a": the item does not apply to this project (an adopted agent); never required.
+Status = Literal["pass", "fail", "warn", "needs-signoff", "error", "n/a"]
 
 GROUPS: tuple[str, ...] = ("reliability", "deployment", "observability", "cost", "safety")
 GROUP_TITLES: dict[str, str] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workbench.core.projects import Project
 from workbench.core.readiness import attested as A
 from workbench.core.readiness import checks_cost as cost
 from workbench.core.readiness import checks_deployment as dep
@@ -245,6 +246,13 @@ ITEMS: tuple[Item, ...] = (
 
 assert all(item.group in GROUPS for item in ITEMS)
 assert len({item.id for item in ITEMS}) == len(ITEMS)
+
+
+def items_for(project: Project) -> list[Item]:
+    """The checklist as it applies to ``project`` (an adopted agent's differs: adopted.py)."""
+    from workbench.core.readiness.adopted import items_for as adapted
+
+    return adapted(project, ITEMS)
 
 
 def item(item_id: str) -> Item | None:

@@ -26,20 +26,22 @@ class Signoff(BaseModel):
     valid: bool = True
 
 
-def attested_ids() -> list[str]:
-    """The ids of every attested item, in checklist order."""
-    from workbench.core.readiness.registry import ITEMS
+def attested_ids(project: Project | None = None) -> list[str]:
+    """The ids of every attested item (of ``project``'s checklist), in checklist order."""
+    from workbench.core.readiness.registry import ITEMS, items_for
 
-    return [item.id for item in ITEMS if item.kind == "attested"]
+    items = items_for(project) if project is not None else ITEMS
+    return [item.id for item in items if item.kind == "attested"]
 
 
-def _attested_item(item_id: str):
-    from workbench.core.readiness.registry import ITEMS
+def _attested_item(item_id: str, project: Project | None = None):
+    from workbench.core.readiness.registry import ITEMS, items_for
 
-    item = next((i for i in ITEMS if i.id == item_id and i.kind == "attested"), None)
+    items = items_for(project) if project is not None else ITEMS
+    item = next((i for i in items if i.id == item_id and i.kind == "attested"), None)
     if item is None:
         raise UnknownItem(
-            f"{item_id!r} is not an attested item; valid: {', '.join(attested_ids())}"
+            f"{item_id!r} is not an attested item; valid: {', '.join(attested_ids(project))}"
         )
     return item
 
@@ -48,7 +50,7 @@ def record_signoff(project: Project, item_id: str, by: str, note: str) -> Signof
     """Store a sign-off of ``item_id`` by ``by`` with the fingerprint of its current evidence."""
     from workbench.store.db import connect
 
-    item = _attested_item(item_id)
+    item = _attested_item(item_id, project)
     if not by.strip():
         raise WorkbenchError("--by must name the person signing off")
     fingerprint = item.fingerprint(CheckContext(project, run_dynamic=False))
@@ -71,12 +73,12 @@ def record_signoff(project: Project, item_id: str, by: str, note: str) -> Signof
 
 def list_signoffs(project: Project) -> list[Signoff]:
     """Every sign-off of ``project``, newest first, marked valid while its evidence is unchanged."""
-    from workbench.core.readiness.registry import ITEMS
+    from workbench.core.readiness.registry import items_for
     from workbench.store.db import connect
 
     fingerprints = {}
     ctx = CheckContext(project, run_dynamic=False)
-    for item in ITEMS:
+    for item in items_for(project):
         if item.kind == "attested" and item.fingerprint is not None:
             fingerprints[item.id] = item.fingerprint(ctx).sha256
     db = connect()

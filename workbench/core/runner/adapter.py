@@ -23,6 +23,8 @@ from workbench.core.runner.protocol import one_line
 
 AdapterFunction = Callable[[dict[str, Any]], Any]
 
+# What an agent is given as its key for a server that is not its provider's (the mock).
+PLACEHOLDER_KEY = "workbench-no-key"
 # Sessions remembered per child; the oldest is forgotten first.
 MAX_SESSIONS = 1000
 
@@ -66,6 +68,13 @@ def adapter_request(request: dict[str, Any], history: SessionHistory) -> dict[st
     api_key = request.get("api_key")
     if api_key is None and request.get("api_key_env"):
         api_key = os.environ.get(str(request["api_key_env"]))
+    if api_key is None and request.get("api_base"):
+        from workbench.core.model_keys import is_provider_host
+
+        # A local server (the mock) takes any key, and SDK clients refuse to start without
+        # one; a provider's own host gets none, so the agent's usual variable applies.
+        if not is_provider_host(str(model or ""), str(request["api_base"])):
+            api_key = PLACEHOLDER_KEY
     return {
         "message": message,
         "session_id": session_id,

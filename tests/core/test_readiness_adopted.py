@@ -1,0 +1,71 @@
+"""The checklist of an adopted project: judged, attested with what to look at, or n/a."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.core.projects import open_project
+from workbench.core.readiness import adopted
+from workbench.core.readiness.checklist import evaluate
+from workbench.core.readiness.registry import ITEMS, items_for
+from workbench.core.readiness.signoff import UnknownItem, record_signoff
+
+
+def _adopted(root: Path, kind: str = "adopted") -> Path:
+    (root / "foreign.py").write_text("def reply(question):\n    return question\n")
+    (root / "workbench.toml").write_text(
+        f'[project]\nname = "foreign"\npackage = "foreign"\nkind = "{kind}"\n\n'
+        '[agent]\nadapter = "function"\nentry = "foreign:reply"\nsrc = "."\n'
+    )
+    return root
+
+
+def test_every_item_is_classified_for_adopted_projects() -> None:
+    """A new checklist item must be placed: judged, attested with a look-at, or n/a."""
+    classified = adopted.JUDGED | set(adopted.LOOK_AT) | set(adopted.NOT_APPLICABLE)
+    assert {item.id for item in ITEMS} == classified
+
+
+def test_a_template_project_keeps_the_checklist(tmp_path: Path) -> None:
+    """Only adopted projects get the adapted checklist."""
+    project = open_project(_adopted(tmp_path, kind="template"))
+    assert items_for(project) == list(ITEMS)
+
+
+def test_adopted_checklist_is_honest(tmp_path: Path) -> None:
+    """n/a items say why and do not block; code items need a person; files are judged."""
+    project = open_project(_adopted(tmp_path))
+    result = evaluate(project, run_dynamic=False, use_cache=False)
+    by_id = {item.id: item for item in result.items}
+    caching = by_id["cost.caching"]
+    assert caching.status == "n/a" and not caching.required
+    assert caching.evidence[0].startswith("not applicable here:")
+    assert caching not in result.blocking
+    timeouts = by_id["reliability.timeouts"]
+    assert timeouts.kind == "attested" and timeouts.status == "needs-signoff"
+    assert "look at: a timeout on every model call" in timeouts.evidence[0]
+    assert by_id["safety.secrets"].kind == "static"
+
+
+def test_a_signoff_holds_until_the_agent_code_changes(tmp_path: Path) -> None:
+    """Signing an adopted item passes it; editing the agent's source expires the sign-off."""
+    root = _adopted(tmp_path)
+    project = open_project(root)
+    record_signoff(project, "reliability.timeouts", "Ada", "httpx timeout=30 everywhere")
+
+    def status() -> str:
+        result = evaluate(project, only_group="reliability", run_dynamic=False, use_cache=False)
+        return next(i.status for i in result.items if i.id == "reliability.timeouts")
+
+    assert status() == "pass"
+    (root / "foreign.py").write_text("def reply(question):\n    return question * 2\n")
+    assert status() == "needs-signoff"
+
+
+def test_a_template_project_cannot_sign_a_code_item(tmp_path: Path) -> None:
+    """The conversion is the adopted checklist's only: static items stay unsignable."""
+    project = open_project(_adopted(tmp_path, kind="template"))
+    with pytest.raises(UnknownItem):
+        record_signoff(project, "reliability.timeouts", "Ada", "looked")

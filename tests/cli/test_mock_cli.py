@@ -8,6 +8,7 @@ import sys
 import time
 
 import httpx
+import openai
 import pytest
 from click.testing import CliRunner
 
@@ -95,6 +96,15 @@ def test_serve_prints_the_address_and_answers(tmp_path):
         assert served.status_code == 200
         assert unknown.status_code == 404
         assert unknown.json()["error"]["code"] == "model_not_found"
+        # The official SDK against the CLI's server: tool_choice, limits and a 400.
+        client = openai.OpenAI(base_url=api_base, api_key="mock", max_retries=0)
+        ask = {"model": "gpt-4o-mini", "messages": body["messages"], "tools": TOOLS}
+        quiet = client.chat.completions.create(**ask, tool_choice="none", max_tokens=3)
+        assert quiet.choices[0].message.tool_calls is None
+        assert quiet.choices[0].finish_reason == "length" and quiet.usage.completion_tokens == 3
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(**{**ask, "messages": [{"role": "bot", "content": "x"}]})
+        assert caught.value.body["param"] == "messages[0].role"
     finally:
         process.terminate()
         process.wait(10)

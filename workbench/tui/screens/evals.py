@@ -29,7 +29,6 @@ from workbench.core.projects import Project
 from workbench.store.evals import EvalRunInfo, MatrixRow
 from workbench.tui.modals.start_eval import StartEvalModal, StartRequest
 from workbench.tui.section_screen import SectionScreen
-from workbench.tui.widgets.eval_charts import EvalCharts
 from workbench.tui.widgets.eval_progress import EvalJob, LiveProgress, TurnRunnerFactory
 from workbench.tui.widgets.eval_runs import RunsList, sets_content
 from workbench.tui.widgets.eval_summary import EvalSummary
@@ -110,8 +109,8 @@ class EvalsScreen(SectionScreen):
                     yield ResultsMatrix(id="matrix")
                     yield Static(id="matrix-status")
                 yield EvalSummary(id="evals-summary")
-            with TabPane("Charts", id="tab-charts"):
-                yield EvalCharts(id="eval-charts")
+            # The charts (and plotext) load on the tab's first visit, not with the matrix.
+            yield TabPane("Charts", id="tab-charts")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -314,7 +313,9 @@ class EvalsScreen(SectionScreen):
         elif group == "evals-detail":
             self.query_one(ResultsMatrix).set_detail(*result)
         elif group == "evals-charts":
-            self.query_one(EvalCharts).show(*result)
+            charts = self._eval_charts()
+            if charts is not None:
+                charts.show(*result)
 
     # Filters and opening a case.
 
@@ -361,11 +362,23 @@ class EvalsScreen(SectionScreen):
         tabs = self.query_one(TabbedContent)
         tabs.active = "tab-results" if tabs.active == "tab-charts" else "tab-charts"
 
+    def _eval_charts(self) -> Any:
+        """The Charts tab's widget, once its first visit has mounted it."""
+        from workbench.tui.widgets.eval_charts import EvalCharts
+
+        return next(iter(self.query(EvalCharts)), None)
+
     @on(TabbedContent.TabActivated, "#evals-tabs")
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id == "tab-charts":
+            charts = self._eval_charts()
+            if charts is None:
+                from workbench.tui.widgets.eval_charts import EvalCharts
+
+                charts = EvalCharts(id="eval-charts")
+                await event.pane.mount(charts)
             self._charts_if_shown()
-            self.query_one(EvalCharts).focus()
+            charts.focus()
         else:
             self.query_one(ResultsMatrix).focus()
 

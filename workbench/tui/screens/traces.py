@@ -15,13 +15,14 @@ from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent
 from workbench.core import live
 from workbench.core.live import TraceFilter, TraceReader
 from workbench.core.timerange import PRESETS
+from workbench.core.trace_charts import TraceSeries
 from workbench.core.tracemodels import TraceSummary
 from workbench.tui.section_screen import SectionScreen
-from workbench.tui.widgets.trace_charts import TraceCharts
 from workbench.tui.widgets.trace_list import TraceList, merge_page
 
 if TYPE_CHECKING:
     from workbench.tui.screens.trace_view import TraceViewScreen
+    from workbench.tui.widgets.trace_charts import TraceCharts
 
 PAGE = 100
 # New traces must show within a second; polling twice as often leaves room for the query.
@@ -98,8 +99,8 @@ class TracesScreen(SectionScreen):
             with TabPane("List", id="tab-list"):
                 yield Static(id="traces-header")
                 yield TraceList(id="traces")
-            with TabPane("Charts", id="tab-charts"):
-                yield TraceCharts(id="trace-charts")
+            # The charts (and plotext) load on the tab's first visit, not with the list.
+            yield TabPane("Charts", id="tab-charts")
         yield Static(id="traces-status")
         yield Footer()
 
@@ -338,7 +339,20 @@ class TracesScreen(SectionScreen):
 
     def action_chart_split(self) -> None:
         """Split the cost and token charts by variant instead of model, or back."""
-        self.query_one(TraceCharts).toggle_by()
+        charts = self._trace_charts()
+        if charts is not None:
+            charts.toggle_by()
+
+    def _trace_charts(self) -> TraceCharts | None:
+        """The Charts tab's widget, once its first visit has mounted it."""
+        from workbench.tui.widgets.trace_charts import TraceCharts
+
+        return next(iter(self.query(TraceCharts)), None)
+
+    def _show_series(self, series: TraceSeries) -> None:
+        charts = self._trace_charts()
+        if charts is not None:
+            charts.show(series)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Keys of one tab are offered (and shown in the footer) only on that tab.
@@ -350,12 +364,18 @@ class TracesScreen(SectionScreen):
         return super().check_action(action, parameters)
 
     @on(TabbedContent.TabActivated, "#traces-tabs")
-    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.refresh_bindings()
         if event.pane.id == "tab-charts":
+            charts = self._trace_charts()
+            if charts is None:
+                from workbench.tui.widgets.trace_charts import TraceCharts
+
+                charts = TraceCharts(id="trace-charts")
+                await event.pane.mount(charts)
             self._charts_due, self._charted = 0.0, None
             self._charts_tick()
-            self.query_one(TraceCharts).focus()
+            charts.focus()
         else:
             self.query_one(TraceList).focus()
 
@@ -375,7 +395,7 @@ class TracesScreen(SectionScreen):
         try:
             assert self.reader is not None
             series = self.reader.series(filters)
-            self.app.call_from_thread(self.query_one(TraceCharts).show, series)
+            self.app.call_from_thread(self._show_series, series)
         finally:
             self._charting = False
 

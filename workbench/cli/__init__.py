@@ -19,6 +19,7 @@ from workbench.errors import WorkbenchError
 # name -> "module:attribute" of the click command; later capabilities add theirs here.
 COMMANDS: dict[str, str] = {
     "new": "workbench.cli.scaffold:new",
+    "init": "workbench.cli.init:init",
     "update": "workbench.cli.scaffold:update",
     "projects": "workbench.cli.projects:projects",
     "locate": "workbench.cli.locate:locate",

@@ -1,0 +1,1 @@
+"""Adopting an existing agent repository: ``workbench init`` (detect, ask, write)."""

@@ -84,6 +84,17 @@ async def test_the_agent_starts_when_the_project_is_opened(project) -> None:
         assert SlowRunner.turns == [warm] and len(FakeRunner.started) == 1
 
 
+async def test_the_agent_getting_ready_is_shown_before_any_message(project) -> None:
+    """Between turns, a start going on in the background is shown, then the line goes."""
+    app = create_app(warm_runners=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "Getting the agent ready" in progress_text(app), 5)
+        assert "importing the project · " in progress_text(app)
+        SlowRunner.start_gate.set()
+        await wait_for(pilot, lambda: not app.screen.query_one("#run-progress").display, 5)
+
+
 async def test_the_project_the_app_opens_on_starts_at_once(project) -> None:
     """``workbench PROJECT``: its agent starts with the app, whichever section is shown."""
     app = create_app(str(project), warm_runners=True)

@@ -201,6 +201,17 @@ class RunScreen(SectionScreen):
             described = f"Starting the agent · {elapsed:.1f} s"
         return f"{described} · escape cancels"
 
+    def _show_warming(self) -> None:
+        """Between turns: the agent being started ahead of the first message, if it is."""
+        runners = self._runners()
+        phases = runners.phases
+        described = phases.describe() if runners.starting and phases is not None else ""
+        progress = self.query_one("#run-progress", Static)
+        if described:
+            self._progress(f"Getting the agent ready: {described[:1].lower()}{described[1:]}")
+        elif progress.display:
+            progress.display = False
+
     def _running_text(self) -> str:
         spans = len(self.query_one(Waterfall).spans)
         elapsed = time.monotonic() - self._started
@@ -258,6 +269,8 @@ class RunScreen(SectionScreen):
             self._progress(self._starting_text())
         elif self._following and self._started:
             self._progress(self._running_text())
+        else:
+            self._show_warming()
         if not self._following or self._polling or self.reader is None or self.project is None:
             return
         self._poll(self.project, self.session_id, self._since_ns, None)

@@ -162,6 +162,20 @@ async def test_a_failed_start_is_raised_by_take_and_tried_again(tmp_path, made) 
     await runners.close()
 
 
+async def test_a_background_start_that_failed_unseen_is_started_again(tmp_path, made) -> None:
+    """The project failed to import while warming; the user fixed it; the turn must not get
+    the stale error."""
+    project = make_fake_project(tmp_path)
+    attempts = iter([True, False])
+    runners = WarmRunner(lambda p, **options: FakeStack(p, fail=next(attempts), **options))
+    runners.warm(project)
+    while runners.starting:
+        await asyncio.sleep(0.01)
+    runner = await runners.take(project, model=None, variant=None)
+    assert runner is made[1] and runner.entered
+    await runners.close()
+
+
 def _gone(pid: int) -> bool:
     """Whether ``pid`` has exited (a zombie waiting to be reaped counts as gone)."""
     try:

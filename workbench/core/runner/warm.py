@@ -69,7 +69,11 @@ class WarmRunner:
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:
             options = (model, variant)
-            if self.path != project.path or self.runner is None:
+            start = self._start
+            # A background start that failed before anyone asked is tried again: the user
+            # may have fixed the project since; its error would be stale.
+            failed = start is not None and start.done() and (start.cancelled() or start.exception())
+            if self.path != project.path or self.runner is None or failed:
                 self._begin(project, options)
             assert self._start is not None
             try:

@@ -44,6 +44,10 @@ def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> Non
     from workbench.core.ship import plan_ship, refusal_message, validate_files, write_ship
 
     opened = open_project(project)
+    if opened.config.project.kind == "adopted":
+        from workbench.core.ship.adopted import ship_message
+
+        raise CheckFailed(ship_message(opened))
     plan = plan_ship(opened, force=force)
     if plan.state_refusal:
         raise CheckFailed(plan.state_refusal)

@@ -171,8 +171,9 @@ async def test_a_background_start_that_failed_unseen_is_started_again(tmp_path, 
     runners.warm(project)
     while runners.starting:
         await asyncio.sleep(0.01)
+    assert runners.start_error == "cannot import the project"
     runner = await runners.take(project, model=None, variant=None)
-    assert runner is made[1] and runner.entered
+    assert runner is made[1] and runner.entered and runners.start_error is None
     await runners.close()
 
 

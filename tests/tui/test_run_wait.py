@@ -27,6 +27,7 @@ class SlowRunner(FakeRunner):
     start_gate: asyncio.Event
     turn_gate: asyncio.Event
     turns: list[SlowRunner] = []
+    fail_start = False
 
     def __init__(self, project, **options) -> None:
         super().__init__(project, **options)
@@ -36,6 +37,8 @@ class SlowRunner(FakeRunner):
     async def __aenter__(self) -> SlowRunner:
         with self.phases.during(IMPORT):
             await SlowRunner.start_gate.wait()
+        if SlowRunner.fail_start:
+            raise RuntimeError("cannot import support_agent: no module named 'shop'")
         self.entered = True
         return self
 
@@ -59,6 +62,7 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setattr(RunScreen, "runner_factory", staticmethod(SlowRunner))
     SlowRunner.start_gate, SlowRunner.turn_gate = asyncio.Event(), asyncio.Event()
     SlowRunner.turns = []
+    SlowRunner.fail_start = False
     FakeRunner.started.clear()
     return path
 
@@ -93,6 +97,16 @@ async def test_the_agent_getting_ready_is_shown_before_any_message(project) -> N
         assert "importing the project · " in progress_text(app)
         SlowRunner.start_gate.set()
         await wait_for(pilot, lambda: not app.screen.query_one("#run-progress").display, 5)
+
+
+async def test_an_agent_that_cannot_start_says_so_before_any_message(project) -> None:
+    SlowRunner.fail_start = True
+    SlowRunner.start_gate.set()
+    app = create_app(warm_runners=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_for(pilot, lambda: "could not start" in progress_text(app), 5)
+        assert "no module named 'shop'" in progress_text(app)
 
 
 async def test_the_project_the_app_opens_on_starts_at_once(project) -> None:

@@ -56,6 +56,15 @@ class WarmRunner:
         """Whether a start is going on."""
         return self._start is not None and not self._start.done()
 
+    @property
+    def start_error(self) -> str | None:
+        """Why the last background start failed (nobody has asked for the runner since)."""
+        start = self._start
+        if start is None or not start.done() or start.cancelled():
+            return None
+        error = start.exception()
+        return (getattr(error, "message", None) or str(error)) if error is not None else None
+
     def warm(self, project: Project, *, model: str | None = None, variant: str | None = None):
         """Start ``project``'s runner in the background (call on the event loop), unless it is
         already started or starting; another project's runner is closed."""

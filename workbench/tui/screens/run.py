@@ -51,7 +51,7 @@ class RunScreen(SectionScreen):
     """Pick project, model, variant and session; chat; watch the turn's spans and budget fill."""
 
     SUB_TITLE = "Run"
-    MAIN_WIDGET = "#run-chat"
+    MAIN_WIDGET = "#run-spans"
     PROJECT_SELECT = "#run-project"
     BINDINGS = [
         Binding("escape", "cancel_turn", "Cancel run"),
@@ -209,6 +209,8 @@ class RunScreen(SectionScreen):
         progress = self.query_one("#run-progress", Static)
         if described:
             self._progress(f"Getting the agent ready: {described[:1].lower()}{described[1:]}")
+        elif runners.start_error:
+            self._progress(f"The agent could not start: {runners.start_error} (a message retries)")
         elif progress.display:
             progress.display = False
 

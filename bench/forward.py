@@ -10,8 +10,9 @@ benchmark's cores), alternating the order of the modes from round to round so a
 change in the machine's load biases neither side. The load generator posts
 pre-serialized protobuf exports of GenAI agent turns over keep-alive connections
 and times until the last one is acknowledged. Reported: spans/s per mode (median
-of the rounds), the forwarding cost in percent, and whether every export reached
-the upstream (forwarded, dropped, backlog at the end of each forwarding round).
+of the rounds), the forwarding cost in percent, the receiver process's own CPU
+per 1,000 spans (steadier than throughput on a loaded machine), and whether every
+export reached the upstream (forwarded, dropped, backlog after each forwarding round).
 """
 
 from __future__ import annotations
@@ -147,6 +148,12 @@ def post_all(port: int, bodies: list[bytes], clients: int) -> float:
     return time.perf_counter() - started
 
 
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def one_round(bodies: list[bytes], spans: int, clients: int, forward_port: int | None) -> dict:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,6 +164,7 @@ def one_round(bodies: list[bytes], spans: int, clients: int, forward_port: int |
         )
         try:
             wait_up(port)
+            cpu_before = process_cpu(receiver.pid)
             seconds = post_all(port, bodies, clients)
             result: dict = {"spans_per_s": spans / seconds}
             if forward_port:
@@ -167,6 +175,9 @@ def one_round(bodies: list[bytes], spans: int, clients: int, forward_port: int |
                         break
                     time.sleep(0.05)
                 result["forward"] = stats
+            # The receiver's own CPU for the load (forwarding included): unlike throughput,
+            # it hardly depends on what else the machine runs.
+            result["cpu_ms_per_1k"] = (process_cpu(receiver.pid) - cpu_before) * 1e6 / spans
         finally:
             receiver.terminate()
             receiver.wait(30)
@@ -190,6 +201,7 @@ def main() -> None:
         wait_up(sink_port, "/count")
         plain: list[float] = []
         forwarding: list[float] = []
+        cpu: dict[str, list[float]] = {"plain": [], "forward": []}
         for index in range(args.repeat):
             for mode in ("plain", "forward") if index % 2 == 0 else ("forward", "plain"):
                 before = get_json(sink_port, "/count")["exports"]
@@ -197,7 +209,11 @@ def main() -> None:
                     bodies, args.spans, args.clients, sink_port if mode == "forward" else None
                 )
                 (forwarding if mode == "forward" else plain).append(result["spans_per_s"])
-                line = f"round {index + 1} {mode:<8} {result['spans_per_s']:>9,.0f} spans/s"
+                cpu[mode].append(result["cpu_ms_per_1k"])
+                line = (
+                    f"round {index + 1} {mode:<8} {result['spans_per_s']:>9,.0f} spans/s"
+                    f"  receiver CPU {result['cpu_ms_per_1k']:6.1f} ms per 1,000 spans"
+                )
                 if mode == "forward":
                     got = get_json(sink_port, "/count")["exports"] - before
                     stats = result["forward"]
@@ -218,6 +234,11 @@ def main() -> None:
     print(
         f"median plain {a:,.0f} spans/s, forwarding {b:,.0f} spans/s:"
         f" forwarding costs {(1 - b / a) * 100:.1f}% of ingest throughput"
+    )
+    ca, cb = statistics.median(cpu["plain"]), statistics.median(cpu["forward"])
+    print(
+        f"receiver CPU per 1,000 spans: plain {ca:.1f} ms, forwarding {cb:.1f} ms"
+        f" (+{(cb / ca - 1) * 100:.1f}%)"
     )
 
 

@@ -38,10 +38,10 @@ class BatchWriter(Generic[T]):
     only what was really stored.
 
     ``after`` is deferred work on the same connection (its own transactions): it
-    runs once batches were committed and the queue is empty, or, under
-    sustained load, once ``max_lag`` seconds passed since the first batch it
-    has not covered; and before the writer stops. It runs again after a failure
-    only once another batch commits.
+    runs once batches were committed and the queue stayed empty for
+    ``idle_wait`` seconds, or, under sustained load, once ``max_lag`` seconds
+    passed since the first batch it has not covered; and before the writer
+    stops. It runs again after a failure only once another batch commits.
     """
 
     def __init__(
@@ -55,9 +55,11 @@ class BatchWriter(Generic[T]):
         name: str = "workbench-writer",
         after: Callable[[Database], object] | None = None,
         max_lag: float = 0.25,
+        idle_wait: float = 0.005,
     ) -> None:
         self._write_batch = write_batch
         self._after = after
+        self._idle_wait = idle_wait
         self._max_lag = max_lag
         self._path = path
         self._max_batch = max_batch
@@ -111,8 +113,11 @@ class BatchWriter(Generic[T]):
             if owed is None:
                 first = self._queue.get()
             else:
+                # A batch arriving within idle_wait is written first: the deferred work then
+                # covers both (one refresh per trace, fewer pages written again).
+                wait = min(self._idle_wait, owed + self._max_lag - time.monotonic())
                 try:
-                    first = self._queue.get_nowait()
+                    first = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     self._catch_up(db)
                     owed = None

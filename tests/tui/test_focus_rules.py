@@ -226,9 +226,23 @@ async def test_escape_leaves_the_run_message_box_and_i_returns_to_it(app_env):
         await pilot.press("3")  # typed, not a section switch
         assert app.current_mode == "run" and message.value == "3"
         await pilot.press("escape")
-        assert app.focused is app.screen.query_one("#run-chat")
+        assert app.focused is app.screen.query_one("#run-spans")
         await pilot.press("i")
         assert app.focused is message
         await pilot.press("escape", "3")
         await settle(pilot)
         assert app.current_mode == "traces"
+
+
+async def test_shift_tab_from_the_message_box_lands_in_a_field(app_env):
+    """The reporter's path: shift+tab from the message box, then 'gpt-5-ultra' (5 would
+    switch to Readiness and r start a check run if the keys reached a non-field)."""
+    app = create_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("shift+tab", *PHRASE)
+        await settle(pilot)
+        assert app.current_mode == "run"
+        assert is_text_field(app.focused) and app.focused.value == PHRASE

@@ -12,7 +12,11 @@ class ChatMessage(Static):
 
 
 class ChatLog(VerticalScroll):
-    """Messages in order, scrolled to the newest."""
+    """Messages in order, scrolled to the newest (by itself, or with the mouse wheel)."""
+
+    # Not in the focus chain: shift+tab from the message box lands in the session field,
+    # not here, where typed letters and digits would fire section and screen keys.
+    can_focus = False
 
     DEFAULT_CSS = """
     ChatLog {

@@ -82,6 +82,26 @@ def find_set(project: Project, name: str | None) -> EvalSet:
     )
 
 
+def check_python_references(evalset: EvalSet, project_dir: Path) -> None:
+    """Refuse a set whose ``python`` assertions name a missing file or function (file:line),
+    before a run would report the same error on every case."""
+    from workbench.core.evals.checks.python import is_reference, reference_problem
+
+    def problems(assertions: list[Any]) -> Any:
+        for assertion in assertions:
+            if assertion.assertions:
+                yield from problems(assertion.assertions)
+            value = assertion.value
+            if assertion.type == "python" and isinstance(value, str) and is_reference(value):
+                problem = reference_problem(value, project_dir)
+                if problem:
+                    yield assertion.line, problem
+
+    for case in iter_cases(evalset):
+        for line, problem in problems(case.assertions):
+            raise WorkbenchError(f"{evalset.path}:{line or case.line}: case {case.id!r}: {problem}")
+
+
 def prepare_run(
     project: Project,
     *,
@@ -101,6 +121,7 @@ def prepare_run(
     if repeat < 1:
         raise WorkbenchError("--repeat must be 1 or more")
     evalset = find_set(project, set_name)
+    check_python_references(evalset, project.path)
     variants = select_variants(project.config, variant_names, ad_hoc, evalset.variants)
     evals = project.config.evals
     thresholds = gate_thresholds(

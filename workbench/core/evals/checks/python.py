@@ -8,8 +8,10 @@ code is only compiled here, at load time, to report syntax errors with the set's
 
 from __future__ import annotations
 
+import ast
 import re
 import textwrap
+from pathlib import Path
 
 from workbench.core.evals.checks import Check, Verdict
 from workbench.core.evals.observation import Observation
@@ -23,6 +25,45 @@ _REFERENCE = re.compile(
 def is_reference(value: str) -> bool:
     """Whether ``value`` names a function (a file or module) rather than being inline code."""
     return bool(_REFERENCE.match(value.strip()))
+
+
+def reference_problem(value: str, project_dir: Path) -> str | None:
+    """Why a ``file.py[:function]`` reference cannot run (no such file or function), else ``None``.
+
+    The file is parsed, never executed. Module references (``pkg.mod:function``) are left
+    to the run: finding them would mean importing the project.
+    """
+    target, _, name = value.strip().removeprefix("file://").partition(":")
+    if not target.endswith(".py"):
+        return None
+    path = project_dir / target
+    if not path.is_file():
+        return f"no file {target} (a python assertion's path is relative to the project)"
+    name = name or "get_assert"
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError):
+        return None  # the run reports the file's own error
+    if not _defines(tree, name):
+        return f"{target} defines no function {name!r}"
+    return None
+
+
+def _defines(tree: ast.Module, name: str) -> bool:
+    """Whether the module binds ``name`` at its top level (or might: a star import, __getattr__)."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        else:
+            names.update(
+                child.id
+                for child in ast.walk(node)
+                if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store)
+            )
+    return bool(names & {name, "*", "__getattr__"})
 
 
 def inline_source(code: str) -> str:

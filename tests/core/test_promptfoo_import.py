@@ -218,6 +218,21 @@ def test_a_missing_test_file_is_one_line(project, tmp_path):
         import_config(config, project)
 
 
+def test_prompts_that_all_fail_to_read_make_no_cases_not_empty_inputs(project, tmp_path):
+    # A glob matching nothing is not "no prompts": falling back to vars.input would
+    # write cases whose input is empty.
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(
+        "prompts: ['file://prompts/*.txt']\n"
+        "providers: [openai:gpt-4o-mini]\n"
+        "tests: [{vars: {q: hi}}]\n"
+    )
+    plan = import_config(config, project)
+    assert plan.document["cases"] == []
+    assert not any(item == "prompts" for item, _ in rows(plan, "mapped"))
+    assert any(item == "prompt file://prompts/*.txt" for item, _ in rows(plan, "not converted"))
+
+
 def test_tests_without_prompts_use_vars_input_and_vars_lists_expand(project, tmp_path):
     config = tmp_path / "promptfooconfig.yaml"
     config.write_text(

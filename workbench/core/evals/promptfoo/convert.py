@@ -77,7 +77,8 @@ def import_config(config_path: Path, project_dir: Path, set_name: str | None = N
             report.skipped(key, "not a promptfoo config key known here")
     ctx = AssertContext(base, project_dir, name, report, {})
     prompts = read_prompts(config.get("prompts"), base, report)
-    inputs, versions = _arrange(prompts, report)
+    # Prompts given but none read (a glob matching nothing) is not "no prompts".
+    inputs, versions = _arrange(prompts, report, declared=bool(config.get("prompts")))
     variants = _variants(config.get("providers", config.get("targets")), versions, report, base)
     default = _default_test(config.get("defaultTest"), base, ctx)
     document: dict[str, Any] = {
@@ -117,7 +118,7 @@ def _description(config: dict[str, Any], path: Path) -> str:
 
 
 def _arrange(
-    prompts: list[Prompt], report: Report
+    prompts: list[Prompt], report: Report, *, declared: bool = False
 ) -> tuple[list[Prompt], list[tuple[str, str | None]]]:
     """(prompts whose user part makes case inputs, (label, system) prompt versions)."""
     usable = []
@@ -130,7 +131,7 @@ def _arrange(
         else:
             usable.append(prompt)
     if not usable:
-        if prompts:
+        if prompts or declared:
             return [], []
         report.mapped("prompts", "none: each case's input is its vars.input")
         return [Prompt("input", None, "{{input}}")], []

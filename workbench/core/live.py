@@ -355,7 +355,8 @@ def forward_status() -> str:
     stats = None
     server = _collector_server
     if server is not None:
-        forwarder = getattr(getattr(server.server.config.app, "state", None), "forwarder", None)
+        app = getattr(getattr(getattr(server, "server", None), "config", None), "app", None)
+        forwarder = getattr(getattr(app, "state", None), "forwarder", None)
         stats = forwarder.stats() if forwarder is not None else None
     elif _collector_address is not None:
         import httpx

@@ -103,9 +103,7 @@ def test_one_trace_spend_and_sessions_see_pending_spans(stores):
         live, stored = get_trace(staged, trace_id), get_trace(sync, trace_id)
         assert live is not None and stored is not None
         assert live.span_count == 6
-        assert live.model_dump(exclude={"updated_ns"}) == stored.model_dump(
-            exclude={"updated_ns"}
-        )
+        assert live.model_dump(exclude={"updated_ns"}) == stored.model_dump(exclude={"updated_ns"})
     for group in ("session", "variant", "day", "model", "source"):
         assert spend(staged, group_by=group) == spend(sync, group_by=group), group
     session = list_traces(sync, limit=1)[0].session_id
@@ -120,7 +118,7 @@ def test_one_trace_spend_and_sessions_see_pending_spans(stores):
 
 
 def test_the_trace_reader_sees_pending_traces(stores, tmp_path):
-    sync, staged = stores
+    sync, _ = stores
     reader = TraceReader(tmp_path / "staged.db")
     try:
         newest = list_traces(sync, limit=1)[0]

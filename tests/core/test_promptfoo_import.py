@@ -422,3 +422,20 @@ def test_prompt_versions_go_inside_versions_with_a_changelog_entry(tmp_path):
     path.write_text("current: v1\n")
     with pytest.raises(ConfigError, match="no top-level 'versions:'"):
         with_versions(path, {"x": "y"}, "n")
+
+
+def test_an_embedding_provider_is_not_made_a_variant(project, tmp_path):
+    config = tmp_path / "promptfooconfig.yaml"
+    config.write_text(
+        "prompts: ['{{q}}']\n"
+        "providers: [openai:gpt-4o-mini, 'openai:embedding:text-embedding-3-small']\n"
+        "tests: [{vars: {q: hi}, assert: [{type: similar, value: hello,"
+        " provider: 'openai:embedding:text-embedding-3-large'}]}]\n"
+    )
+    plan = import_config(config, project)
+    assert list(plan.variants) == ["gpt-4o-mini"]
+    assert any(
+        item == "provider openai:embedding:text-embedding-3-small" and "embedding model" in detail
+        for item, detail in rows(plan, "not converted")
+    )
+    assert cases(plan)["test-1"]["assert"][0]["provider"] == "text-embedding-3-large"

@@ -120,6 +120,13 @@ def _mapping(value: Any) -> dict[str, Any]:
 def _convert(provider_id: str, label: Any, config: dict[str, Any]) -> ProviderVariant:
     model = litellm_model(provider_id)
     variant = ProviderVariant(source=provider_id, model=model, label=str(label) if label else None)
+    if model is not None and set(provider_id.split(":")[1:-1]) & {"embedding", "embeddings"}:
+        variant.model = None
+        variant.skipped = (
+            "an embedding model cannot answer the agent's turns; name it as the provider"
+            " of similar assertions instead"
+        )
+        return variant
     if model is None:
         variant.skipped = (
             "not a model API (custom code or an HTTP endpoint): the project's agent is what"

@@ -43,6 +43,15 @@ def test_detect_reads_framework_entry_and_tools(shop: Path) -> None:
     assert found.tools == {"get_order_status": ["order_id"], "search_faq": ["query"]}
 
 
+def test_detect_reads_a_langgraph_agent(tmp_path: Path) -> None:
+    """LangGraph before litellm; the entry takes thread_id and litellm's api_base."""
+    found = detect(FIXTURES / "langgraph-travel")
+    assert found.frameworks == ["langgraph", "litellm"]
+    best = found.candidates[0]
+    assert best.entry == "travel_graph.graph:ask" and "thread_id" in best.parameters
+    assert found.tools == {"find_flights": ["city"]}
+
+
 def test_init_writes_the_workbench_files_and_no_user_file_changes(shop: Path) -> None:
     """Without a terminal it takes the defaults; the user's files are byte-identical after."""
     before = tree_hashes(shop)

@@ -18,6 +18,7 @@ def _adopted(root: Path, kind: str = "adopted") -> Path:
     (root / "workbench.toml").write_text(
         f'[project]\nname = "foreign"\npackage = "foreign"\nkind = "{kind}"\n\n'
         '[agent]\nadapter = "function"\nentry = "foreign:reply"\nsrc = "."\n'
+        "\n[evals.gate]\nfunctional = 0.8\n"
     )
     return root
 
@@ -47,6 +48,9 @@ def test_adopted_checklist_is_honest(tmp_path: Path) -> None:
     assert timeouts.kind == "attested" and timeouts.status == "needs-signoff"
     assert "look at: a timeout on every model call" in timeouts.evidence[0]
     assert by_id["safety.secrets"].kind == "static"
+    gate = by_id["deployment.eval-gate-ci"]
+    assert gate.status == "fail" and "workbench eval . --gate" in gate.hint
+    assert "workbench ship" not in gate.hint
 
 
 def test_a_signoff_holds_until_the_agent_code_changes(tmp_path: Path) -> None:

@@ -106,10 +106,26 @@ def _not_applicable(reason: str):
     return check
 
 
+def _without_ship_advice(check):
+    """The check, with a hint to run ``workbench ship`` (it generates nothing here) replaced."""
+
+    def adopted_check(ctx: CheckContext) -> Verdict:
+        verdict = check(ctx)
+        if "workbench ship" not in verdict.hint:
+            return verdict
+        hint = (
+            "add a CI workflow that runs `workbench eval . --gate` (ship does not generate "
+            "CI for adopted projects yet; docs/adopt.md)"
+        )
+        return replace(verdict, hint=hint)
+
+    return adopted_check
+
+
 def adopted_item(item: Item) -> Item:
     """``item`` as it applies to an adopted project."""
     if item.id in JUDGED:
-        return item
+        return replace(item, check=_without_ship_advice(item.check)) if item.check else item
     if item.id in NOT_APPLICABLE:
         return replace(item, check=_not_applicable(NOT_APPLICABLE[item.id]), required=False)
     look_at = LOOK_AT.get(item.id, f"what '{item.title}' asks, in the agent's code")

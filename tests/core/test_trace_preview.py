@@ -53,3 +53,17 @@ def test_events_when_no_attribute_carries_the_messages():
 def test_one_line_cuts_long_text():
     assert one_line("a  b\n\tc") == "a b c"
     assert one_line("x" * 300, 10) == "x" * 9 + "…"
+
+
+def test_openinference_response_object_in_output_value_gives_its_reply():
+    # openinference-instrumentation-openai writes the whole (streamed) response as
+    # output.value: its reply is the last choice's message, not the JSON.
+    response = (
+        '{"choices": [{"message": {"content": "the reply", "tool_calls": []},'
+        ' "finish_reason": "stop"}], "model": "gpt-4o-mini"}'
+    )
+    assert preview({"output.value": response}, [], "output") == "the reply"
+    call = (
+        '{"choices": [{"message": {"content": null, "tool_calls": [{"function": {"name": "f"}}]}}]}'
+    )
+    assert preview({"output.value": call}, [], "output") == "→ f"

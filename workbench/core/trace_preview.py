@@ -108,6 +108,9 @@ def preview(
             value = _parse(attributes[key])
             if isinstance(value, dict) and isinstance(value.get("messages"), list):
                 value = value["messages"]
+            elif isinstance(value, dict) and isinstance(value.get("choices"), list):
+                # A chat completion (OpenInference's output.value): its choices' messages.
+                value = [c.get("message") if isinstance(c, dict) else c for c in value["choices"]]
             text = _pick(value, direction) if isinstance(value, list) else _content(value)
             if text.strip():
                 return one_line(text, limit)

@@ -12,11 +12,12 @@ state or budgets). Both answer the same mix of order, policy and greeting questi
 (each request distinct, so no response cache answers) from ``--concurrency`` clients.
 
 Printed per service: requests/s and p50/p95 latency at that concurrency (warm: after
-20 warm-up requests), the cold first request after the service reports ready, and the
-ratio of the two throughputs. The services alternate for ``--rounds`` rounds, so a
-change in the machine's load biases neither. Then the template's service runs once
-more under cProfile under the same load and the top costs are printed (its event-loop
-thread; worker threads are not profiled).
+20 warm-up requests), the cold first request after the service reports ready, the CPU
+per request of the service, the mock and the collector (what holds the throughput
+back on a shared machine), and the ratio of the two throughputs. The services
+alternate for ``--rounds`` rounds, so a change in the machine's load biases neither.
+Then the template's service runs once more under cProfile under the same load and the
+top costs are printed (its event-loop thread; worker threads are not profiled).
 """
 
 from __future__ import annotations
@@ -150,6 +151,19 @@ def wait_until(url: str, process: subprocess.Popen, timeout: float = 120.0) -> N
             pass
         time.sleep(0.05)
     raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of a process and its live children (Linux /proc)."""
+    try:
+        total = 0.0
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += cpu_seconds(int(child))
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return total + (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -311,7 +325,13 @@ def trial(stack: Stack, which: str, args, offset: int) -> dict:
         load = load_average()
         cold = asyncio.run(drive(base, path, 1, 1, offset))
         asyncio.run(drive(base, path, 20, args.concurrency, offset + 1))
+        pids = {"service": process.pid, "mock": stack.mock.pid, "collector": stack.collector.pid}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         warm = asyncio.run(drive(base, path, args.requests, args.concurrency, offset + 21))
+        cpu = {
+            name: (cpu_seconds(pid) - before[name]) / args.requests * 1000
+            for name, pid in pids.items()
+        }
     finally:
         stop(process)
     failures = cold["failures"] + warm["failures"]
@@ -324,6 +344,7 @@ def trial(stack: Stack, which: str, args, offset: int) -> dict:
         "p95": percentile(latencies, 0.95) * 1000,
         "cold": cold["latencies"][0] * 1000,
         "load": load,
+        "cpu": cpu,
     }
 
 
@@ -372,6 +393,10 @@ def main() -> None:
                         f"round {round_index + 1} {which:8s} (load {result['load']}): "
                         f"{result['rate']:6.1f} requests/s  p50 {result['p50']:6.0f} ms  "
                         f"p95 {result['p95']:6.0f} ms  cold first request {result['cold']:6.0f} ms"
+                    )
+                    print(
+                        "      CPU per request: "
+                        + ", ".join(f"{k} {v:.1f} ms" for k, v in result["cpu"].items())
                     )
             rate = {k: statistics.median(r["rate"] for r in v) for k, v in results.items()}
             ratios = [

@@ -154,7 +154,29 @@ def test_the_tests_declare_what_they_import():
     # (imported from projects/ by a test).
     own = {"tests", "workbench", "tools", "support_agent"}
     modules = third_party(imported_modules(REPO_ROOT / "tests"), own=own)
+    # The agents `workbench init` adopts in tests are projects of their own (next test).
+    modules = {
+        name: places
+        for name, places in modules.items()
+        if not all(place.startswith(f"{AGENT_FIXTURES}/") for place in places)
+    }
     assert undeclared(modules, runtime | dev) == []
+
+
+AGENT_FIXTURES = "tests/fixtures/agents"
+
+
+@pytest.mark.parametrize(
+    "agent", sorted(p.name for p in (REPO_ROOT / AGENT_FIXTURES).iterdir() if p.is_dir())
+)
+def test_each_fixture_agent_declares_what_it_imports(agent):
+    folder = REPO_ROOT / AGENT_FIXTURES / agent
+    project = tomllib.loads((folder / "pyproject.toml").read_text())["project"]
+    own = {path.parent.name for path in folder.glob("*/__init__.py")}
+    modules = third_party(imported_modules(folder), own=own)
+    if any(distribution_of(module) is None for module in modules):
+        pytest.skip(f"{agent}: its dependencies are not installed here")
+    assert undeclared(modules, declared(project["dependencies"])) == []
 
 
 def test_the_template_declares_what_its_code_imports():

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from workbench import locations
 from workbench.core.config import ModelSource, VariantSection
 from workbench.core.projects import Project
 from workbench.core.runner.background import in_daemon_thread
@@ -176,6 +177,9 @@ class LocalStack:
         self.pool: WorkerPool | None = None
         # What the stack is doing (starting, running a turn), for front ends to show.
         self.phases = phases or Phases()
+        # The store this stack's private collector writes to, fixed now: a start abandoned by
+        # Ctrl-C finishes in a daemon thread, and must not follow a later change of home.
+        self.db_path = locations.db_path()
         self.code_fingerprint: tuple[int, int, int] | None = None
         self._closed = False
 
@@ -265,7 +269,9 @@ class LocalStack:
                 return
         # No decode worker process: a stack's turns send small exports, which the receiver
         # decodes itself; starting a worker would compete with the child's imports.
-        self.collector = self._keep(start_collector(host="127.0.0.1", port=port, workers=0))
+        self.collector = self._keep(
+            start_collector(host="127.0.0.1", port=port, db_path=self.db_path, workers=0)
+        )
 
     @property
     def code_changed(self) -> bool:

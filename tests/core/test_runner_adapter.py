@@ -159,6 +159,52 @@ async def test_a_function_entry_runs_traced_with_history(tmp_path: Path) -> None
     assert agent.name == "invoke_agent foreign"
 
 
+INSTRUMENTED = '''
+"""A foreign async agent whose own instrumentation reports one LLM call and one tool call."""
+from opentelemetry import trace
+
+tracer = trace.get_tracer("foreign")
+
+
+async def run_agent(request):
+    with tracer.start_as_current_span("chat gpt-4o-mini") as span:
+        span.set_attribute("gen_ai.operation.name", "chat")
+        span.set_attribute("gen_ai.request.model", "gpt-4o-mini")
+        span.set_attribute("gen_ai.usage.input_tokens", 1000)
+        span.set_attribute("gen_ai.usage.output_tokens", 100)
+    with tracer.start_as_current_span("execute_tool lookup") as span:
+        span.set_attribute("gen_ai.operation.name", "execute_tool")
+        span.set_attribute("gen_ai.tool.name", "lookup")
+        span.set_attribute("gen_ai.tool.call.arguments", '{"id": 7}')
+    return {"output": "done " + request["message"]}
+'''
+
+
+async def test_an_instrumented_agent_turn_totals_its_spans(tmp_path: Path) -> None:
+    """An async entry taking the whole request: its spans join the turn's trace, carry the
+    turn's workbench attributes, and add up to the result's usage, cost and tool calls."""
+    from workbench.core.collector import start_collector
+
+    (tmp_path / "instrumented.py").write_text(INSTRUMENTED)
+    _project(tmp_path, '[agent]\nadapter = "function"\nentry = "instrumented:run_agent"\nsrc = "."')
+    project = open_project(tmp_path)
+    request = {"input": "hi", "span_attributes": {"workbench.model_source": "mock"}}
+    with start_collector(port=0, workers=0) as collector:
+        async with WorkerPool(project, otlp_endpoint=collector.url) as pool:
+            outcome = await pool.run(request)
+        result = outcome.result
+        trace = wait_for_trace(result["trace_id"], timeout=30)
+    assert result["output"] == "done hi" and result["steps"] == 1
+    assert result["usage"]["input_tokens"] == 1000 and result["usage"]["output_tokens"] == 100
+    assert result["usage"]["cost_usd"] > 0
+    assert result["tool_calls"] == [
+        {"name": "lookup", "arguments": {"id": 7}, "status": "ok", "result": None}
+    ]
+    assert trace is not None and {span.kind for span in trace.spans} == {"agent", "llm", "tool"}
+    llm = next(span for span in trace.spans if span.kind == "llm")
+    assert llm.attributes["workbench.model_source"] == "mock"
+
+
 class _Agent(BaseHTTPRequestHandler):
     seen: list[tuple[dict, str | None]] = []
 

@@ -133,3 +133,29 @@ def test_each_shard_takes_its_share_of_the_configured_concurrency(tmp_path):
     plan = plan_evals(open_project(project))
     assert all("--concurrency 2 " in gate.run for gate in plan.sharded.values())
     assert "--concurrency" not in plan.full  # the unsharded gate runs as configured
+
+
+def test_the_readiness_check_takes_the_merge_as_the_gate(tmp_path):
+    """Shard steps run ungated by design; the merge with --gate covers each stage."""
+    from workbench.core.readiness import checks_deployment
+    from workbench.core.readiness.context import CheckContext
+    from workbench.core.ship import write_ship
+
+    project = open_project(sharded_project(tmp_path, 3))
+    write_ship(plan_ship(project, checklist=ship_fixtures.PASSED))
+    verdict = checks_deployment.check_eval_gate_ci(CheckContext(project, run_dynamic=False))
+    assert verdict.status == "pass", verdict.evidence
+    assert any("workbench eval merge eval-results/small --gate" in e for e in verdict.evidence)
+    assert not any("without --gate" in e for e in verdict.evidence)
+    # Without the merge step, the shards alone gate nothing: the stage is missing.
+    pre_merge = project.path / ".github" / "workflows" / "pre-merge.yml"
+    pre_merge.write_text(
+        pre_merge.read_text().replace("eval merge eval-results/small --gate", "--version")
+    )
+    verdict = checks_deployment.check_eval_gate_ci(CheckContext(project, run_dynamic=False))
+    assert (
+        verdict.status == "fail"
+        and "no gated eval step in a pre-merge workflow" in verdict.evidence
+    )
+    # … and the shard steps are not blamed for running without --gate.
+    assert not any("without --gate" in e for e in verdict.evidence)

@@ -16,6 +16,8 @@ class GateStep:
     where: str
     gated: bool
     command: str
+    # One shard of a plan (``--shard I/N``): ungated by design, its merge gates.
+    sharded: bool = False
 
 
 @dataclass
@@ -93,9 +95,11 @@ def parse_workflow(path: Path, rel: str) -> Workflow:
                 continue
             base = doc.line("jobs", job_name, "steps", number, "run")
             for offset, command in _eval_commands(step["run"]):
-                gated = "--gate" in command.split()
+                words = command.split()
                 line = base + offset + (1 if "\n" in step["run"] else 0)
-                workflow.steps.append(GateStep(f"{rel}:{line}", gated, command))
+                workflow.steps.append(
+                    GateStep(f"{rel}:{line}", "--gate" in words, command, "--shard" in words)
+                )
     return workflow
 
 

@@ -303,3 +303,54 @@ def test_key_suggestions_come_from_the_keys_of_that_level(tmp_path, snippet, end
     with pytest.raises(ConfigError) as raised:
         load_set(path)
     assert str(raised.value).endswith(ending)
+
+
+@pytest.mark.parametrize(
+    ("check", "provider", "litellm"),
+    [
+        ("llm-rubric", "openai:gpt-4o", "gpt-4o"),
+        ("similar", "openai:embedding:text-embedding-3-large", "text-embedding-3-large"),
+        (
+            "llm-rubric",
+            "anthropic:messages:claude-3-5-haiku-latest",
+            "anthropic/claude-3-5-haiku-latest",
+        ),
+    ],
+)
+def test_a_promptfoo_provider_id_is_refused_at_load_with_the_litellm_name(
+    tmp_path, check, provider, litellm
+):
+    # litellm cannot call 'openai:gpt-4o': it failed on every case, after retries.
+    path = _write(
+        tmp_path,
+        f"""
+        cases:
+          - id: a
+            input: hi
+            assert:
+              - type: {check}
+                value: greets
+                provider: "{provider}"
+        """,
+    )
+    with pytest.raises(ConfigError, match=rf"set.yaml:7: .*promptfoo's spelling.*'{litellm}'"):
+        load_set(path)
+
+
+@pytest.mark.parametrize(
+    "provider", ["gpt-4o", "anthropic/claude-3-5-haiku-latest", "ft:gpt-4o-mini:org::abc", "mock"]
+)
+def test_litellm_model_strings_are_accepted_as_providers(tmp_path, provider):
+    path = _write(
+        tmp_path,
+        f"""
+        cases:
+          - id: a
+            input: hi
+            assert:
+              - type: llm-rubric
+                value: greets
+                provider: "{provider}"
+        """,
+    )
+    assert load_set(path).cases[0].assertions[0].provider == provider

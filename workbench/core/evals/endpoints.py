@@ -21,6 +21,21 @@ DEFAULT_EMBEDDING_MODEL = "openai/text-embedding-3-small"
 _MOCK_KEY = "mock-key-not-secret"
 
 
+def check_named_model(provider: str | None) -> None:
+    """Refuse promptfoo's spelling of a judge or embedding model (``openai:gpt-4o``), which
+    litellm cannot call, naming the litellm string it stands for."""
+    if not provider or provider == "mock":
+        return
+    from workbench.core.evals.promptfoo.providers import litellm_model
+
+    model = litellm_model(provider)
+    if model is not None and model != provider:
+        raise ValueError(
+            f"provider {provider!r} is promptfoo's spelling; here models are litellm strings:"
+            f" {model!r} (workbench eval import converts whole configs)"
+        )
+
+
 def _offline(own: Mapping[str, Any]) -> bool:
     """A mock or replay variant: its run stays on the workbench's mock, whatever is named."""
     return own.get("source") in {"mock", "replay"}

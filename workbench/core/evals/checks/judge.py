@@ -6,6 +6,7 @@ import json
 import re
 
 from workbench.core.evals.checks import Check, Verdict
+from workbench.core.evals.endpoints import check_named_model
 from workbench.core.evals.observation import Observation
 from workbench.core.evals.spec import Assertion
 
@@ -95,6 +96,7 @@ _STOP = set(
 def _validate(assertion: Assertion) -> None:
     if not isinstance(assertion.value, str) or not assertion.value.strip():
         raise ValueError("'value' must be the rubric text")
+    check_named_model(assertion.provider)
 
 
 async def _llm_rubric(assertion: Assertion, obs: Observation) -> Verdict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from workbench.core.evals.checks import Check, Verdict
+from workbench.core.evals.endpoints import check_named_model
 from workbench.core.evals.observation import Observation
 from workbench.core.evals.spec import Assertion
 
@@ -39,6 +40,7 @@ def _validate(assertion: Assertion) -> None:
         raise ValueError("'value' must be the expected text, or a list of texts")
     if assertion.threshold is not None and not -1 <= assertion.threshold <= 1:
         raise ValueError("'threshold' is a cosine similarity, from -1 to 1 (default 0.75)")
+    check_named_model(assertion.provider)
 
 
 async def _similar(assertion: Assertion, obs: Observation) -> Verdict:

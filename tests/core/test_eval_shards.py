@@ -200,3 +200,23 @@ def test_a_malformed_results_file_is_a_one_line_error_with_file_and_line(tmp_pat
         load_sources(connect(), [str(empty)])
     with pytest.raises(WorkbenchError, match="neither a results file"):
         load_sources(connect(), ["no-such-run"])
+
+
+async def test_the_readiness_safety_probe_never_takes_a_shard_for_the_whole_run(tmp_path):
+    from workbench.core.projects import open_project
+    from workbench.core.readiness.context import CheckContext
+    from workbench.core.readiness.probes.safety_evals import _latest_safety_run
+
+    plan = plan_for(tmp_path)
+    (tmp_path / "workbench.toml").write_text(
+        '[project]\nname = "demo"\npackage = "demo"\n[agent]\nentry = "demo:run"\n'
+    )
+    plan.project_path = tmp_path.resolve()
+    runs = await run_in_shards(plan, 2, agent)
+    db = connect()
+    ctx = CheckContext(open_project(tmp_path), run_dynamic=False, db=db)
+    assert _latest_safety_run(ctx, plan.evalset.digest) == (None, [])  # shards only
+    merged = merge_shards(db, load_sources(db, runs))
+    run, results = _latest_safety_run(ctx, plan.evalset.digest)
+    assert run is not None and run.id == merged
+    assert len(results) == 2 * len(plan.variants)  # both safety cases, every variant

@@ -5,8 +5,9 @@ returning the reply (a string) or ``{"output": str, "tool_calls": [...]}``, sync
 async. The adapter request carries the user's ``message``, the ``session_id``, the
 session's ``history`` (kept here, per session, for agents that keep none), and the
 model overrides (``model``, ``model_name``, ``api_base``, ``api_key``, ``params``,
-``prompt_version``). ``adapt`` turns such a function (or the HTTP adapter's call) into
-a native turn function: request dict in, turn result dict out, with a trace.
+``prompt_version``), as one ``request`` dict or bound to the function's parameters by
+name (``binder``). ``adapt`` turns such a function (or the HTTP adapter's call) into a
+native turn function: request dict in, turn result dict out, with a trace.
 """
 
 from __future__ import annotations

@@ -67,3 +67,11 @@ def test_openinference_response_object_in_output_value_gives_its_reply():
         '{"choices": [{"message": {"content": null, "tool_calls": [{"function": {"name": "f"}}]}}]}'
     )
     assert preview({"output.value": call}, [], "output") == "→ f"
+
+
+def test_a_genai_tool_call_part_previews_as_the_call():
+    output = (
+        '[{"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "lookup",'
+        ' "arguments": {"q": 1}}], "finish_reason": "tool_call"}]'
+    )
+    assert preview({"gen_ai.output.messages": output}, [], "output") == "→ lookup"

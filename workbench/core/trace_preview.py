@@ -73,10 +73,15 @@ def _content(message: Any) -> str:
             else:
                 texts.append(str(part))
         content = " ".join(text for text in texts if text)
-    if not content and message.get("tool_calls"):
+    calls = message.get("tool_calls") or [
+        part
+        for part in message.get("parts") or []
+        if isinstance(part, dict) and part.get("type") == "tool_call"
+    ]
+    if not content and isinstance(calls, list) and calls:
         names = [
             str((call.get("function") or {}).get("name") or call.get("name") or "?")
-            for call in message["tool_calls"]
+            for call in calls
             if isinstance(call, dict)
         ]
         return f"→ {', '.join(names)}"

@@ -205,3 +205,13 @@ def test_the_metrics_table_groups_by_project_in_readable_units():
     assert [line.split()[2:5] for line in usage] == [["input", "2", "172"], ["output", "2", "19"]]
     (cost,) = [line for line in result.output.splitlines() if "usage.cost" in line]
     assert "$0.000037" in cost
+
+
+def test_the_metrics_table_never_cuts_a_figure_on_a_narrow_terminal():
+    with start_collector(db_path=locations.db_path()) as server:
+        deliver(server.url, "litellm")
+    result = CliRunner().invoke(cli, ["traces", "metrics"], env={"COLUMNS": "72"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    (cost,) = [line for line in result.output.splitlines() if "$0.000037" in line]
+    assert "$0.000019" in cost and "$0.000015" in cost and "$0.000023" in cost

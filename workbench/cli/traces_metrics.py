@@ -66,13 +66,14 @@ def _table(project: str, rows: list[MetricSummary]) -> Table:
     operations = len({row.operation for row in rows}) > 1
     title = f"{project}  [dim](gen_ai.* metrics)[/]"
     table = Table(box=None, header_style="bold", title=title, title_justify="left")
-    table.add_column("metric", no_wrap=True)
-    table.add_column("model", no_wrap=True)
+    # On a narrow terminal the names fold onto a second line; the figures are never cut.
+    table.add_column("metric", overflow="fold")
+    table.add_column("model", overflow="fold")
     if operations:
-        table.add_column("operation", no_wrap=True)
+        table.add_column("operation", overflow="fold")
     table.add_column("type", no_wrap=True)
-    for column in ("count", "total", "mean", "min", "max"):
-        table.add_column(column, justify="right", no_wrap=True)
+    figures = ("count", "total", "mean", "min", "max")
+    body = []
     for row in rows:
         unit = _UNIT_NAMES.get(row.unit or "", row.unit or "")
         cells = [row.name.removeprefix("gen_ai."), row.model or "-"]
@@ -86,6 +87,11 @@ def _table(project: str, rows: list[MetricSummary]) -> Table:
             _number(row.min, unit),
             _number(row.max, unit),
         ]
+        body.append(cells)
+    for index, column in enumerate(figures, start=len(cells) - len(figures)):
+        widest = max(len(column), *(len(cells[index]) for cells in body))
+        table.add_column(column, justify="right", no_wrap=True, min_width=widest)
+    for cells in body:
         table.add_row(*cells)
     return table
 

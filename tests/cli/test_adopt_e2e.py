@@ -76,6 +76,7 @@ def test_an_adopted_agent_runs_evals_and_gets_an_honest_checklist(
     guardrails = statuses["safety.guardrails"]
     assert guardrails["kind"] == "attested" and "look at:" in guardrails["evidence"][0]
     assert statuses["safety.secrets"]["kind"] == "static"
+    assert statuses["observability.tracing"]["status"] == "pass"
 
     shipped = workbench(folder, "ship", ".")
     assert shipped.returncode == 1 and "not built yet (a later step)" in shipped.stderr

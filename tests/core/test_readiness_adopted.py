@@ -25,7 +25,8 @@ def _adopted(root: Path, kind: str = "adopted") -> Path:
 
 def test_every_item_is_classified_for_adopted_projects() -> None:
     """A new checklist item must be placed: judged, attested with a look-at, or n/a."""
-    classified = adopted.JUDGED | set(adopted.LOOK_AT) | set(adopted.NOT_APPLICABLE)
+    classified = adopted.JUDGED | adopted.PROBED | set(adopted.LOOK_AT)
+    classified |= set(adopted.NOT_APPLICABLE)
     assert {item.id for item in ITEMS} == classified
 
 
@@ -73,3 +74,14 @@ def test_a_template_project_cannot_sign_a_code_item(tmp_path: Path) -> None:
     project = open_project(_adopted(tmp_path, kind="template"))
     with pytest.raises(UnknownItem):
         record_signoff(project, "reliability.timeouts", "Ada", "looked")
+
+
+def test_tracing_is_judged_by_what_a_turn_leaves(tmp_path: Path, monkeypatch) -> None:
+    """An agent without instrumentation leaves only the runner's agent span: tracing fails."""
+    monkeypatch.setenv("WORKBENCH_RUNNER_PRELOAD", "")
+    project = open_project(_adopted(tmp_path))
+    result = evaluate(project, only_group="observability", use_cache=False)
+    tracing = next(i for i in result.items if i.id == "observability.tracing")
+    assert tracing.kind == "dynamic" and tracing.status == "fail", tracing
+    assert "the model call left no span" in tracing.evidence[0]
+    assert "instrument the agent's model client" in tracing.hint

@@ -50,7 +50,6 @@ LOOK_AT = {
     "reliability.idempotent-writes": "write tools that a retried request runs once",
     "reliability.rate-limiting": "per-client rate limits in front of the agent",
     "observability.structured-logs": "structured (JSON) logs of turns, tool calls and errors",
-    "observability.tracing": "a trace from `workbench run` shows the LLM and tool spans",
     "cost.model-routing": "the cheap model for easy requests, the strong one only where needed",
     "cost.dollar-caps": "spend caps ([budgets]) checked before each model call",
     "cost.session-budgets": "a per-session token budget, answered gracefully when spent",
@@ -122,8 +121,16 @@ def _without_ship_advice(check):
     return adopted_check
 
 
+# Judged differently in foreign code: by what a turn through the entry point leaves.
+PROBED = {"observability.tracing"}
+
+
 def adopted_item(item: Item) -> Item:
     """``item`` as it applies to an adopted project."""
+    if item.id in PROBED:
+        from workbench.core.readiness.probes.adopted_tracing import probe_adopted_tracing
+
+        return replace(item, kind="dynamic", check=probe_adopted_tracing, lane="runner")
     if item.id in JUDGED:
         return replace(item, check=_without_ship_advice(item.check)) if item.check else item
     if item.id in NOT_APPLICABLE:

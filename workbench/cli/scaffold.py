@@ -20,6 +20,10 @@ def _parse_data(items: tuple[str, ...]) -> dict[str, str]:
     return data
 
 
+def _warn(message: str) -> None:
+    click.echo(message, err=True)
+
+
 def _shown(path: Path) -> str:
     """``path`` relative to the current folder when it is inside it (shorter to read and type)."""
     try:
@@ -30,7 +34,13 @@ def _shown(path: Path) -> str:
 
 @click.command()
 @click.argument("name")
-@click.option("--template", "-t", default="agent-service", show_default=True, help="Template.")
+@click.option(
+    "--template",
+    "-t",
+    default="agent-service",
+    show_default=True,
+    help="A built-in template's name, or any copier template: a folder or a git URL.",
+)
 @click.option(
     "--dir",
     "directory",
@@ -42,6 +52,7 @@ def _shown(path: Path) -> str:
 @click.option(
     "--data", "-d", multiple=True, metavar="KEY=VALUE", help="Answer a template question."
 )
+@click.option("--vcs-ref", metavar="REF", help="Git tag or commit of a git template.")
 def new(
     name: str,
     template: str,
@@ -49,8 +60,14 @@ def new(
     pretend: bool,
     force: bool,
     data: tuple[str, ...],
+    vcs_ref: str | None,
 ) -> None:
-    """Scaffold the project NAME from a template."""
+    """Scaffold the project NAME from a template.
+
+    Other questions take their defaults. A template from a folder or a git URL may
+    run its own code (copier tasks, Jinja extensions) on this machine: a warning
+    says so first.
+    """
     from workbench.core.scaffold import scaffold_project
 
     result = scaffold_project(
@@ -60,6 +77,8 @@ def new(
         answers=_parse_data(data),
         pretend=pretend,
         force=force,
+        vcs_ref=vcs_ref,
+        warn=_warn,
     )
     version = f" {result.template_version}" if result.template_version else ""
     where = _shown(result.path)
@@ -92,15 +111,16 @@ _SECTIONS = (
 @click.command()
 @click.argument("project")
 @click.option("--pretend", is_flag=True, help="Write nothing; report what would change.")
+@click.option("--vcs-ref", metavar="REF", help="Git tag or commit of a git template.")
 @click.pass_context
-def update(ctx: click.Context, project: str, pretend: bool) -> None:
+def update(ctx: click.Context, project: str, pretend: bool, vcs_ref: str | None) -> None:
     """Re-render PROJECT from the current template, keeping your edits (three-way merge).
 
     Exits 1 when a file has conflicting changes.
     """
     from workbench.core.scaffold import update_project
 
-    result = update_project(project, pretend=pretend)
+    result = update_project(project, pretend=pretend, vcs_ref=vcs_ref, warn=_warn)
     verb = "Would update" if result.pretend else "Updated"
     click.echo(
         f"{verb} {_shown(result.path)} from {result.template}"

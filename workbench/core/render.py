@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from workbench import locations
+from workbench.core import template_sources
 from workbench.errors import TemplateError
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -44,18 +45,11 @@ class Tree:
 
 def available_templates() -> list[str]:
     """The names of the templates the workbench ships (folders holding a ``copier.yml``)."""
-    root = locations.templates_dir()
-    if not root.is_dir():
-        return []
-    return sorted(
-        entry.name
-        for entry in root.iterdir()
-        if (entry / "copier.yml").is_file() or (entry / "copier.yaml").is_file()
-    )
+    return template_sources.builtin_names()
 
 
 def template_path(template: str) -> Path:
-    """The folder of ``template``; raises ``TemplateError`` listing the available ones."""
+    """The folder of built-in ``template``; raises ``TemplateError`` listing the available ones."""
     names = available_templates()
     if template not in names:
         known = ", ".join(names) or "none"
@@ -63,31 +57,48 @@ def template_path(template: str) -> Path:
     return locations.templates_dir() / template
 
 
-def render(template: str, data: dict[str, Any]) -> Tree:
-    """Render ``template`` with ``data`` (every other question takes its default)."""
+def render(
+    template: str | template_sources.TemplateSource,
+    data: dict[str, Any],
+    *,
+    vcs_ref: str | None = None,
+) -> Tree:
+    """Render ``template`` with ``data`` (every other question takes its default).
+
+    ``template`` is a built-in template's name, a folder or a git URL (see
+    ``template_sources``); ``vcs_ref`` picks a git tag or commit (default: copier's,
+    the latest release tag, else HEAD). Only templates the user named themselves
+    may run code (copier's tasks, migrations, Jinja extensions): the built-in ones
+    never need to.
+    """
     import copier  # imported here: it is slow to import and only scaffolding needs it
 
-    source = template_path(template)
+    source = (
+        template
+        if isinstance(template, template_sources.TemplateSource)
+        else template_sources.resolve(template)
+    )
     with tempfile.TemporaryDirectory(prefix="workbench-render-") as tmp:
         target = Path(tmp) / "out"
         try:
             copier.run_copy(
-                str(source),
+                source.location,
                 target,
                 data=data,
                 defaults=True,
                 overwrite=True,
                 quiet=True,
-                unsafe=False,
+                unsafe=not source.builtin,
+                vcs_ref=vcs_ref,
             )
         except Exception as error:  # copier raises ValueError, jinja and its own errors
             raise TemplateError(
-                f"template {template!r} failed to render: {_one_line(error)}"
+                f"template {source.label!r} failed to render: {_one_line(error)}"
             ) from None
         tree = read_tree(target)
     answers = tree.files.get(ANSWERS_FILE)
-    if answers is not None:
-        tree.files[ANSWERS_FILE] = _normalise_src_path(answers, template)
+    if answers is not None and source.builtin:
+        tree.files[ANSWERS_FILE] = _normalise_src_path(answers, source.label)
     return tree
 
 
@@ -159,6 +170,16 @@ def template_name(answers: dict[str, Any]) -> str | None:
     if source.startswith(SRC_PREFIX):
         return source[len(SRC_PREFIX) :]
     return Path(source).name or None
+
+
+def template_source(answers: dict[str, Any]) -> str | None:
+    """What to render a project's template from again: a built-in name, a folder or a URL."""
+    if answers.get("_template"):
+        return str(answers["_template"])
+    source = str(answers.get("_src_path") or "")
+    if source.startswith(SRC_PREFIX):
+        return source[len(SRC_PREFIX) :]
+    return source or None
 
 
 def pack(tree: Tree) -> bytes:

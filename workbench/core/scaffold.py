@@ -6,18 +6,19 @@ these functions; they return pydantic models and raise ``WorkbenchError``s.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from workbench import locations
-from workbench.core import render
+from workbench.core import render, template_sources
 from workbench.core.listing import ProjectInfo, folder_created, list_projects, remember_project
 from workbench.core.merge import CONFLICT_SUFFIX, Outcome, plan_merge
 from workbench.core.projects import PROJECT_NAME, resolve_project_dir
 from workbench.core.render import ANSWERS_FILE, available_templates
-from workbench.errors import InvalidName, TargetExists, TemplateError
+from workbench.errors import InvalidName, ProjectNotFound, TargetExists, TemplateError
 from workbench.store import projects as store
 from workbench.store.db import connect
 
@@ -90,9 +91,14 @@ def scaffold_project(
     answers: dict | None = None,
     pretend: bool = False,
     force: bool = False,
+    vcs_ref: str | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> ScaffoldResult:
     """Render ``template`` into ``directory/name`` (default: the projects folder) and record it.
 
+    ``template`` is a built-in template's name, a copier template folder or a git
+    URL (``vcs_ref``: a tag or commit of it). Before a template the workbench does
+    not ship is rendered, ``warn`` gets a one-line warning that its code runs here.
     The template is rendered by copier into a scratch folder first, so ``pretend``
     lists exactly the files a real run writes, and the pristine render is stored
     as the base of later updates.
@@ -106,11 +112,13 @@ def scaffold_project(
         raise TargetExists(
             f"{target} already exists and is not empty (use --force to render into it)"
         )
-    tree = render.render(template, {**(answers or {}), "project_name": name})
+    source = template_sources.resolve(template)
+    _warn_if_untrusted(source, warn)
+    tree = render.render(source, {**(answers or {}), "project_name": name}, vcs_ref=vcs_ref)
     version = render.template_version(render.read_answers(tree.files.get(ANSWERS_FILE, b"")))
     result = ScaffoldResult(
         path=target,
-        template=template,
+        template=source.label,
         template_version=version,
         files=tree.paths(),
         pretend=pretend,
@@ -127,7 +135,7 @@ def scaffold_project(
             db,
             path=str(target),
             name=name,
-            template=template,
+            template=source.label,
             template_version=version,
             snapshot=render.pack(tree),
             created_at=_now().isoformat(),
@@ -137,7 +145,31 @@ def scaffold_project(
     return result
 
 
-def update_project(project: str | Path, *, pretend: bool = False) -> UpdateResult:
+def _warn_if_untrusted(
+    source: template_sources.TemplateSource, warn: Callable[[str], None] | None
+) -> None:
+    if warn is not None and not source.builtin:
+        warn(template_sources.untrusted_warning(source))
+
+
+def _rendered_project_dir(project: str | Path) -> Path:
+    """The project folder; one rendered from any copier template need not be a workbench project."""
+    try:
+        return resolve_project_dir(project)
+    except ProjectNotFound:
+        for folder in (Path(project).expanduser(), locations.projects_dir() / str(project)):
+            if (folder / ANSWERS_FILE).is_file():
+                return folder.resolve()
+        raise
+
+
+def update_project(
+    project: str | Path,
+    *,
+    pretend: bool = False,
+    vcs_ref: str | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> UpdateResult:
     """Re-render a project from the current template and merge the result into it.
 
     This is deliberately not ``copier update``: that needs the template *and* the
@@ -148,9 +180,11 @@ def update_project(project: str | Path, *, pretend: bool = False) -> UpdateResul
     was scaffolded (see ``workbench.core.merge``). Files changed only by the user
     are kept; clashing changes leave the user's file untouched and write the
     merge, with conflict markers, beside it as ``<file>.update-conflict``; files
-    the template dropped are reported, never deleted.
+    the template dropped are reported, never deleted. A project rendered from a
+    folder or git URL is re-rendered from it (``vcs_ref``: a tag or commit; default
+    the latest release tag, else HEAD), after the same warning as ``new``.
     """
-    path = resolve_project_dir(project)
+    path = _rendered_project_dir(project)
     answers_path = path / ANSWERS_FILE
     if not answers_path.is_file():
         raise TemplateError(f"{path}: no {ANSWERS_FILE}, so it was not rendered from a template")
@@ -162,11 +196,13 @@ def update_project(project: str | Path, *, pretend: bool = False) -> UpdateResul
         snapshot = store.get_snapshot(db, str(path))
         template = (
             (record.template if record else None)
-            or render.template_name(answers)
+            or render.template_source(answers)
             or DEFAULT_TEMPLATE
         )
+        source = template_sources.resolve(template)
+        _warn_if_untrusted(source, warn)
         data = {key: value for key, value in answers.items() if not key.startswith("_")}
-        theirs = render.render(template, data)
+        theirs = render.render(source, data, vcs_ref=vcs_ref)
         new_version = render.template_version(
             render.read_answers(theirs.files.get(ANSWERS_FILE, b""))
         )

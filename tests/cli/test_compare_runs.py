@@ -21,7 +21,8 @@ def _run(tmp_path, variants, respond=agent) -> str:
     folder = tmp_path / f"{number}-{'-'.join(variants)}"
     folder.mkdir()
     plan = plan_for(folder, variants=variants)
-    plan.run_id += f"-{number}"  # runs started in one second stay distinct, in order
+    # Runs started within one second are ordered by id: these ids sort as they were made.
+    plan.run_id = f"{plan.run_id[:15]}-run{number:02d}"
     asyncio.run(EvalEngine(FakeRunner(respond)).run(plan))
     return plan.run_id
 

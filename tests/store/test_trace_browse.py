@@ -152,3 +152,41 @@ def test_the_session_keeps_longer_messages_than_the_list(db):
     listed = trace_previews(db, [_ids(9)[0].hex()])[_ids(9)[0].hex()]
     assert len(listed.input) == 200 and listed.input.endswith("…")
     assert session_turns(db, "s-9")[0].input == long_question.strip()
+
+
+def test_previews_read_message_logs_when_the_spans_record_no_content(tmp_path):
+    # opentelemetry-instrumentation-openai-v2: no content on the spans, messages as logs.
+    from workbench.store.schema.telemetry import LOG_COLUMNS
+
+    database = connect(tmp_path / "logs.db")
+    trace, root = _ids(9)
+    chat = _ids(9, 1)[1]
+    spans = [
+        make_span(trace, root, "invoke_agent a", {}, start_ns=T0, duration_ns=10**9),
+        make_span(
+            trace,
+            chat,
+            "chat m",
+            {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"},
+            parent_id=root,
+            start_ns=T0 + 1000,
+        ),
+    ]
+    logs = [
+        ("gen_ai.user.message", '{"content": "where is my order?"}'),
+        (
+            "gen_ai.choice",
+            '{"index": 0, "message": {"role": "assistant", "content": "on its way"}}',
+        ),
+    ]
+    with database.conn:
+        write_spans(database, normalize_request(make_request(spans, service="shop")).rows)
+        for offset, (name, body) in enumerate(logs):
+            row = (trace.hex(), chat.hex(), T0 + offset, 9, "INFO", name, body, "{}", "shop", "x")
+            database.conn.execute(
+                f"INSERT INTO logs ({', '.join(LOG_COLUMNS)}) VALUES ({', '.join('?' * len(row))})",
+                row,
+            )
+    found = trace_previews(database, [trace.hex()])[trace.hex()]
+    database.conn.close()
+    assert (found.input, found.output) == ("where is my order?", "on its way")

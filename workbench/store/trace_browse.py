@@ -31,6 +31,16 @@ FROM json_each(?) j CROSS JOIN spans s
 ON s.trace_id = json_extract(j.value, '$[0]') AND s.span_id = json_extract(j.value, '$[1]')
 """
 
+# GenAI message events that instrumentations emit as logs (opentelemetry-instrumentation-
+# openai-v2): read only for a side whose spans recorded nothing (the log index seeks them).
+_PREVIEW_LOGS = """
+SELECT l.trace_id, l.span_id, l.event_name, l.body
+FROM json_each(?) j CROSS JOIN logs l
+ON l.trace_id = json_extract(j.value, '$[0]') AND l.span_id = json_extract(j.value, '$[1]')
+WHERE l.event_name LIKE 'gen_ai.%'
+ORDER BY l.time_ns
+"""
+
 
 class TracePreview(BaseModel):
     """What went into a trace and what came out, one line each (``""`` when not recorded)."""
@@ -82,18 +92,39 @@ def trace_previews(
                 orjson.loads(attributes),
                 orjson.loads(events) if events else [],
             )
-    previews: dict[str, TracePreview] = {}
-    for trace_id in trace_ids:
+
+    def one(trace_id: str) -> TracePreview:
         root = [content[(trace_id, s)] for s in roots.get(trace_id, []) if (trace_id, s) in content]
         head = [content[(trace_id, first[trace_id][1])]] if trace_id in first else []
         tail = [content[(trace_id, last[trace_id][1])]] if trace_id in last else []
-        previews[trace_id] = TracePreview(
+        return TracePreview(
             input=next((t for a, e in [*root, *head] if (t := preview(a, e, "input", limit))), ""),
             output=next(
                 (t for a, e in [*root, *tail] if (t := preview(a, e, "output", limit))), ""
             ),
         )
+
+    previews = {trace_id: one(trace_id) for trace_id in trace_ids}
+    blank = {t for t, found in previews.items() if not (found.input and found.output)}
+    pairs = sorted(pair for pair in content if pair[0] in blank)
+    if pairs and _add_log_events(conn, content, pairs):
+        previews.update({trace_id: one(trace_id) for trace_id in blank})
     return previews
+
+
+def _add_log_events(
+    conn: sqlite3.Connection,
+    content: dict[tuple[str, str], tuple[dict[str, Any], list[Any]]],
+    pairs: list[tuple[str, str]],
+) -> bool:
+    """Append the spans' GenAI log events to their events (as span events read); any found."""
+    found = False
+    for trace_id, span_id, name, body in conn.execute(_PREVIEW_LOGS, (json.dumps(pairs),)):
+        payload = orjson.loads(body) if body else None
+        attributes = payload if isinstance(payload, dict) else {"body": payload}
+        content[(trace_id, span_id)][1].append({"name": name, "attributes": attributes})
+        found = True
+    return found
 
 
 def session_turns(

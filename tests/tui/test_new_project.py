@@ -7,9 +7,10 @@ import sys
 
 import pytest
 from textual.command import CommandList
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Static
 
 from tests.conftest import REPO_ROOT
+from tests.core.test_scaffold_template import make_template
 from tests.tui.conftest import SIZE, settle, write_fake_project
 from tests.tui.tracedata import wait_for
 from workbench.core.scaffold import list_projects
@@ -180,3 +181,29 @@ async def test_keys_bound_by_the_app_type_into_the_dialog(projects_dir):
         await settle(pilot)
         assert isinstance(app.screen, NewProjectModal)
         assert app.screen.query_one("#name", Input).value == "q?1n"
+
+
+async def test_the_dialog_lists_the_templates_and_scaffolds_the_one_picked(
+    projects_dir, tiny_template
+):
+    """Each built-in template with its one-line description; agent-service is the default."""
+    make_template(tiny_template, name="rag-agent", files={"RAG.md": "retrieval\n"})
+    config = tiny_template / "rag-agent" / "copier.yml"
+    config.write_text("_workbench_description: Answers from your documents\n" + config.read_text())
+    app = create_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"rag-demo")
+        await settle(pilot)
+        listing = app.screen.query_one("#template", OptionList)
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(2)]
+        assert prompts == ["agent-service  ", "rag-agent  Answers from your documents"]
+        assert listing.highlighted == 0 and app.screen.template == "agent-service"
+        assert app.screen.query_one("#name", Input).value == "rag-demo"
+        await pilot.press("tab", "down")
+        await settle(pilot)
+        assert app.screen.template == "rag-agent"
+        assert app.screen.query_one("#name", Input).value == "rag-demo"
+        await pilot.click("#create")
+        await settle(pilot)
+    assert (projects_dir / "rag-demo" / "RAG.md").read_text() == "retrieval\n"

@@ -1,4 +1,4 @@
-"""The New Project dialog: asks for a name and a few answers, scaffolds, shows the files written."""
+"""The New Project dialog: a name, a template and a few answers; scaffolds; lists the files."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, ContentSwitcher, Input, Label, Static
+from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from workbench import locations
 from workbench.core.scaffold import ScaffoldResult, scaffold_project, validate_name
+from workbench.core.template_sources import catalogue
 from workbench.errors import InvalidName, TargetExists, WorkbenchError
 from workbench.tui.format import display_path
 
@@ -21,7 +24,18 @@ DEFAULT_MODEL = "gpt-4o-mini"
 
 
 class NewProjectModal(ModalScreen[ScaffoldResult | None]):
-    """Scaffold a project from the agent-service template; dismisses with the result."""
+    """Scaffold a project from a built-in template (agent-service unless another is picked).
+
+    Dismisses with the result.
+    """
+
+    DEFAULT_CSS = """
+    NewProjectModal .field OptionList {
+        width: 1fr;
+        height: auto;
+        max-height: 6;
+    }
+    """
 
     BINDINGS = [Binding("escape", "close", "Close")]
     # Focused as soon as the dialog is composed, so keys typed right after ``n`` land here.
@@ -41,6 +55,9 @@ class NewProjectModal(ModalScreen[ScaffoldResult | None]):
                         yield Label("Name")
                         yield Input(placeholder="acme-support", id="name", compact=True)
                     yield Static("", id="name-error", classes="error", markup=False)
+                    with Horizontal(classes="field"):
+                        yield Label("Template")
+                        yield self._template_list()
                     with Horizontal(classes="field"):
                         yield Label("Description")
                         yield Input(
@@ -62,6 +79,25 @@ class NewProjectModal(ModalScreen[ScaffoldResult | None]):
             with Horizontal(id="buttons"):
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="close")
+
+    def _template_list(self) -> OptionList:
+        """The built-in templates, one option each: the name, then its one-line description."""
+        options = [
+            Option(
+                Content.assemble((info.name, "bold"), "  ", (info.description, "dim")), id=info.name
+            )
+            for info in catalogue()
+        ]
+        listing = OptionList(*options, id="template", compact=True, markup=False)
+        names = [option.id for option in options]
+        if self.template in names:
+            listing.highlighted = names.index(self.template)
+        return listing
+
+    @on(OptionList.OptionHighlighted, "#template")
+    def _pick_template(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.template = event.option.id
 
     @on(Input.Changed, "#name")
     def _check_name(self, event: Input.Changed) -> None:

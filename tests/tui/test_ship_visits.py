@@ -14,7 +14,7 @@ from tests.tui.conftest import settle
 from tests.tui.test_readiness_snapshots import SIZE, SectionHost, only_project
 from tests.tui.tracedata import wait_for
 from workbench.core.projects import open_project
-from workbench.core.readiness.checklist import VerdictCache, _latest_eval, summarize
+from workbench.core.readiness.checklist import VerdictCache, latest_eval_id, summarize
 from workbench.core.readiness.model import Verdict
 from workbench.core.readiness.modelchoice import MOCK_LABEL
 from workbench.core.readiness.registry import ITEMS, NEEDS_MODEL
@@ -36,7 +36,10 @@ def cache_passing_verdicts(path: Path) -> int:
     db = connect()
     try:
         stamp = fingerprint(
-            project.path, model=MOCK_LABEL, run_dynamic=True, latest_eval=_latest_eval(db, project)
+            project.path,
+            model=MOCK_LABEL,
+            run_dynamic=True,
+            latest_eval=latest_eval_id(db, project),
         )
         cache = VerdictCache(db, str(project.path), stamp)
         items = [i for i in ITEMS if i.kind != "attested" and i.id not in NEEDS_MODEL]

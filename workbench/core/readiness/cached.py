@@ -10,7 +10,7 @@ from __future__ import annotations
 from workbench.core.projects import Project
 from workbench.core.readiness.checklist import (
     VerdictCache,
-    _latest_eval,
+    latest_eval_id,
     run_items,
     summarize,
 )
@@ -37,7 +37,7 @@ def cached_checklist(
             project.path,
             model=label(model),
             run_dynamic=True,
-            latest_eval=_latest_eval(db, project),
+            latest_eval=latest_eval_id(db, project),
         )
         cache = VerdictCache(db, str(project.path), print_)
         found: dict[str, ItemResult] = {}

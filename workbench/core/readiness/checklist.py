@@ -211,7 +211,7 @@ def evaluate(
                 project.path,
                 model=label(model),
                 run_dynamic=run_dynamic,
-                latest_eval=_latest_eval(db, project),
+                latest_eval=latest_eval_id(db, project),
             )
             cache = VerdictCache(db, str(project.path), print_)
         results = run_items(items, ctx, progress, cache)
@@ -222,7 +222,7 @@ def evaluate(
                 project.path,
                 model=label(model),
                 run_dynamic=run_dynamic,
-                latest_eval=_latest_eval(db, project),
+                latest_eval=latest_eval_id(db, project),
             )
             cache.restamp(after, results)
     finally:
@@ -230,7 +230,7 @@ def evaluate(
     return summarize(project.name, results)
 
 
-def _latest_eval(db, project: Project) -> str:
+def latest_eval_id(db, project: Project) -> str:
     """The id of the project's newest eval run ("" when none): safety.evals reads it."""
     from workbench.store.evals import list_runs
 

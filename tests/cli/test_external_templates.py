@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from tests.core.test_scaffold_template import make_template, use_templates
 from workbench.cli import cli
 from workbench.core import template_sources
+from workbench.settings import get_settings
 
 COPIER_YML = """\
 project_name:
@@ -113,6 +114,53 @@ def test_update_brings_a_new_git_release_and_keeps_user_edits(tmp_path, as_url):
     assert (project / "hello.txt").read_text() == "hello, my own words\n"
     assert (project / "added.txt").read_text() == "new in release 2\n"
     assert "_commit: v2.0.0" in (project / ".copier-answers.yml").read_text()
+
+
+def test_update_finds_a_git_template_from_the_answers_file_alone(tmp_path, monkeypatch):
+    """A project copied to another machine: no database record, only .copier-answers.yml."""
+    repo = write_template(tmp_path / "repo")
+    git(repo, "init", "-q")
+    release(repo, "v1.0.0")
+    url = repo.as_uri()
+    assert invoke("new", "y", "--template", url, "--dir", str(tmp_path)).exit_code == 0
+    (tmp_path / "y" / "notes.md").write_text(NOTES_V1.replace("line one", "line one, mine"))
+    (repo / "notes.md").write_text(NOTES_V2)
+    (repo / "added.txt").write_text("new in release 2\n")
+    release(repo, "v2.0.0")
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "another-home"))
+    get_settings.cache_clear()
+    result = invoke("update", str(tmp_path / "y"))
+    assert result.exit_code == 0, result.output
+    assert f"from git+{url} v1.0.0 -> v2.0.0" in result.output
+    assert (tmp_path / "y" / "added.txt").read_text() == "new in release 2\n"
+    # The base of the merge is v1.0.0 rendered again, so both changes land.
+    assert (tmp_path / "y" / "notes.md").read_text() == (
+        "line one, mine\nline two\nline three, from release 2\n"
+    )
+
+
+def test_update_reads_a_plain_folder_template_as_it_is_now(tmp_path):
+    template = write_template(tmp_path / "plain-template")
+    assert invoke("new", "y", "--template", str(template), "--dir", str(tmp_path)).exit_code == 0
+    project = tmp_path / "y"
+    (project / "notes.md").write_text(NOTES_V1.replace("line one", "line one, mine"))
+    (template / "notes.md").write_text(NOTES_V2)
+    result = invoke("update", str(project))
+    assert result.exit_code == 0, result.output
+    assert (project / "notes.md").read_text() == (
+        "line one, mine\nline two\nline three, from release 2\n"
+    )
+
+
+def test_a_template_that_fails_to_render_is_one_line(tmp_path):
+    template = write_template(tmp_path / "broken")
+    (template / "bad.txt.jinja").write_text("{% if %}\n")
+    result = invoke("new", "y", "--template", str(template), "--dir", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("warning: template code from")
+    assert f"error: template '{template}' failed to render: " in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 2, result.stderr
+    assert not (tmp_path / "y").exists()
 
 
 def test_vcs_ref_renders_an_older_release(tmp_path):

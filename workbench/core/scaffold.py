@@ -163,6 +163,20 @@ def _rendered_project_dir(project: str | Path) -> Path:
         raise
 
 
+def _render_old_commit(
+    source: template_sources.TemplateSource, data: dict, answers: dict
+) -> dict[str, bytes] | None:
+    """The project's pristine render from its git template's recorded commit, as copier
+    update would make it; None when there is no commit to go back to."""
+    commit = answers.get("_commit")
+    if source.builtin or not commit:
+        return None
+    try:
+        return render.render(source, data, vcs_ref=str(commit)).files
+    except TemplateError:
+        return None
+
+
 def update_project(
     project: str | Path,
     *,
@@ -211,7 +225,7 @@ def update_project(
         elif old_version and old_version == new_version:
             base = theirs.files
         else:
-            base = None
+            base = _render_old_commit(source, data, answers)
         relevant = set(base or {}) | set(theirs.files)
         ours = {
             relative: (path / relative).read_bytes() if (path / relative).is_file() else None

@@ -57,16 +57,18 @@ def serve_in_thread(
     app, *, host: str = "127.0.0.1", port: int = 0, name: str = "server", **uvicorn_options
 ) -> RunningServer:
     """Start ``app`` on ``host:port`` (0 picks a free port) and wait until it accepts requests."""
-    if port == 0:
-        port = free_port(host)
-    elif port_in_use(host, port):
+    if port and port_in_use(host, port):
         raise WorkbenchError(f"{host}:{port} is already in use; choose another port with --port")
+    # Bound here and handed to uvicorn: with port 0 the kernel picks the port at bind time, so
+    # no other process can take it between choosing and binding (as with free_port()).
+    sock = _listening_socket(host, port)
+    port = sock.getsockname()[1]
     config = uvicorn.Config(
         app, host=host, port=port, log_level="warning", lifespan="on", **uvicorn_options
     )
     server = uvicorn.Server(config)
     # No signal handlers to disable: uvicorn (>= 0.29) installs them only on the main thread.
-    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=name, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -77,3 +79,18 @@ def serve_in_thread(
             raise WorkbenchError(f"{name} did not start on {host}:{port} within 10 s")
         time.sleep(0.01)
     return RunningServer(host=host, port=port, server=server, thread=thread)
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (0: any free port) and listening."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise WorkbenchError(f"cannot listen on {host}:{port}: {error.strerror}") from error
+    sock.listen(2048)
+    sock.set_inheritable(False)
+    return sock

@@ -140,6 +140,7 @@ async def create_embeddings(request: Request) -> Response:
         result = embeddings.create(body, options.priced_as)
         if options.mode == "rules":
             catalog.check_served(result["model"], options.priced_as, options.models, _book(state))
+            catalog.check_embeddable(result["model"], options.priced_as, options.models)
     except ApiError as problem:
         return api_error(problem)
     return JSONResponse(result, headers={SOURCE_HEADER: "mock"})

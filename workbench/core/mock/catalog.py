@@ -5,7 +5,8 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from workbench.core.mock.api_errors import model_not_found
+from workbench.core.llm import import_litellm
+from workbench.core.mock.api_errors import ApiError, model_not_found
 from workbench.core.mock.loader import RuleBook
 
 # Embedding models and their default vector sizes; the mock always serves these.
@@ -57,6 +58,22 @@ def check_served(model: str, priced_as: str, extra: Iterable[str], book: RuleBoo
     if any(fnmatch.fnmatchcase(folded, p.casefold()) for p in chat_patterns(book)):
         return
     raise model_not_found(model)
+
+
+def check_embeddable(model: str, priced_as: str, extra: Iterable[str]) -> None:
+    """Refuse, with the API's ``403``, embeddings from a served model that only chats.
+
+    A chat model is ``priced_as``, the project's ``[models]``, or a name litellm's model map
+    lists as a chat, responses or completion model; other served names may embed.
+    """
+    if model in EMBEDDING_MODELS:
+        return
+    chat = {priced_as, *(bare(name) for name in extra)}
+    mode = (import_litellm().model_cost.get(model) or {}).get("mode")
+    if model in chat or mode in ("chat", "responses", "completion"):
+        raise ApiError(
+            "You are not allowed to generate embeddings from this model", code=None, status=403
+        )
 
 
 def model_object(name: str) -> dict:

@@ -10,7 +10,7 @@ from workbench.core.mock import sampling
 from workbench.core.mock.constraints import Constraints
 from workbench.core.mock.engine import Decision, decide
 from workbench.core.mock.loader import RuleBook
-from workbench.core.mock.usage import completion_tokens, prompt_tokens
+from workbench.core.mock.usage import completion_tokens, prompt_tokens, usage_object
 
 
 @dataclass
@@ -50,11 +50,7 @@ def answer(
     if prompt is None:
         prompt = prompt_tokens(priced_as, body)
     completion = overrides.get("completion_tokens", spent)
-    usage = {
-        "prompt_tokens": prompt,
-        "completion_tokens": completion,
-        "total_tokens": prompt + completion,
-    }
+    usage = usage_object(prompt, completion)
     result = wire.completion(
         id=f"chatcmpl-{key[:24]}",
         model=priced_as,
@@ -101,10 +97,16 @@ def _truncated(model: str, message: dict, limit: int) -> dict:
         budget -= len(sampling.encode(model, out["content"]))
     calls = []
     for call in out.get("tool_calls") or []:
+        # A model that ran out of tokens never started the calls after that point.
+        if budget <= 0:
+            break
         function = dict(call["function"])
-        function["arguments"], _ = sampling.truncate(model, function["arguments"], max(0, budget))
+        function["arguments"], cut = sampling.truncate(model, function["arguments"], budget)
         budget -= len(sampling.encode(model, function["arguments"]))
         calls.append({**call, "function": function})
+        if cut:
+            break
+    out.pop("tool_calls", None)
     if calls:
         out["tool_calls"] = calls
     return out

@@ -114,6 +114,9 @@ class Constraints:
         shaped = {key: value for key, value in message.items() if key != "tool_calls"}
         if calls:
             shaped["tool_calls"] = calls
+            if policy.mode in ("required", "named"):
+                # A forced call is all the API answers: no text beside it.
+                shaped["content"] = None
             # The API answers a call forced by name with finish_reason "stop".
             finish = "stop" if policy.mode == "named" else "tool_calls"
             return shaped, _explicit(respond, finish)

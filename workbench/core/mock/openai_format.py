@@ -62,7 +62,9 @@ def _choice_chunks(base: dict, choice: dict) -> list[dict[str, Any]]:
         item["logprobs"] = {"content": entries, "refusal": None} if entries is not None else None
         return {**base, "choices": [item]}
 
-    chunks = [chunk({"role": "assistant", "content": "", "refusal": None})]
+    # The API opens a tool-call-only answer with content null, a text answer with "".
+    opening = "" if message.get("content") is not None else None
+    chunks = [chunk({"role": "assistant", "content": opening, "refusal": None})]
     if message.get("content"):
         texts = pieces(message["content"])
         groups = _grouped(logprobs, texts) if logprobs is not None else [None] * len(texts)

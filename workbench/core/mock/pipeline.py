@@ -18,6 +18,7 @@ from workbench.core.mock.api_errors import ApiError, error_body
 from workbench.core.mock.cassettes import request_hash
 from workbench.core.mock.chat import answer, first_decision
 from workbench.core.mock.faults import plan_for
+from workbench.core.mock.limits import check_output_limit
 from workbench.core.mock.schema import Fault
 from workbench.core.mock.state import MockState
 from workbench.core.mock.upstream import UpstreamError, forward
@@ -73,6 +74,7 @@ async def resolve(request: Request, state: MockState, body: dict) -> Outcome:
             return Outcome(response=error(400, message, code="invalid_mock_rules"))
         try:
             catalog.check_served(body["model"], options.priced_as, options.models, book)
+            check_output_limit(body, options.priced_as)
         except ApiError as problem:
             return Outcome(response=api_error(problem, headers))
         decision = first_decision(book, body, key, options.overrides.seed)

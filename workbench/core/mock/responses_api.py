@@ -237,14 +237,22 @@ def to_response(
         "truncation": "disabled",
         "usage": {
             "input_tokens": usage.get("prompt_tokens", 0),
-            "input_tokens_details": {"cached_tokens": 0},
+            "input_tokens_details": {"cached_tokens": _detail(usage, "prompt", "cached_tokens")},
             "output_tokens": usage.get("completion_tokens", 0),
-            "output_tokens_details": {"reasoning_tokens": 0},
+            "output_tokens_details": {
+                "reasoning_tokens": _detail(usage, "completion", "reasoning_tokens")
+            },
             "total_tokens": usage.get("total_tokens", 0),
         },
         "user": request.get("user"),
         "metadata": request.get("metadata") or {},
     }
+
+
+def _detail(usage: dict, side: str, name: str) -> int:
+    # A replayed upstream answer may carry real details (or none at all).
+    details = usage.get(f"{side}_tokens_details") or {}
+    return int(details.get(name) or 0)
 
 
 def conversation(chat: dict, response: dict) -> list[dict]:

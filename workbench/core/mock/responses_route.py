@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from workbench.core.mock import openai_format as wire
 from workbench.core.mock import responses_api, responses_stream
 from workbench.core.mock.api_errors import ApiError
+from workbench.core.mock.limits import check_output_limit
 from workbench.core.mock.pipeline import api_error, json_body, resolve
 from workbench.core.mock.state import MockState
 from workbench.core.mock.validation import validate_chat
@@ -23,7 +24,7 @@ async def responses(request: Request) -> Response:
     try:
         body = await json_body(request)
         chat = responses_api.to_chat(body, store)
-        _validate(chat)
+        _validate(chat, state.options.priced_as if state.options.mode == "rules" else None)
     except ApiError as problem:
         return api_error(problem)
     assert isinstance(body, dict)
@@ -44,10 +45,14 @@ async def responses(request: Request) -> Response:
     return JSONResponse(answer, headers=outcome.headers)
 
 
-def _validate(chat: dict) -> None:
+def _validate(chat: dict, priced_as: str | None) -> None:
     try:
         validate_chat(chat)
+        if priced_as is not None:
+            check_output_limit(chat, priced_as)
     except ApiError as problem:
+        if problem.param == "max_completion_tokens":
+            problem.message = problem.message.replace(problem.param, "max_output_tokens")
         problem.param = responses_api.chat_param(problem.param)
         if problem.param and "'" in problem.message:
             problem.message = _renamed(problem.message)

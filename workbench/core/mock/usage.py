@@ -50,7 +50,7 @@ def completion_tokens(model: str, message: dict) -> int:
     return max(1, int(litellm.token_counter(model=model, text=text, count_response_tokens=True)))
 
 
-def usage_for(model: str, body: dict, message: dict, overrides: dict[str, int]) -> dict[str, int]:
+def usage_for(model: str, body: dict, message: dict, overrides: dict[str, int]) -> dict[str, Any]:
     """An OpenAI ``usage`` object for this request and answer, with a rule's overrides applied."""
     prompt = overrides.get("prompt_tokens")
     completion = overrides.get("completion_tokens")
@@ -58,8 +58,24 @@ def usage_for(model: str, body: dict, message: dict, overrides: dict[str, int]) 
         prompt = prompt_tokens(model, body)
     if completion is None:
         completion = completion_tokens(model, message)
+    return usage_object(prompt, completion)
+
+
+def usage_object(prompt: int, completion: int) -> dict[str, Any]:
+    """The chat ``usage`` the API sends, details included.
+
+    The mock caches no prompts and produces no audio, reasoning or predicted-output
+    tokens, so every detail is 0 (``cached_tokens`` too: nothing is ever served from a cache).
+    """
     return {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": 0,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
     }

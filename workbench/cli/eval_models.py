@@ -23,8 +23,9 @@ def endpoint_options(function: Callable) -> Callable:
         click.option(
             "--judge-model",
             metavar="MODEL",
-            help="The llm-rubric judge (a litellm model string; default: [evals] judge_model,"
-            " else each variant's own model and api base).",
+            help="The llm-rubric judge (a litellm model string, or 'mock' for the deterministic"
+            " mock judge; default: [evals] judge_model, else each variant's own model and api"
+            " base).",
         ),
         click.option(
             "--api-key-env",

@@ -18,6 +18,8 @@ from typing import Any
 # Embedding model used at a variant's own endpoint (the mock, an OpenAI-compatible server,
 # or OpenAI itself when the variant is an OpenAI model).
 DEFAULT_EMBEDDING_MODEL = "openai/text-embedding-3-small"
+# `--judge-model mock`: the deterministic mock judge (rubric terms found in the reply).
+MOCK_JUDGE = "mock"
 _MOCK_KEY = "mock-key-not-secret"
 
 
@@ -69,6 +71,8 @@ def judge_target(
     if provider == "mock" or (provider and _offline(own) and not (chosen and chosen.get("forced"))):
         return own
     if chosen is not None and (chosen.get("forced") or not provider):
+        if chosen["model"] == MOCK_JUDGE:
+            return {"source": "mock"}  # the deterministic mock judge, no model called
         return {
             "model": chosen["model"],
             "api_base": chosen.get("api_base"),

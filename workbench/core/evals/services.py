@@ -81,6 +81,13 @@ class PythonHost:
             await process.wait()
 
 
+def _from_workbench_mock(response: Any) -> bool:
+    """Whether a litellm reply came from a workbench mock answering from its rules."""
+    hidden = getattr(response, "_hidden_params", None) or {}
+    headers = hidden.get("additional_headers") or {}
+    return headers.get("llm_provider-x-workbench-model-source") == "mock"
+
+
 class EvalServices:
     """``GradingServices`` for a real project: prompts from prompts/, judges via litellm."""
 
@@ -135,9 +142,18 @@ class EvalServices:
         verdict = parse_verdict(text)
         if verdict is not None:
             return verdict
-        if target.get("source") in {"mock", "replay"}:
-            return lexical_verdict(rubric, output)
-        return False, 0.0, f"judge reply not understood: {str(text)[:120]!r}"
+        if target.get("source") in {"mock", "replay"} or _from_workbench_mock(response):
+            # A workbench mock (also one reached through --api-base) whose rules do not
+            # answer the judge's prompt: the same deterministic mock judge as mock variants.
+            ok, score, reason = lexical_verdict(rubric, output)
+            return ok, score, reason + " (no mock rule answered the judge prompt)"
+        return (
+            False,
+            0.0,
+            f"judge reply not understood: {str(text)[:120]!r} (the judge {target['model']}"
+            " must answer with JSON {pass, score, reason} or PASS/FAIL; name another judge"
+            " with --judge-model, or --judge-model mock for the deterministic mock judge)",
+        )
 
     async def embed(
         self, texts: list[str], *, provider: str | None, observation: Observation

@@ -78,6 +78,7 @@ def test_new_renders_a_local_folder_template_after_a_one_line_warning(tmp_path):
     assert (project / "task-ran.txt").read_text() == "yes"  # the template's task ran
     assert f"_src_path: {template}" in (project / ".copier-answers.yml").read_text()
     assert f"from {template}" in result.output
+    assert "workbench init" in result.output and "workbench run" not in result.output
 
 
 def test_a_built_in_template_renders_without_the_warning(tmp_path, monkeypatch):

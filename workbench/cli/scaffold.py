@@ -94,8 +94,11 @@ def new(
     if not result.pretend:
         click.echo("\nNext steps:")
         click.echo(f"  cd {where}")
-        click.echo("  python -m pytest -q")
-        click.echo(f"  workbench run {where}")
+        if "workbench.toml" in result.files:
+            click.echo("  python -m pytest -q")
+            click.echo(f"  workbench run {where}")
+        else:  # another copier template: not a workbench project until adopted
+            click.echo("  workbench init    # adopt it: workbench.toml, evals, mock rules")
 
 
 _SECTIONS = (

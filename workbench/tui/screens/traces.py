@@ -28,6 +28,8 @@ PAGE = 100
 # New traces must show within a second; polling twice as often leaves room for the query.
 POLL_SECONDS = 0.4
 SEARCH_DELAY = 0.25
+# The second filter row is filled after the first page, or after this long at the latest.
+MORE_FILTERS_LATEST = 1.0
 # While the Charts tab shows, its series are read again at most this often as traces arrive.
 CHARTS_SECONDS = 2.0
 
@@ -71,6 +73,8 @@ class TracesScreen(SectionScreen):
         self.collector_status = ""
         self.forward_status = ""
         self._projects: set[str] = set()
+        self._variants: list[str] = []
+        self._tab = "tab-list"
         self._view: TraceViewScreen | None = None
         self._charting = False
         self._charts_due = 0.0
@@ -86,22 +90,16 @@ class TracesScreen(SectionScreen):
                 [("ok", "ok"), ("error", "error")], prompt="Any status", id="filter-status"
             )
             yield Input(placeholder="Model contains…", id="filter-model")
-        with Horizontal(id="traces-filters-more"):
-            yield Select[int](
-                [(label, seconds) for label, seconds in PRESETS],
-                prompt="Any time",
-                id="filter-time",
-                compact=True,
-            )
-            yield Select[str]([], prompt="Any variant", id="filter-variant", compact=True)
-            yield Input(placeholder="Session id…", id="filter-session", compact=True)
+        # Its row is laid out now and filled once the first page shows (_fill_more_filters):
+        # three more Select/Input widgets at compose cost the first page ~100-200 ms.
+        yield Horizontal(id="traces-filters-more")
         with TabbedContent(id="traces-tabs"):
             with TabPane("List", id="tab-list"):
                 yield Static(id="traces-header")
                 yield TraceList(id="traces")
             # The charts (and plotext) load on the tab's first visit, not with the list.
             yield TabPane("Charts", id="tab-charts")
-        yield Static(id="traces-status")
+        yield Static("Loading traces…", id="traces-status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -109,6 +107,31 @@ class TracesScreen(SectionScreen):
         self.start()
         self.set_interval(POLL_SECONDS, self._poll_tick)
         self.set_interval(POLL_SECONDS, self._charts_tick)
+        # Should the first page never come (a broken store), the filters still appear.
+        self.set_timer(MORE_FILTERS_LATEST, self._fill_more_filters)
+
+    def _fill_more_filters(self) -> None:
+        """Mount the time-range, variant and session filters into their (empty) row, once."""
+        row = self.query_one("#traces-filters-more", Horizontal)
+        if row.children:
+            return
+        row.mount_all(
+            [
+                Select[int](
+                    [(label, seconds) for label, seconds in PRESETS],
+                    prompt="Any time",
+                    id="filter-time",
+                    compact=True,
+                ),
+                Select[str](
+                    [(name, name) for name in self._variants],
+                    prompt="Any variant",
+                    id="filter-variant",
+                    compact=True,
+                ),
+                Input(placeholder="Session id…", id="filter-session", compact=True),
+            ]
+        )
 
     def on_resize(self) -> None:
         width = self.query_one(TraceList).scrollable_content_region.width or self.size.width
@@ -124,14 +147,22 @@ class TracesScreen(SectionScreen):
         except Exception as error:  # the list still works without a collector
             self.collector_status = f"no collector: {error}"
         self._since = self.reader.latest_change()
-        projects = self.reader.projects()
-        self.app.call_from_thread(self._set_projects, projects)
-        variants = self.reader.variants()
-        self.app.call_from_thread(self._set_variants, variants)
+        # The page first: each call_from_thread waits for the main thread, which is busy
+        # laying out the new screen, and the rows are what the user came for.
         self._load_first_page()
+        projects = self.reader.projects()
+        variants = self.reader.variants()
+        self.app.call_from_thread(self._set_choices, projects, variants)
+
+    def _set_choices(self, projects: list[str], variants: list[str]) -> None:
+        self._set_projects(projects)
+        self._set_variants(variants)
 
     def _set_variants(self, variants: list[str]) -> None:
-        select = self.query_one("#filter-variant", Select)
+        self._variants = variants
+        select = next(iter(self.query("#filter-variant").results(Select)), None)
+        if select is None:  # not mounted yet: _fill_more_filters lists them
+            return
         value = select.value
         select.set_options((name, name) for name in variants)
         if value in variants:
@@ -156,6 +187,7 @@ class TracesScreen(SectionScreen):
             return
         self.query_one(TraceList).set_rows(rows, has_more=len(rows) == PAGE)
         self._update_status()
+        self.call_after_refresh(self._fill_more_filters)
 
     def _update_status(self) -> None:
         trace_list = self.query_one(TraceList)
@@ -276,11 +308,14 @@ class TracesScreen(SectionScreen):
         self._apply_filters()
 
     def _apply_filters(self) -> None:
+        # The second row's filters may not be mounted yet: then they filter nothing.
         def text(selector: str) -> str | None:
-            return self.query_one(selector, Input).value.strip() or None
+            field = next(iter(self.query(selector).results(Input)), None)
+            return (field.value.strip() or None) if field is not None else None
 
         def choice(selector: str) -> str | None:
-            value = self.query_one(selector, Select).value
+            select = next(iter(self.query(selector).results(Select)), None)
+            value = Select.NULL if select is None else select.value
             return None if value is Select.NULL else str(value)
 
         since = choice("#filter-time")
@@ -308,10 +343,11 @@ class TracesScreen(SectionScreen):
 
     def action_clear_filters(self) -> None:
         """Clear every filter and go back to the list."""
-        for selector in ("#filter-search", "#filter-model", "#filter-session"):
-            self.query_one(selector, Input).value = ""
-        for selector in ("#filter-project", "#filter-status", "#filter-variant", "#filter-time"):
-            self.query_one(selector, Select).clear()
+        for field in self.query("#filter-search, #filter-model, #filter-session").results(Input):
+            field.value = ""
+        selects = "#filter-project, #filter-status, #filter-variant, #filter-time"
+        for select in self.query(selects).results(Select):
+            select.clear()
         self.query_one(TraceList).focus()
         self._apply_filters()
 
@@ -365,6 +401,10 @@ class TracesScreen(SectionScreen):
 
     @on(TabbedContent.TabActivated, "#traces-tabs")
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # TabbedContent announces its first tab on mount: no change, so no footer re-style.
+        if event.pane.id == self._tab:
+            return
+        self._tab = event.pane.id or ""
         self.refresh_bindings()
         if event.pane.id == "tab-charts":
             charts = self._trace_charts()

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core.evals_view import CaseDetail, EvalReader, word_diff
 from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.case_compare import ADDED, REMOVED, CasePane
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
     from workbench.core.live import TraceReader
@@ -53,7 +54,7 @@ class EvalCaseScreen(SectionScreen):
         with Horizontal(id="case-body"):
             yield CasePane(id="case-a")
             yield CasePane(id="case-b")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#case-a").focus()

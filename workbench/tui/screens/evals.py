@@ -12,7 +12,6 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.timer import Timer
 from textual.widgets import (
-    Footer,
     Header,
     Input,
     OptionList,
@@ -33,6 +32,7 @@ from workbench.tui.widgets.eval_progress import EvalJob, LiveProgress, TurnRunne
 from workbench.tui.widgets.eval_runs import RunsList, sets_content
 from workbench.tui.widgets.eval_summary import EvalSummary
 from workbench.tui.widgets.results_matrix import ResultsMatrix
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 PAGE = 200
 TICK_SECONDS = 0.25
@@ -111,7 +111,7 @@ class EvalsScreen(SectionScreen):
                 yield EvalSummary(id="evals-summary")
             # The charts (and plotext) load on the tab's first visit, not with the matrix.
             yield TabPane("Charts", id="tab-charts")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one(ResultsMatrix).focus()

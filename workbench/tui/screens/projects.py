@@ -7,13 +7,14 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core.scaffold import ProjectInfo, ScaffoldResult, list_projects
 from workbench.tui.modals.new_project import NewProjectModal
 from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.projects_table import ProjectsTable
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 
 class ProjectsScreen(SectionScreen):
@@ -36,7 +37,7 @@ class ProjectsScreen(SectionScreen):
         yield Static(
             "No projects yet: press [b]n[/b] to create one.", id="projects-empty", markup=True
         )
-        yield Footer()
+        yield SteadyFooter()
 
     def on_screen_resume(self) -> None:
         self.load()

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, OptionList, ProgressBar, Select, Static
+from textual.widgets import Header, OptionList, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core import readiness
@@ -23,6 +23,7 @@ from workbench.tui.screens._project_checklist import ProjectPickerScreen
 from workbench.tui.widgets.checklist import ChecklistList
 from workbench.tui.widgets.group_progress import GroupProgress
 from workbench.tui.widgets.item_detail import ItemDetail
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 # Full checklist results (dynamic probes included) per app and project, so the Ship
 # section can plan from the verdicts the Readiness section just showed, and back.
@@ -94,7 +95,7 @@ class ReadinessScreen(ProjectPickerScreen):
             with Vertical(id="readiness-side"):
                 yield GroupProgress(id="readiness-groups")
                 yield ItemDetail(id="readiness-detail")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#readiness-run").display = False

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.core import live
@@ -25,6 +25,7 @@ from workbench.core.tracemodels import TraceDetail
 from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.chat import ChatLog
 from workbench.tui.widgets.gauges import TurnGauges, line_title
+from workbench.tui.widgets.steady_footer import SteadyFooter
 from workbench.tui.widgets.waterfall import Waterfall
 
 POLL_SECONDS = 0.25
@@ -92,7 +93,7 @@ class RunScreen(SectionScreen):
                 yield Static("Spans of the current turn", id="run-spans-title")
                 yield Waterfall(id="run-spans")
                 yield TurnGauges(id="run-gauges")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#run-input", Input).focus()

@@ -7,12 +7,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from workbench.cli.trace_render import format_cost, format_duration, format_start
 from workbench.core.live import TraceReader
 from workbench.store.trace_browse import SessionTurn
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 
 def turn_content(number: int, turn: SessionTurn) -> Content:
@@ -62,7 +63,7 @@ class SessionScreen(Screen):
         yield Header()
         yield Static(f"Loading session {self.session_id}…", id="session-title")
         yield OptionList(id="session-turns")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

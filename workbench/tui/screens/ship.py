@@ -8,7 +8,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import (
-    Footer,
     Header,
     OptionList,
     ProgressBar,
@@ -32,6 +31,7 @@ from workbench.tui.screens._project_checklist import ProjectPickerScreen
 from workbench.tui.screens.readiness import remember_checklist, remembered_checklist
 from workbench.tui.widgets.file_preview import DiffView, FilePreview
 from workbench.tui.widgets.ship_files import ShipFileList
+from workbench.tui.widgets.steady_footer import SteadyFooter
 from workbench.tui.widgets.validation import ValidationView
 
 _STATUS_LABELS: tuple[tuple[FileStatus, str], ...] = (
@@ -144,7 +144,7 @@ class ShipScreen(ProjectPickerScreen):
                     yield DiffView("Select a file to compare it with the disk.", id="ship-diff")
                 with TabPane("Validation", id="tab-validation"):
                     yield ValidationView(id="ship-validation")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         for selector in ("#ship-run", "#ship-blocking", "#ship-notes"):

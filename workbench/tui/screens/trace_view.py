@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from workbench.cli.trace_render import format_duration, format_start, trace_cost
 from workbench.core.live import TraceReader, gc_paused
 from workbench.core.telemetrymodels import LogRecord
 from workbench.core.tracemodels import SpanRecord, TraceDetail
 from workbench.tui.widgets.span_detail import SpanDetail
+from workbench.tui.widgets.steady_footer import SteadyFooter
 from workbench.tui.widgets.waterfall import Waterfall, span_order
 
 # How often an open trace is checked for spans that arrived since it was read.
@@ -56,7 +57,7 @@ class TraceViewScreen(Screen):
         with Horizontal(id="trace-body"):
             yield Waterfall(id="waterfall")
             yield SpanDetail(id="span-detail")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one(Waterfall).focus()

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Select, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Select, Static, TabbedContent, TabPane
 
 from workbench.core import live
 from workbench.core.live import TraceFilter, TraceReader
@@ -18,6 +18,7 @@ from workbench.core.timerange import PRESETS
 from workbench.core.trace_charts import TraceSeries
 from workbench.core.tracemodels import TraceSummary
 from workbench.tui.section_screen import SectionScreen
+from workbench.tui.widgets.steady_footer import SteadyFooter
 from workbench.tui.widgets.trace_list import TraceList, merge_page
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ class TracesScreen(SectionScreen):
             # The charts (and plotext) load on the tab's first visit, not with the list.
             yield TabPane("Charts", id="tab-charts")
         yield Static("Loading traces…", id="traces-status")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one(TraceList).focus()

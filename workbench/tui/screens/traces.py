@@ -75,6 +75,7 @@ class TracesScreen(SectionScreen):
         self.forward_status = ""
         self._projects: set[str] = set()
         self._variants: list[str] = []
+        self._more_filled = False
         self._tab = "tab-list"
         self._view: TraceViewScreen | None = None
         self._charting = False
@@ -111,12 +112,12 @@ class TracesScreen(SectionScreen):
         # Should the first page never come (a broken store), the filters still appear.
         self.set_timer(MORE_FILTERS_LATEST, self._fill_more_filters)
 
-    def _fill_more_filters(self) -> None:
+    async def _fill_more_filters(self) -> None:
         """Mount the time-range, variant and session filters into their (empty) row, once."""
         row = self.query_one("#traces-filters-more", Horizontal)
         if row.children:
             return
-        row.mount_all(
+        await row.mount_all(
             [
                 Select[int](
                     [(label, seconds) for label, seconds in PRESETS],
@@ -133,6 +134,9 @@ class TracesScreen(SectionScreen):
                 Input(placeholder="Session id…", id="filter-session", compact=True),
             ]
         )
+        # A Select takes options only once composed: variants read meanwhile are listed now.
+        self._more_filled = True
+        self._set_variants(self._variants)
 
     def on_resize(self) -> None:
         width = self.query_one(TraceList).scrollable_content_region.width or self.size.width
@@ -161,9 +165,9 @@ class TracesScreen(SectionScreen):
 
     def _set_variants(self, variants: list[str]) -> None:
         self._variants = variants
-        select = next(iter(self.query("#filter-variant").results(Select)), None)
-        if select is None:  # not mounted yet: _fill_more_filters lists them
+        if not self._more_filled:  # _fill_more_filters lists them
             return
+        select = self.query_one("#filter-variant", Select)
         value = select.value
         select.set_options((name, name) for name in variants)
         if value in variants:

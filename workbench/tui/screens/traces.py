@@ -168,6 +168,8 @@ class TracesScreen(SectionScreen):
         if not self._more_filled:  # _fill_more_filters lists them
             return
         select = self.query_one("#filter-variant", Select)
+        if not select.children:  # not composed (the app quit while the row mounted)
+            return
         value = select.value
         select.set_options((name, name) for name in variants)
         if value in variants:

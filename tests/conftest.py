@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,12 @@ import pytest
 from workbench.settings import get_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # xdist starts its workers with SIGINT ignored, and an ignored signal stays ignored in
+    # every process they start: the Ctrl-C tests would send SIGINT to deaf commands. A
+    # terminal's processes get the default, so the workers' children do too.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

@@ -84,7 +84,7 @@ async def test_the_agent_starts_when_the_project_is_opened(project) -> None:
         await wait_for(pilot, lambda: warm.entered)
         SlowRunner.turn_gate.set()
         await send(pilot, "Help me return order 12345")
-        await wait_for(pilot, lambda: len(app.screen.query_one(ChatLog).texts) == 2, 10)
+        await wait_for(pilot, lambda: len(app.screen.query_one(ChatLog).texts) == 2, 30)
         assert SlowRunner.turns == [warm] and len(FakeRunner.started) == 1
 
 
@@ -93,10 +93,10 @@ async def test_the_agent_getting_ready_is_shown_before_any_message(project) -> N
     app = create_app(warm_runners=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
-        await wait_for(pilot, lambda: "Getting the agent ready" in progress_text(app), 5)
+        await wait_for(pilot, lambda: "Getting the agent ready" in progress_text(app), 30)
         assert "importing the project · " in progress_text(app)
         SlowRunner.start_gate.set()
-        await wait_for(pilot, lambda: not app.screen.query_one("#run-progress").display, 5)
+        await wait_for(pilot, lambda: not app.screen.query_one("#run-progress").display, 30)
 
 
 async def test_an_agent_that_cannot_start_says_so_before_any_message(project) -> None:
@@ -105,7 +105,7 @@ async def test_an_agent_that_cannot_start_says_so_before_any_message(project) ->
     app = create_app(warm_runners=True)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("2")
-        await wait_for(pilot, lambda: "could not start" in progress_text(app), 5)
+        await wait_for(pilot, lambda: "could not start" in progress_text(app), 30)
         assert "no module named 'shop'" in progress_text(app)
 
 
@@ -133,16 +133,16 @@ async def test_the_wait_shows_its_phases_with_a_ticking_elapsed_time(project) ->
     app = create_app()
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "Help me return order 12345")
-        await wait_for(pilot, lambda: "Importing the project" in progress_text(app), 5)
+        await wait_for(pilot, lambda: "Importing the project" in progress_text(app), 30)
         first = progress_text(app)
         assert "escape cancels" in first and " s" in first
         await wait_for(pilot, lambda: progress_text(app) != first, 5)  # the elapsed time ticks
         assert "Importing the project" in progress_text(app)
         SlowRunner.start_gate.set()
-        await wait_for(pilot, lambda: "first answer" in progress_text(app), 5)
+        await wait_for(pilot, lambda: "first answer" in progress_text(app), 30)
         assert progress_text(app).startswith("Running… waiting for the model's first answer")
         SlowRunner.turn_gate.set()
-        await wait_for(pilot, lambda: len(app.screen.query_one(ChatLog).texts) == 2, 10)
+        await wait_for(pilot, lambda: len(app.screen.query_one(ChatLog).texts) == 2, 30)
         assert not app.screen.query_one("#run-progress").display
 
 

@@ -223,7 +223,7 @@ class FakeRunner:
         )
 
 
-async def wait_for(pilot, condition, timeout: float = 3.0) -> float:
+async def wait_for(pilot, condition, timeout: float = 20.0) -> float:
     """Seconds until ``condition()`` holds, pausing without pressing any key."""
     started = time.monotonic()
     while not condition():

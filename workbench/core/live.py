@@ -22,7 +22,7 @@ from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 from workbench.store import telemetry, traces
 from workbench.store.schema.spans import SPAN_COLUMNS
-from workbench.store.summaries import current_summaries, one_summary
+from workbench.store.summaries import SUMMARY_COLUMNS, current_summaries, one_summary
 from workbench.store.trace_browse import (
     PreviewCache,
     SessionTurn,
@@ -262,23 +262,8 @@ _OUTLINE_COLUMNS = tuple(
 _OUTLINE_SQL = (
     f"SELECT {', '.join(_OUTLINE_COLUMNS)} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id"
 )
-_SUMMARY_COLUMNS = (
-    "trace_id",
-    "service",
-    "name",
-    "start_ns",
-    "end_ns",
-    "duration_ms",
-    "status",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "span_count",
-    "session_id",
-    "variant",
-    "models",
-    "updated_ns",
-)
+# The stored summary columns the live view shows (it has no use for cached tokens).
+_SUMMARY_COLUMNS = tuple(column for column in SUMMARY_COLUMNS if column != "cached_tokens")
 # Current summaries: a trace whose spans arrived after its stored summary is summarized live.
 _SUMMARY_SQL = one_summary(", ".join(_SUMMARY_COLUMNS))
 _SESSION_SOURCE = current_summaries("trace_id, service, start_ns, session_id")

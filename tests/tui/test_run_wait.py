@@ -226,3 +226,22 @@ async def test_quitting_stops_a_warm_idle_child(stubborn) -> None:
         pid = app.runners.runner.pool.pids[0]
         await pilot.press("ctrl+q")
     await _wait_gone(pid)
+
+
+async def test_a_store_that_cannot_be_opened_is_said_in_the_chat(project, monkeypatch) -> None:
+    """The project list cannot be read (the database locked past its timeout): the chat says
+    why, instead of an empty project picker and an agent that never starts."""
+    import sqlite3
+
+    from workbench.tui.screens import run
+
+    def locked() -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(run, "TraceReader", locked)
+    app = create_app(warm_runners=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        chat = app.screen.query_one(ChatLog)
+        await wait_for(pilot, lambda: any("database is locked" in t for t in chat.texts))
+        assert any("Could not list the projects" in text for text in chat.texts)

@@ -31,7 +31,20 @@ def connect(path: Path | None = None, *, check_same_thread: bool = True) -> Data
 
 
 def migrate(db: Database) -> None:
-    """Apply every migration set that has pending migrations."""
-    for migrations in migration_sets():
-        if migrations.pending(db):
-            migrations.apply(db)
+    """Apply every migration set that has pending migrations, in one write transaction."""
+    if not any(migrations.pending(db) for migrations in migration_sets()):
+        return
+    # BEGIN IMMEDIATE takes the write lock up front, waiting out the busy timeout. Without
+    # it, two connections opening a fresh database at once (the TUI's screens, a collector)
+    # both see a migration pending, and the second's write fails at once with "database is
+    # locked": SQLite does not wait for a read transaction that wants to become a write.
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Read again under the lock: another connection may have migrated meanwhile.
+        for migrations in migration_sets():
+            if migrations.pending(db):
+                migrations.apply(db)
+    except BaseException:
+        db.conn.rollback()
+        raise
+    db.conn.commit()

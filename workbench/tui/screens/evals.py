@@ -238,7 +238,7 @@ class EvalsScreen(SectionScreen):
             matrix.replace(variants, rows, len(rows) == limit)
         else:
             matrix.show(variants, rows, len(rows) == limit)
-        self.on_resize()
+        self._draw_header()
         self.query_one(EvalSummary).show(report)
         self.query_one("#evals-title", Static).update(
             Content.assemble(
@@ -250,6 +250,11 @@ class EvalsScreen(SectionScreen):
         self._update_status()
 
     def on_resize(self) -> None:
+        self._draw_header()
+
+    # Side panes hiding or showing change the matrix's width without the screen's size changing.
+    @on(ResultsMatrix.WidthChanged)
+    def _draw_header(self) -> None:
         matrix = self.query_one(ResultsMatrix)
         if matrix.variants:
             width = matrix.scrollable_content_region.width or matrix.size.width

@@ -222,6 +222,10 @@ class RunScreen(SectionScreen):
         return f"Running… {doing} · {elapsed:.1f} s · escape cancels"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "run-start" and event.state is WorkerState.ERROR:
+            # Without the project list the screen cannot run anything: say why.
+            self.query_one(ChatLog).add("error", f"Could not list the projects: {event.worker.error}")
+            return
         if event.worker.group != "run-turn" or event.worker is not self._turn:
             return
         self.refresh_bindings()

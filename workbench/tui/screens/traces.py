@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Header, Input, Select, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
 
 from workbench.core import live
 from workbench.core.live import TraceFilter, TraceReader
@@ -33,6 +34,9 @@ SEARCH_DELAY = 0.25
 MORE_FILTERS_LATEST = 1.0
 # While the Charts tab shows, its series are read again at most this often as traces arrive.
 CHARTS_SECONDS = 2.0
+
+
+_READS = ("traces-start", "traces-page", "traces-more")
 
 
 class TracesScreen(SectionScreen):
@@ -141,6 +145,13 @@ class TracesScreen(SectionScreen):
     def on_resize(self) -> None:
         width = self.query_one(TraceList).scrollable_content_region.width or self.size.width
         self.query_one("#traces-header", Static).update(TraceList.header(width))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # A page that cannot be read (the database locked past its timeout, a broken file)
+        # is said in the status line, not left as an empty list.
+        if event.state is WorkerState.ERROR and event.worker.group in _READS:
+            status = f"could not read the traces: {event.worker.error}"
+            self.query_one("#traces-status", Static).update(status)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="traces-start")
     def start(self) -> None:

@@ -224,7 +224,8 @@ class RunScreen(SectionScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "run-start" and event.state is WorkerState.ERROR:
             # Without the project list the screen cannot run anything: say why.
-            self.query_one(ChatLog).add("error", f"Could not list the projects: {event.worker.error}")
+            error = f"Could not list the projects: {event.worker.error}"
+            self.query_one(ChatLog).add("error", error)
             return
         if event.worker.group != "run-turn" or event.worker is not self._turn:
             return

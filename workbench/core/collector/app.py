@@ -32,7 +32,8 @@ from workbench.core.collector.decode import (
     media_type,
     read_body,
 )
-from workbench.core.collector.forward import ForwardConfig, Forwarder, ForwardMiddleware
+from workbench.core.collector.forward import ForwardConfig, Forwarder
+from workbench.core.collector.forward_middleware import ForwardMiddleware
 from workbench.core.collector.identity import store_id
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 from workbench.core.collector.overrides import PricingOverrides

@@ -6,7 +6,8 @@ the receiver never waits on the upstream. One thread sends the queue in order:
 the same bytes, content type and encoding, to the same path (``/v1/traces`` …)
 under the upstream's base URL, with the configured headers. 429, 5xx and
 connection errors are retried by stamina with exponential backoff, or after the
-upstream's ``Retry-After``; other answers are not retried.
+upstream's ``Retry-After``; other answers are not retried. The configuration is in
+``forward_config``, the middleware that submits exports in ``forward_middleware``.
 """
 
 from __future__ import annotations
@@ -18,80 +19,35 @@ import ssl
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import stamina
 
-from workbench.errors import WorkbenchError
+# The configuration lives in forward_config; its names stay importable from here.
+from workbench.core.collector.forward_config import (
+    DEFAULT_QUEUE,
+    ForwardConfig,
+    forward_config,
+    parse_header_list,
+    parse_headers,
+)
+
+__all__ = [
+    "DEFAULT_QUEUE",
+    "Export",
+    "ForwardConfig",
+    "Forwarder",
+    "forward_config",
+    "parse_header_list",
+    "parse_headers",
+    "retry_after",
+]
 
 RETRY_STATUSES = frozenset({429, *range(500, 600)})
-DEFAULT_QUEUE = 1000
 # An upstream's Retry-After is honoured up to this many seconds.
 MAX_RETRY_AFTER_S = 60.0
-
-
-@dataclass(frozen=True)
-class ForwardConfig:
-    """Where to forward, with which headers, and how hard to try."""
-
-    url: str
-    headers: dict[str, str] = field(default_factory=dict)
-    max_queue: int = DEFAULT_QUEUE
-    timeout_s: float = 10.0
-    attempts: int = 8
-    # Seconds one export may spend in retries before it is dropped.
-    retry_timeout_s: float = 120.0
-    wait_initial_s: float = 0.5
-    wait_max_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        parts = urlsplit(self.url)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise WorkbenchError(f"--forward {self.url!r}: expected an http(s):// URL")
-        if self.max_queue < 1:
-            raise WorkbenchError("the forward queue must hold at least one export")
-
-    @property
-    def display_url(self) -> str:
-        """The URL without credentials, query or fragment: safe for logs and /healthz."""
-        parts = urlsplit(self.url)
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-    def target(self, path: str) -> str:
-        """The upstream address for an export received at ``path`` (``/v1/traces`` …)."""
-        parts = urlsplit(self.url)
-        base = parts.path.rstrip("/")
-        # An endpoint given with its signal path (…/v1/traces) is used as the base's end.
-        for signal in ("/v1/traces", "/v1/logs", "/v1/metrics"):
-            if base.endswith(signal):
-                base = base[: -len(signal)]
-                break
-        return urlunsplit((parts.scheme, parts.netloc, base + path, parts.query, ""))
-
-
-def parse_headers(pairs: Iterable[str], *, where: str = "--forward-header") -> dict[str, str]:
-    """``K=V`` pairs as headers; a one-line error naming the bad pair (never its value)."""
-    headers: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip()
-        if not sep or not key or any(c.isspace() for c in key):
-            raise WorkbenchError(f"{where}: expected KEY=VALUE, got a pair without '=' or key")
-        headers[key] = value.strip()
-    return headers
-
-
-def parse_header_list(text: str, *, where: str) -> dict[str, str]:
-    """An ``OTEL_EXPORTER_OTLP_HEADERS``-style list: ``k1=v1,k2=v2`` (values URL-decoded)."""
-    from urllib.parse import unquote
-
-    pairs = [part for part in text.split(",") if part.strip()]
-    return {key: unquote(value) for key, value in parse_headers(pairs, where=where).items()}
 
 
 @dataclass(frozen=True)
@@ -326,87 +282,3 @@ def retry_after(value: str | None) -> float | None:
 def _describe(error: BaseException) -> str:
     text = str(error).splitlines()[0] if str(error) else ""
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
-
-
-OTLP_PATHS = frozenset({"/v1/traces", "/v1/logs", "/v1/metrics"})
-
-
-class ForwardMiddleware:
-    """ASGI middleware: each OTLP export the receiver answers 200 goes to the ``Forwarder``.
-
-    It keeps a copy of the raw request body (still compressed, as the exporter sent
-    it) and submits it once the receiver has accepted the export; refused exports
-    (4xx, 503) are not forwarded. The handlers themselves are untouched.
-    """
-
-    def __init__(self, app: Any, forwarder: Forwarder) -> None:
-        self.app = app
-        self.forwarder = forwarder
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in OTLP_PATHS:
-            await self.app(scope, receive, send)
-            return
-        raw = bytearray()
-
-        async def copying_receive() -> dict:
-            message = await receive()
-            if message["type"] == "http.request":
-                raw.extend(message.get("body", b""))
-            return message
-
-        accepted = False
-
-        async def watching_send(message: dict) -> None:
-            nonlocal accepted
-            if message["type"] == "http.response.start":
-                accepted = message["status"] == 200
-            await send(message)
-
-        await self.app(scope, copying_receive, watching_send)
-        if accepted:
-            headers = dict(scope["headers"])
-            encoding = headers.get(b"content-encoding")
-            self.forwarder.submit(
-                Export(
-                    path=scope["path"],
-                    body=bytes(raw),
-                    content_type=headers.get(b"content-type", b"").decode("latin-1"),
-                    content_encoding=encoding.decode("latin-1") if encoding else None,
-                )
-            )
-
-
-def forward_config(
-    url: str | None = None,
-    header_pairs: Iterable[str] = (),
-    *,
-    headers_env: str | None = None,
-    max_queue: int = DEFAULT_QUEUE,
-) -> ForwardConfig | None:
-    """Forwarding as configured: ``url`` (else ``WORKBENCH_COLLECT_FORWARD``), or None.
-
-    Headers come from ``WORKBENCH_COLLECT_FORWARD_HEADERS`` (or the environment
-    variable ``headers_env`` names), then ``header_pairs`` (``K=V``) over them.
-    """
-    import os
-
-    from workbench.settings import get_settings
-
-    settings = get_settings()
-    url = url or settings.collect_forward
-    if not url:
-        return None
-    headers: dict[str, str] = {}
-    if headers_env:
-        text = os.environ.get(headers_env)
-        if text is None:
-            raise WorkbenchError(
-                f"forward headers: the environment variable {headers_env} is unset"
-            )
-        headers.update(parse_header_list(text, where=headers_env))
-    elif settings.collect_forward_headers:
-        where = "WORKBENCH_COLLECT_FORWARD_HEADERS"
-        headers.update(parse_header_list(settings.collect_forward_headers, where=where))
-    headers.update(parse_headers(header_pairs))
-    return ForwardConfig(url=url, headers=headers, max_queue=max_queue)

@@ -169,7 +169,7 @@ def test_metrics_count_requests_turns_tokens_cost_tools_and_breakers(client, mod
     assert grew("agent_tool_calls_total", tool="lookup_order", status="ok") == 1
     breaker = "agent_circuit_breaker_state"
     assert after[(breaker, frozenset({("tool", "lookup_order")}))] == 2
-    assert after[(breaker, frozenset({("tool", "search_knowledge_base")}))] == 0
+    assert after[(breaker, frozenset({("tool", "check_return_eligibility")}))] == 0
 
 
 def test_failed_model_calls_and_turns_are_counted(client, model):

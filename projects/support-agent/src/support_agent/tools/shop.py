@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from . import context
 from .base import Risk, Tool, ToolError, canonical_arguments
+from .extensions import extend_tools
 from .registry import ToolRegistry
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "shop.json"
@@ -218,10 +219,11 @@ _registry: ToolRegistry | None = None
 
 
 def get_registry() -> ToolRegistry:
-    """The process's tool registry (breakers and pending approvals live here)."""
+    """The process's tool registry (breakers and pending approvals live here): the shop's
+    tools as tools/extensions.py extends them."""
     global _registry
     if _registry is None:
-        _registry = ToolRegistry(shop_tools())
+        _registry = ToolRegistry(extend_tools(shop_tools()))
     return _registry
 
 

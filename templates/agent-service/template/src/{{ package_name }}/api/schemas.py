@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RunRequest(BaseModel):
@@ -21,7 +21,10 @@ class RunRequest(BaseModel):
 
 
 class RunResponse(BaseModel):
-    """The turn result (see run_turn)."""
+    """The turn result (see run_turn); keys a project's turn adds (the rag-agent template's
+    `contexts` and `citations`) are passed through."""
+
+    model_config = ConfigDict(extra="allow")
 
     output: str
     status: str

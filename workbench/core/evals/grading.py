@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from workbench.core.evals.checks import grade, needs_trace
+from workbench.core.evals.checks import CheckError, grade, needs_trace
 from workbench.core.evals.observation import AssertionResult, Observation, ToolCall
+from workbench.core.evals.retrieval import Chunk, chunks_from_result, fill_texts, unique
 from workbench.core.evals.spec import Case
 
 
@@ -21,6 +22,8 @@ class TraceFacts:
     cost_usd: float = 0.0
     # The last LLM span's finish reason, when its instrumentation recorded one.
     finish_reason: str | None = None
+    # Per trace id, the chunks its RETRIEVER spans list (a trace without one is absent).
+    retrievals: dict[str, list[Chunk]] = field(default_factory=dict)
 
 
 class TraceSource(Protocol):
@@ -61,6 +64,7 @@ async def attach_trace(obs: Observation, case: Case, traces: TraceSource | None)
     if not needs_trace(case.assertions):
         return
     facts = await traces.facts(obs.trace_ids) if traces is not None and obs.trace_ids else None
+    attach_retrieval(obs, facts)
     if facts is None:
         obs.tool_calls = tool_calls_from_result(obs.result)
         obs.llm_calls = obs.steps
@@ -75,6 +79,21 @@ async def attach_trace(obs: Observation, case: Case, traces: TraceSource | None)
         obs.cost_usd = facts.cost_usd
 
 
+def attach_retrieval(obs: Observation, facts: TraceFacts | None) -> None:
+    """The chunks the graded turn retrieved: its trace's RETRIEVER spans, else the result's.
+
+    Only the last turn's trace counts (the reply graded is that turn's); a span that
+    recorded no chunk text takes the text the result lists for the same chunk id.
+    """
+    from_result = chunks_from_result(obs.result)
+    last = obs.trace_ids[-1].lower() if obs.trace_ids else None
+    spans = facts.retrievals.get(last) if facts is not None and last else None
+    if spans is not None:
+        obs.contexts, obs.contexts_source = unique(fill_texts(spans, from_result)), "trace"
+    elif from_result:
+        obs.contexts, obs.contexts_source = unique(from_result), "result"
+
+
 async def grade_case(case: Case, obs: Observation) -> Graded:
     """Grade every assertion; weighted score ≥ the case's threshold passes, else all must pass."""
     results: list[AssertionResult] = []
@@ -83,9 +102,9 @@ async def grade_case(case: Case, obs: Observation) -> Graded:
             results.append(await grade(assertion, obs))
         except Exception as error:  # a grader fault is the case's error, not a crash of the run
             text = " ".join(str(error).split())
-            return Graded(
-                "error", 0.0, results, f"{assertion.label}: {type(error).__name__}: {text}"
-            )
+            if not isinstance(error, CheckError):
+                text = f"{type(error).__name__}: {text}"
+            return Graded("error", 0.0, results, f"{assertion.label}: {text}")
     if obs.trace_source == "result":
         for result in results:
             if result.type.removeprefix("not-") in {

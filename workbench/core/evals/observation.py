@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import BaseModel
+
+from workbench.core.evals.retrieval import Chunk
 
 
 @dataclass(slots=True)
@@ -42,6 +45,10 @@ class Observation:
     # Why the last model call stopped (``gen_ai.response.finish_reasons`` of its span).
     finish_reason: str | None = None
     trace_source: str = "trace"
+    # What the turn retrieved, in rank order (``None``: no retrieval recorded), and from where:
+    # "trace" (its RETRIEVER spans) or "result" (the turn result's ``contexts``).
+    contexts: list[Chunk] | None = None
+    contexts_source: str | None = None
     # Where assertions that need the project (python) or a model (llm-rubric) reach them.
     services: Any = None
 
@@ -69,9 +76,15 @@ class GradingServices(Protocol):
         """The project's system prompt text for a prompt version, when it can be read."""
 
     async def judge(
-        self, rubric: str, output: str, *, provider: str | None, observation: Observation
+        self,
+        rubric: str,
+        output: str,
+        *,
+        provider: str | None,
+        observation: Observation,
+        fallback: Callable[[], tuple[bool, float, str]] | None = None,
     ) -> tuple[bool, float, str]:
-        """Grade ``output`` against ``rubric`` with a judge model."""
+        """Grade ``output`` against ``rubric`` with a judge model (``fallback`` offline)."""
 
     async def python_check(
         self, reference: str, output: str, context: dict[str, Any], *, inline: bool = False

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,16 +120,29 @@ class EvalServices:
         return self._prompts.get(version or "") or self._prompts.get("__current__")
 
     async def judge(
-        self, rubric: str, output: str, *, provider: str | None, observation: Observation
+        self,
+        rubric: str,
+        output: str,
+        *,
+        provider: str | None,
+        observation: Observation,
+        fallback: Callable[[], tuple[bool, float, str]] | None = None,
     ) -> tuple[bool, float, str]:
-        """Ask the judge model; under the mock, an unanswered judge falls back to term overlap."""
+        """Ask the judge model; under the mock, an unanswered judge falls back to term overlap.
+
+        ``fallback``: the assertion's own deterministic verdict, used instead of the rubric
+        term overlap wherever the mock judge would decide.
+        """
         from workbench.core.evals.endpoints import call_options, judge_target
+
+        def offline() -> tuple[bool, float, str]:
+            return fallback() if fallback is not None else lexical_verdict(rubric, output)
 
         target = judge_target(
             self.judges.get(observation.variant), provider=provider, override=self.judge_override
         )
         if target.get("source") in {"mock", "replay"} and not target.get("model"):
-            return lexical_verdict(rubric, output)
+            return offline()
         from workbench.core import llm
 
         # Off the event loop: its seconds would stall the turns in flight (and their latency).
@@ -145,7 +159,7 @@ class EvalServices:
         if target.get("source") in {"mock", "replay"} or _from_workbench_mock(response):
             # A workbench mock (also one reached through --api-base) whose rules do not
             # answer the judge's prompt: the same deterministic mock judge as mock variants.
-            ok, score, reason = lexical_verdict(rubric, output)
+            ok, score, reason = offline()
             return ok, score, reason + " (no mock rule answered the judge prompt)"
         return (
             False,

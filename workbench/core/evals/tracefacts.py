@@ -12,6 +12,7 @@ from typing import Any
 
 from workbench.core.evals.grading import TraceFacts
 from workbench.core.evals.observation import ToolCall
+from workbench.core.evals.retrieval import RETRIEVER_KIND, chunks_from_span, is_retriever
 
 
 class StoreTraceSource:
@@ -55,8 +56,12 @@ class StoreTraceSource:
         if not rows:
             return None
         facts = TraceFacts()
-        for _, kind, name, tool, attributes, status, tokens_in, tokens_out, cost in rows:
-            if kind == "tool":
+        for trace_id, kind, name, tool, attributes, status, tokens_in, tokens_out, cost in rows:
+            if kind not in {"tool", "llm"} and attributes and RETRIEVER_KIND in attributes:
+                attrs = json.loads(attributes)
+                if is_retriever(attrs):
+                    facts.retrievals.setdefault(trace_id, []).extend(chunks_from_span(attrs))
+            elif kind == "tool":
                 facts.tool_calls.append(_tool_call(name, tool, attributes, status))
             elif kind == "llm":
                 facts.llm_calls += 1

@@ -25,6 +25,10 @@ class Check:
     needs_trace: bool = False
 
 
+class CheckError(Exception):
+    """A check that cannot grade this outcome (the case's error, its message shown as is)."""
+
+
 _REGISTRY: dict[str, Check] = {}
 
 
@@ -86,17 +90,30 @@ def needs_trace(assertions: list[Assertion]) -> bool:
 
 def _load() -> None:
     from workbench.core.evals.checks import (
+        faithfulness,
         finish,
         groups,
         jsonextract,
         judge,
         python,
+        retrieval,
         similar,
         text,
         trace,
     )
 
-    for module in (text, trace, judge, python, jsonextract, finish, groups, similar):
+    for module in (
+        text,
+        trace,
+        judge,
+        python,
+        jsonextract,
+        finish,
+        groups,
+        similar,
+        retrieval,
+        faithfulness,
+    ):
         for check in module.CHECKS:
             register(check)
 

@@ -1,4 +1,4 @@
-"""What a turn retrieved and cited: RETRIEVER spans from the real OTel SDK, the result, the reply."""
+"""What a turn retrieved and cited: RETRIEVER spans from the real OTel SDK, result, reply."""
 
 from __future__ import annotations
 
@@ -21,9 +21,7 @@ def rag_case() -> Case:
 
 
 def result_contexts(*ids: str) -> list[dict]:
-    return [
-        {"id": i, "source": i.split("#")[0], "text": f"text of {i}", "score": 0.5} for i in ids
-    ]
+    return [{"id": i, "source": i.split("#")[0], "text": f"text of {i}", "score": 0.5} for i in ids]
 
 
 async def observed(trace_ids: list[str], result: dict | None = None) -> Observation:

@@ -73,6 +73,10 @@ def print_report(report, counts) -> None:
             f"${v.cost_usd:.4f}",
         )
     console.print(table)
+    from workbench.core.evals.retrieval_metrics import retrieval_lines
+
+    for line in retrieval_lines([(v.name, v.retrieval) for v in report.variants]):
+        console.print(escape(line), highlight=False, soft_wrap=True)
     categories = sorted({name for v in report.variants for name in v.by_category})
     by_category = Table(title="pass rate by category")
     by_category.add_column("category")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlite_utils import Database
 
 from workbench.core.evals import stats
+from workbench.core.evals.retrieval_metrics import MetricMean, retrieval_means
 from workbench.store.evals import EvalRunInfo, iter_results
 
 
@@ -48,6 +49,8 @@ class VariantSummary(BaseModel):
     pass_at_k: float | None = None
     pass_hat_k: float | None = None
     flaky_cases: list[str] = Field(default_factory=list)
+    # Mean score of each retrieval assertion type the run graded (context_recall …).
+    retrieval: dict[str, MetricMean] = Field(default_factory=dict)
 
 
 class Comparison(BaseModel):
@@ -122,11 +125,12 @@ class VariantTally:
     latencies: list[float] = field(default_factory=list)
     tokens: int = 0
     cost_usd: float = 0.0
+    retrieval: dict[str, MetricMean] = field(default_factory=dict)
 
 
 def tally(db: Database, run_id: str, variant: str, *, keep_outputs: bool = False) -> VariantTally:
     """Fold a variant's stored results per case (streamed; outputs kept only when asked)."""
-    result = VariantTally()
+    result = VariantTally(retrieval=retrieval_means(db, run_id, variant))
     for row in iter_results(db, run_id, variant=variant, with_output=keep_outputs):
         entry = result.cases.get(row.case_id)
         if entry is None:
@@ -217,6 +221,7 @@ def summarize(name: str, spec: dict[str, Any], data: VariantTally, repeat: int) 
         cost_usd=round(data.cost_usd, 6),
         cost_per_case_usd=round(data.cost_usd / cases, 6) if cases else 0.0,
         repeat=repeat,
+        retrieval=data.retrieval,
     )
     if repeat > 1 and cases:
         summary.pass_at_k = round(

@@ -9,6 +9,7 @@ from textual.widgets import Static
 
 from workbench.core.evals.report import Comparison, VariantSummary
 from workbench.core.evals.results import RunReport
+from workbench.core.evals.retrieval_metrics import retrieval_lines
 
 PASS, FAIL, MUTED, HEAD = "$text-success", "$text-error", "$text-muted", "bold $text-primary"
 _NAME = 11
@@ -46,6 +47,10 @@ def _variants(variants: list[VariantSummary]) -> list[Content]:
                     MUTED,
                 )
             )
+    retrieval = retrieval_lines([(v.name, v.retrieval) for v in variants])
+    if retrieval:
+        lines.append(Content(""))
+        lines.extend(Content(line) for line in retrieval)
     lines.append(Content(""))
     lines.append(Content.styled(f"{'Variant':<{_NAME}} p50 ms p95 ms    Cost Tok/case", HEAD))
     for v in variants:

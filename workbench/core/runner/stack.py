@@ -2,25 +2,29 @@
 
 ``LocalStack`` keeps everything alive across turns (the TUI's chat reuses one);
 ``run_single_turn`` opens one, runs one turn, waits for its trace and closes it.
+Choosing the model (``target``), the model side (``model_side``) and the turn's report
+(``turn_report``) live in their own modules; their names are importable from here too.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict
-
 from workbench import locations
-from workbench.core.config import ModelSource, VariantSection
 from workbench.core.projects import Project
 from workbench.core.runner.background import in_daemon_thread
 from workbench.core.runner.errors import explain_model_error
 from workbench.core.runner.fingerprint import project_fingerprint
+from workbench.core.runner.model_side import (
+    cassette_miss,
+    check_model,
+    start_recorder,
+    start_rules_or_replay,
+    turn_request,
+)
 from workbench.core.runner.phases import (
     CHECK,
     COLLECTOR,
@@ -36,110 +40,25 @@ from workbench.core.runner.phases import (
     Phases,
 )
 from workbench.core.runner.pool import WorkerPool
-from workbench.core.runner.protocol import TurnOutcome
+from workbench.core.runner.target import MOCK_SOURCES, Target, choose_target
+from workbench.core.runner.turn_report import TurnReport, wait_for_trace
 from workbench.core.serving import RunningServer, free_port, port_in_use
-from workbench.core.tracemodels import TraceDetail
-from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 
 if TYPE_CHECKING:
     from workbench.core.mock.server import MockServer
 
-MOCK_SOURCES = ("mock", "replay")
+__all__ = [
+    "MOCK_SOURCES",
+    "LocalStack",
+    "Target",
+    "TurnReport",
+    "choose_target",
+    "run_single_turn",
+    "wait_for_trace",
+]
+
 Running = TypeVar("Running", bound=RunningServer)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Which variant runs and against which model: ``model`` is what the user chose,
-    ``api_base`` where a real model is served (None: the provider's own address)."""
-
-    variant: str | None
-    settings: VariantSection | None
-    model: str
-    source: ModelSource
-    api_base: str | None = None
-    # The environment variable holding the key for ``api_base`` (its name, never its value).
-    api_key_env: str | None = None
-
-
-def choose_target(
-    project: Project,
-    *,
-    model: str | None,
-    variant: str | None,
-    api_base: str | None = None,
-    record: bool = False,
-    api_key_env: str | None = None,
-) -> Target:
-    """The variant (only when named: otherwise the project runs as deployed, on its current
-    prompt) and the model (flag, else the variant's, else the mock). ``record`` sends a real
-    model's calls through the mock, which stores them as the project's cassettes."""
-    variants = project.config.variants
-    if variant is not None and variant not in variants:
-        known = ", ".join(sorted(variants)) or "none declared"
-        raise WorkbenchError(f"no variant {variant!r} in workbench.toml (known: {known})")
-    name = variant
-    settings = variants.get(name) if name else None
-    chosen = model or (settings.model if settings else None) or "mock"
-    if chosen in MOCK_SOURCES and (record or api_base):
-        flag = "--record" if record else "--api-base"
-        raise WorkbenchError(
-            f"{flag} needs a real model (a litellm model string such as openai/gpt-4o-mini), "
-            f"not {chosen!r}"
-        )
-    source: ModelSource = "mock" if chosen == "mock" else "replay" if chosen == "replay" else "real"
-    if record:
-        source = "record"
-    api_key_env = api_key_env or project.config.models.api_key_env
-    return Target(
-        variant=name,
-        settings=settings,
-        model=chosen,
-        source=source,
-        api_base=api_base,
-        api_key_env=api_key_env,
-    )
-
-
-class TurnReport(BaseModel):
-    """One turn end to end: what ran, how it ended, its stored trace, and a one-line error."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    project: str
-    variant: str | None
-    model: str
-    model_source: ModelSource
-    session_id: str
-    outcome: TurnOutcome
-    trace: TraceDetail | None = None
-    error: str | None = None
-
-    @property
-    def result(self) -> dict[str, Any]:
-        """The ``run_turn`` result, or an empty dict when the turn did not return."""
-        return self.outcome.result or {}
-
-
-def wait_for_trace(trace_id: str, *, timeout: float = 5.0) -> TraceDetail | None:
-    """Poll the store until the trace's agent span is there; the trace so far after ``timeout``."""
-    from workbench.store.db import connect
-    from workbench.store.traces import get_trace
-
-    db = connect()
-    try:
-        deadline = time.monotonic() + timeout
-        detail = None
-        while True:
-            detail = get_trace(db, trace_id)
-            if detail is not None and any(span.kind == "agent" for span in detail.spans):
-                return detail
-            if time.monotonic() > deadline:
-                return detail
-            time.sleep(0.05)
-    finally:
-        db.conn.close()
 
 
 class LocalStack:
@@ -324,78 +243,17 @@ class LocalStack:
         return server
 
     def _check_model(self) -> None:
-        from workbench.core.mock.upstream import check_reachable
-        from workbench.core.model_keys import named_key, needs_provider_key
-        from workbench.core.runner.env import child_env
-        from workbench.core.runner.preflight import check_model
-
-        target, env = self.target, child_env(self.project)
-        check_model(
-            target.model,
-            env,
-            key_needed=needs_provider_key(target.model, target.api_base, target.api_key_env),
-        )
-        if target.api_key_env:
-            named_key(target.api_key_env, env)
-        if self.target.api_base:
-            check_reachable(self.target.model, self.target.api_base)
+        check_model(self.project, self.target)
 
     def _start_recorder(self) -> None:
-        """The mock in record mode, forwarding to the real model with the key from the
-        environment or the project's ``.env`` (held in memory, scrubbed from cassettes)."""
-        from workbench.core.mock import start_mock
-        from workbench.core.mock.upstream import upstream_key
-        from workbench.core.runner.env import child_env
-
-        self._check_model()
-        target = self.target
-        upstream = {
-            "model": target.model,
-            "api_base": target.api_base,
-            "api_key": upstream_key(
-                target.model, child_env(self.project), target.api_base, target.api_key_env
-            ),
-        }
-        self.mock = self._keep(
-            start_mock(project_dir=self.project.path, port=0, mode="record", upstream=upstream)
-        )
+        self.mock = self._keep(start_recorder(self.project, self.target))
 
     def _start_mock(self) -> None:
-        from workbench.core.mock import start_mock
-
-        mode = "replay" if self.target.source == "replay" else "rules"
-        self.mock = self._keep(start_mock(project_dir=self.project.path, port=0, mode=mode))
+        self.mock = self._keep(start_rules_or_replay(self.project, self.target))
 
     def request(self, text: str, *, session_id: str) -> dict[str, Any]:
         """The turn request for ``text`` with this stack's variant and model."""
-        from workbench.core.model_keys import is_provider_host
-
-        target = self.target
-        attributes: dict[str, Any] = {"workbench.model_source": target.source}
-        request: dict[str, Any] = {"input": text, "session_id": session_id}
-        if target.variant:
-            attributes["workbench.variant"] = target.variant
-        if target.settings is not None:
-            request["prompt_version"] = target.settings.prompt
-            if target.settings.params:
-                request["params"] = dict(target.settings.params)
-        if self.mock is not None:
-            request["model"] = f"openai/{self.mock.options.priced_as}"
-            request["api_base"] = self.mock.api_base
-            request["api_key"] = "mock"
-        else:
-            request["model"] = target.model
-            if target.api_base:
-                request["api_base"] = target.api_base
-            if target.api_key_env:
-                # The name only: the project reads the key from its own environment.
-                request["api_key_env"] = target.api_key_env
-        if target.api_base and not is_provider_host(target.model, target.api_base):
-            # What a server at another host costs is unknown (it may echo any model name);
-            # only [pricing] prices it. Recording too: the answers come from that server.
-            attributes["workbench.cost.unpriced"] = True
-        request["span_attributes"] = attributes
-        return request
+        return turn_request(self.target, self.mock, text, session_id=session_id)
 
     async def turn(self, text: str, *, session_id: str | None = None) -> TurnReport:
         """Run one turn, wait for its trace to be stored, explain a failure in one line."""
@@ -414,7 +272,7 @@ class LocalStack:
         if not outcome.ok:
             error = f"the agent's turn failed ({outcome.error_kind}): {outcome.message}"
         elif result.get("status") == "error":
-            error = self._cassette_miss()
+            error = cassette_miss(self.target, self.mock)
             if error is None:
                 error = explain_model_error(
                     self._shown_model(request), str(result.get("error") or "")
@@ -437,17 +295,6 @@ class LocalStack:
         if self.target.source == "record":
             return self.target.model
         return str((result or {}).get("model") or request["model"])
-
-    def _cassette_miss(self) -> str | None:
-        """A strict replay that found no cassette, said as such (the agent only saw a 404)."""
-        state = getattr(self.mock, "state", None)
-        if self.target.source != "replay" or state is None or not state.misses:
-            return None
-        folder = state.options.cassette_dir
-        return (
-            f"replay found no cassette for request {state.misses[0]} in {folder} (strict); "
-            "record the turn first with --model <a real model> --record"
-        )
 
     async def close(self, grace: float = 3.0) -> None:
         """Stop the pool (a child still running ``grace`` s after being asked is killed), the

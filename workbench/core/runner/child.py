@@ -71,15 +71,23 @@ def preload(names: str) -> None:
 
 
 def _warming(warm_up: Callable | None) -> Callable[[dict], Any]:
-    """A turn-like function that runs ``warm_up`` and says whether there was one."""
+    """A turn-like function that runs ``warm_up`` and then warms the loaded model clients
+    (``client_warm``); it says whether there was a ``warm_up`` and which clients it warmed."""
 
     async def warm(request: dict) -> dict:
+        from workbench.core.runner.client_warm import warm_clients
+
         if warm_up is None:
-            return {"warmed": False}
+            return {"warmed": False, "clients": warm_clients(request)}
         value = warm_up(request)
         if inspect.isawaitable(value):
             value = await value
-        return {"warmed": True, "detail": value if isinstance(value, (dict, str)) else None}
+        return {
+            "warmed": True,
+            "detail": value if isinstance(value, (dict, str)) else None,
+            # After the project's own warm-up: it may import the clients this warms.
+            "clients": warm_clients(request),
+        }
 
     return warm
 

@@ -14,6 +14,7 @@ from tests.tui.tracedata import MS, T0, ids, seed_traces, store_spans, support_t
 from workbench.core import live
 from workbench.tui.app import create_app
 from workbench.tui.screens import traces as traces_screen
+from workbench.tui.screens import traces_loading
 from workbench.tui.screens.trace_view import TraceViewScreen
 from workbench.tui.screens.traces import TracesScreen
 from workbench.tui.widgets.span_detail import SpanDetail
@@ -146,7 +147,7 @@ async def test_filters_narrow_the_list(stored):
 
 
 async def test_the_list_pages_with_keyset_cursors_until_the_view_is_full(stored, monkeypatch):
-    monkeypatch.setattr(traces_screen, "PAGE", 5)
+    monkeypatch.setattr(traces_loading, "PAGE", 5)  # the page size its reads use
     asked: list[tuple | None] = []
     page = live.TraceReader.page
 

@@ -29,6 +29,12 @@ def run_option(run: EvalRunInfo) -> Option:
     return Option(prompt, id=run.id)
 
 
+def run_label(run: EvalRunInfo) -> Content:
+    """A run on one line, for the run picker: its id, status mark and passes."""
+    mark, style = _RUN_MARKS.get(run.status, ("✗", "$text-error"))
+    return Content.assemble((run.id, "bold"), " ", (mark, style), f" {run.passed}/{run.done}")
+
+
 def sets_content(sets: list[SetInfo]) -> Content:
     """The project's sets, one a line; a malformed one with its error."""
     if not sets:

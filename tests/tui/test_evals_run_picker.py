@@ -1,0 +1,73 @@
+"""Below 120 columns the runs list gives way to the matrix; the run picker in the top bar
+(``l``, named in the footer) still reaches every run, at 100×30 and at 80×24."""
+
+from __future__ import annotations
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Select
+
+from tests.tui.evals_data import (
+    EVAL_SIZE,
+    OLD_RUN_ID,
+    RUN_ID,
+    evals_project,
+    open_evals,
+    settle_evals,
+)
+from tests.tui.test_footer_fit import shown_actions
+from workbench.tui.app import create_app
+from workbench.tui.widgets.results_matrix import ResultsMatrix
+
+__all__ = ["evals_project"]
+SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
+
+
+async def open_picker(pilot: Pilot) -> None:
+    await open_evals(pilot)
+    await pilot.press("l")
+    await settle_evals(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
+async def test_l_picks_an_older_run_where_the_runs_list_is_hidden(evals_project, size):
+    app = create_app()
+    async with app.run_test(size=size) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        assert not screen.query_one("#evals-side").display
+        assert "pick_run" in shown_actions(app)
+        pick = screen.query_one("#evals-run-pick", Select)
+        assert pick.display and pick.value == RUN_ID
+        await pilot.press("l")
+        await settle_evals(pilot)
+        assert pick.expanded
+        await pilot.press("down", "enter")
+        await settle_evals(pilot)
+        assert screen.run_id == OLD_RUN_ID
+        assert pick.value == OLD_RUN_ID
+        # Back in the matrix: its keys work again, and the picker is closed.
+        assert isinstance(app.focused, ResultsMatrix) and not pick.expanded
+
+
+async def test_wide_terminals_keep_the_runs_list_and_no_picker(evals_project):
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        assert screen.query_one("#evals-side").display
+        assert not screen.query_one("#evals-run-pick").display
+        assert "pick_run" not in shown_actions(app)
+        await pilot.press("l")  # not offered: nothing opens
+        assert not screen.query_one("#evals-run-pick", Select).expanded
+
+
+@pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
+class TestRunPicker:
+    """The Evals section at a small size with the run picker open."""
+
+    def test_picker_open(self, snap_compare, evals_project, size):
+        """The top bar: the project, then the run picker open below it listing
+        20260115-093000-a1b2 ✓ 12/20 (highlighted) and 20260114-170000-0c3d ✓ 4/10; the
+        footer names l Runs."""
+        assert snap_compare(create_app(), terminal_size=size, run_before=open_picker)

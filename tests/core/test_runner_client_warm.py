@@ -99,3 +99,19 @@ def test_the_runner_package_still_exports_its_names() -> None:
     assert callable(runner.child_env) and callable(runner.run_turn_sync)
     with pytest.raises(AttributeError):
         runner.NoSuchName  # noqa: B018  # the attribute access is the test
+
+
+@pytest.mark.slow
+def test_warm_up_builds_litellms_response_types() -> None:
+    """litellm (preloaded in real children) converts every answer into its own types."""
+    out = run_python(
+        "import os\n"
+        "os.environ['LITELLM_LOCAL_MODEL_COST_MAP'] = 'True'\n"
+        "import litellm\n"
+        "from litellm.types.utils import Message, Usage\n"
+        "from workbench.core.runner.client_warm import warm_clients\n"
+        "before = (Message.__pydantic_complete__, Usage.__pydantic_complete__)\n"
+        "warmed = warm_clients({'model': 'openai/gpt-4o-mini', 'api_base': 'http://127.0.0.1:9/v1'})\n"
+        "print(before, (Message.__pydantic_complete__, Usage.__pydantic_complete__), warmed)"
+    )
+    assert out == "(False, False) (True, True) ['openai', 'litellm']"

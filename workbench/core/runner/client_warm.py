@@ -3,14 +3,15 @@
 A project's ``warm_up`` loads its own code and calls its router offline
 (``mock_response``), which skips what only a real answer exercises: the OpenAI
 SDK builds the pydantic schemas of its response types on the first response it
-parses (tens of ms, more at load), and litellm resolves a model's provider the
-first time it sees it. The child runs these after the project's ``warm_up``,
-without importing anything new or calling any model.
+parses (tens of ms, more at load), litellm builds its own response types likewise
+and resolves a model's provider the first time it sees it. The child runs these
+after the project's ``warm_up``, without importing anything new or calling any model.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import sys
 from typing import Any
 
@@ -83,5 +84,7 @@ def warm_clients(request: dict[str, Any]) -> list[str]:
     if litellm is not None and isinstance(model, str) and model:
         with contextlib.suppress(Exception):  # a model litellm cannot place fails in the turn
             litellm.get_llm_provider(model=model, api_base=request.get("api_base"))
+            # litellm turns each answer into its own response types, built on first use too.
+            litellm.ModelResponse(**copy.deepcopy(_COMPLETION))
             warmed.append("litellm")
     return warmed

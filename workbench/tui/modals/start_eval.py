@@ -35,6 +35,12 @@ class VariantChoice:
     selected: bool = True
 
 
+class VariantList(SelectionList[str]):
+    """The variants to run: space toggles one; enter starts the run (it does not untick)."""
+
+    BINDINGS = [Binding("enter", "screen.start", "Start run", show=False)]
+
+
 class StartEvalModal(ModalScreen[StartRequest | None]):
     """Asks what to run; dismisses with a ``StartRequest``, or ``None`` when cancelled."""
 
@@ -83,8 +89,8 @@ class StartEvalModal(ModalScreen[StartRequest | None]):
                     id="eval-set",
                     compact=True,
                 )
-            yield Label("Variants (space toggles)", classes="eval-variants-label")
-            yield SelectionList[str](
+            yield Label("Variants (space toggles, enter starts)", classes="eval-variants-label")
+            yield VariantList(
                 *(
                     (f"{v.name}  {v.description}".rstrip(), v.name, v.selected)
                     for v in self.variants
@@ -113,6 +119,10 @@ class StartEvalModal(ModalScreen[StartRequest | None]):
         if not text.isdigit() or not low <= int(text) <= high:
             raise ValueError(f"{what} must be a whole number from {low} to {high}")
         return int(text)
+
+    def action_start(self) -> None:
+        """Start the run with the dialog's choices (enter in the variants list)."""
+        self._submit()
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#start")

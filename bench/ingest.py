@@ -186,6 +186,15 @@ def start_server(db_path: Path, workers: str) -> tuple[subprocess.Popen, int]:
         time.sleep(0.05)
 
 
+def writer_stats(port: int) -> dict:
+    """The receiver's writer thread counters from /healthz (empty for a receiver without them)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("GET", "/healthz")
+    stats = json.loads(connection.getresponse().read()).get("writer") or {}
+    connection.close()
+    return stats
+
+
 def wait_for_decode_workers(port: int, timeout: float = 60.0) -> None:
     """Wait until the receiver's decode workers (started by the warm-up export) all run."""
     deadline = time.monotonic() + timeout
@@ -234,11 +243,13 @@ def run_receiver(exports, bodies: Path, clients: int, db_path: Path, workers: st
         connection.close()
         wait_for_decode_workers(port)
         main_before, workers_before = cpu_seconds(process.pid)
+        writer_before = writer_stats(port)
         generator = _child(
             "--load", str(bodies), str(port), str(db_path), str(clients), stdout=subprocess.PIPE
         )
         output, _ = generator.communicate()
         main_after, workers_after = cpu_seconds(process.pid)
+        writer_after = writer_stats(port)
     finally:
         process.terminate()
         process.wait(30)
@@ -248,6 +259,7 @@ def run_receiver(exports, bodies: Path, clients: int, db_path: Path, workers: st
     report["main_cpu"] = main_after - main_before
     report["workers_cpu"] = workers_after - workers_before
     report["cold"] = cold
+    report["writer"] = {key: writer_after[key] - writer_before.get(key, 0) for key in writer_after}
     return report
 
 
@@ -366,6 +378,14 @@ def one_run(exports, rows, args, folder: Path, index: int) -> dict:
         "exports": len(latencies),
         "retries": rx["retries"],
         "late": rx["late"],
+        "writer_cpu_us": (
+            (rx["writer"]["write_cpu_seconds"] + rx["writer"]["deferred_cpu_seconds"]) / spans * 1e6
+            if rx["writer"]
+            else float("nan")
+        ),
+        "writer_write_us": rx["writer"].get("write_cpu_seconds", float("nan")) / spans * 1e6,
+        "writer_batches": rx["writer"].get("batches", 0),
+        "writer_refreshes": rx["writer"].get("deferred_runs", 0),
     }
     result["ratio"] = result["rx_rate"] / result["plain_rate"]
     return result
@@ -388,6 +408,11 @@ def report(run: dict, label: str) -> None:
     print(
         f"  receiver CPU per span: {run['server_cpu_us']:.1f} us, of which its main process "
         f"{run['main_cpu_us']:.1f} us (load generator: {run['client_cpu_us']:.1f} us)"
+    )
+    print(
+        f"  its writer thread: {run['writer_cpu_us']:.1f} us/span, of which "
+        f"{run['writer_write_us']:.1f} us before the acknowledgement "
+        f"({run['writer_batches']} transactions, {run['writer_refreshes']} summary refreshes)"
     )
     print(
         f"  receipt-to-visible: p50 {run['p50_ms']:.0f} ms, p95 {run['p95_ms']:.0f} ms, "
@@ -439,7 +464,8 @@ def main() -> None:
         print(
             f"median of {len(runs)}: receiver {median['rx_rate']:,.0f} spans/s, "
             f"plain {median['plain_rate']:,.0f} spans/s, ratio {median['ratio']:.2f}, "
-            f"p95 {median['p95_ms']:.0f} ms, receiver CPU {median['server_cpu_us']:.1f} us/span, "
+            f"p95 {median['p95_ms']:.0f} ms, receiver CPU {median['server_cpu_us']:.1f} us/span "
+            f"(writer thread {median['writer_cpu_us']:.1f}), "
             f"summaries refreshed {median['summarized_rate']:,.0f} spans/s, "
             f"cold first export {median['cold_ms']:.0f} ms"
         )

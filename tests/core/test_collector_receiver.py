@@ -76,6 +76,29 @@ def test_healthz(servers, client):
     assert response.json()["service"] == "workbench-collector"
 
 
+def test_healthz_reports_the_writers_work(servers, client):
+    server, _ = servers["big"]
+    before = client.get(f"{server.url}/healthz").json()["writer"]
+    request, _ = turn_request(40)
+    response = client.post(
+        f"{server.url}/v1/traces", content=request.SerializeToString(), headers=PROTOBUF
+    )
+    assert response.status_code == 200
+    after = client.get(f"{server.url}/healthz").json()["writer"]
+    # Acknowledged means committed: the counters already include this export's spans.
+    assert after["batches"] >= before["batches"] + 1
+    assert after["items"] >= before["items"] + 6
+    assert after["write_cpu_seconds"] > before["write_cpu_seconds"]
+    # The summary refresh follows once the writer is idle.
+    deadline = time.monotonic() + 20
+    while (
+        client.get(f"{server.url}/healthz").json()["writer"]["deferred_runs"]
+        <= before["deferred_runs"]
+    ):
+        assert time.monotonic() < deadline, "the deferred summary refresh never ran"
+        time.sleep(0.01)
+
+
 def test_protobuf_round_trip(servers, client):
     server, db_path = servers["big"]
     request, trace_id = turn_request(1)

@@ -7,6 +7,7 @@ Readers may open as many connections as they like; every write goes through a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -24,6 +25,17 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 _STOP = object()
+
+
+@dataclasses.dataclass
+class WriterStats:
+    """Counters kept by the writer thread (plain fields: readers see a recent value)."""
+
+    batches: int = 0  # transactions committed
+    items: int = 0  # items in them
+    write_cpu_seconds: float = 0.0  # writer thread CPU in those transactions, failed ones too
+    deferred_runs: int = 0  # runs of the deferred work, failed ones too
+    deferred_cpu_seconds: float = 0.0  # writer thread CPU in them
 
 
 class QueueFull(Exception):
@@ -65,6 +77,7 @@ class BatchWriter(Generic[T]):
         self._max_batch = max_batch
         self._max_delay = max_delay
         self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
+        self._stats = WriterStats()
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -81,6 +94,11 @@ class BatchWriter(Generic[T]):
         except queue.Full:
             raise QueueFull("the writer's queue is full") from None
         return future
+
+    def stats(self) -> dict[str, float | int]:
+        """What the writer thread has done so far: batches committed, items in them, deferred
+        runs, and the thread's own CPU seconds in both (a figure other load barely moves)."""
+        return dataclasses.asdict(self._stats)
 
     def write(self, items: Sequence[T], timeout: float | None = 30.0) -> int:
         """Write ``items`` and wait until they are committed."""
@@ -156,14 +174,19 @@ class BatchWriter(Generic[T]):
     def _catch_up(self, db: Database) -> None:
         """Run the deferred work; a failure leaves it for after the next batch."""
         assert self._after is not None
+        started = time.thread_time()
         try:
             self._after(db)
         except Exception:
             logger.exception("deferred work after a batch failed; it is retried after the next")
             if db.conn.in_transaction:
                 db.conn.rollback()
+        finally:
+            self._stats.deferred_runs += 1
+            self._stats.deferred_cpu_seconds += time.thread_time() - started
 
     def _commit(self, db: Database, pending: list[tuple[list[T], Future[int]]]) -> None:
+        started = time.thread_time()
         rows = [row for items, _ in pending for row in items]
         try:
             with db.conn:
@@ -172,5 +195,9 @@ class BatchWriter(Generic[T]):
             for _, future in pending:
                 future.set_exception(error)
             return
+        finally:
+            self._stats.write_cpu_seconds += time.thread_time() - started
+        self._stats.batches += 1
+        self._stats.items += len(rows)
         for items, future in pending:
             future.set_result(len(items))

@@ -178,6 +178,8 @@ def create_app(
             }
         if forwarder is not None:
             body["forward"] = forwarder.stats()
+        if "writer" in state:
+            body["writer"] = state["writer"].stats()
         return JSONResponse(body)
 
     app = Starlette(

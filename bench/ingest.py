@@ -298,7 +298,9 @@ def run_plain(rows: list[tuple], db_path: Path) -> float:
 def writer_cpu(rows: list[tuple], folder: Path, batch: int = 2048) -> None:
     """The single writer's own CPU per span (thread time, so other load barely moves it):
     plain executemany, the refresh inside the acknowledged transaction, and the staged write
-    with summaries refreshed after every batch (an idle writer) or every fourth (sustained)."""
+    with summaries refreshed after every batch (an idle writer) or every fourth (sustained),
+    in batches of ``batch`` spans and of one 512-span export; with the write-ahead log each
+    wrote per span (pages rewritten by every commit are most of it)."""
     from workbench.core.collector.checkpoint import tune_writer
     from workbench.core.collector.sink import stage_spans, write_spans
     from workbench.store.db import connect
@@ -313,14 +315,20 @@ def writer_cpu(rows: list[tuple], folder: Path, batch: int = 2048) -> None:
     started = time.thread_time()
     run_plain_on(plain, rows)
     base = (time.thread_time() - started) / len(rows) * 1e6
-    print(f"  writer CPU per span: plain executemany {base:.1f} us")
-    batches = [rows[i : i + batch] for i in range(0, len(rows), batch)]
-    for label, write, every in (
-        ("refresh in the acknowledged transaction", write_spans, 0),
-        ("staged, summaries after every batch", stage_spans, 1),
-        ("staged, summaries after every 4th batch", stage_spans, 4),
+    print(
+        f"  writer CPU per span: plain executemany {base:.1f} us "
+        f"(WAL written: {wal_bytes(plain) / len(rows):,.0f} bytes a span)"
+    )
+    plain.conn.close()
+    for label, write, every, size in (
+        ("refresh in the acknowledged transaction", write_spans, 0, batch),
+        ("staged, summaries after every batch", stage_spans, 1, batch),
+        ("staged, summaries after every 4th batch", stage_spans, 4, batch),
+        # The receiver's own cadence: about one export per transaction (see its run below).
+        ("staged, 512-span batches, summaries after every 4th", stage_spans, 4, 512),
     ):
-        db = fresh(label.split()[0] + str(every))
+        batches = [rows[i : i + size] for i in range(0, len(rows), size)]
+        db = fresh(f"{label.split()[0]}{every}-{size}")
         ack = total = 0.0
         for index, rows_in in enumerate(batches):
             started = time.thread_time()
@@ -330,11 +338,21 @@ def writer_cpu(rows: list[tuple], folder: Path, batch: int = 2048) -> None:
             if every and (index % every == every - 1 or index == len(batches) - 1):
                 summarize_pending(db)
             total += time.thread_time() - started
+        wal = wal_bytes(db) / len(rows)
         db.conn.close()
         print(
             f"  writer CPU per span, {label}: {ack / len(rows) * 1e6:.1f} us before the "
-            f"acknowledgement, {total / len(rows) * 1e6:.1f} us with the summaries"
+            f"acknowledgement, {total / len(rows) * 1e6:.1f} us with the summaries "
+            f"(WAL written: {wal:,.0f} bytes a span)"
         )
+
+
+def wal_bytes(db) -> int:
+    """Bytes in the connection's write-ahead log: the writer's connection never checkpoints,
+    so this is every page its commits wrote (pages written again by later commits count again)."""
+    (path,) = [row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"]
+    wal = Path(f"{path}-wal")
+    return wal.stat().st_size if wal.exists() else 0
 
 
 def run_plain_on(db, rows: list[tuple]) -> None:

@@ -32,7 +32,21 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-@click.command()
+class _NewCommand(click.Command):
+    """``workbench new``: its help ends with the built-in templates, read when help is shown."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List each built-in template with its one-line description."""
+        from workbench.core.template_sources import catalogue
+
+        rows = [(info.name, info.description) for info in catalogue()]
+        if rows:
+            with formatter.section("Built-in templates"):
+                formatter.write_dl(rows)
+        super().format_epilog(ctx, formatter)
+
+
+@click.command(cls=_NewCommand)
 @click.argument("name")
 @click.option(
     "--template",

@@ -8,6 +8,7 @@ pristine render can be stored as the base of later three-way merges.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
@@ -15,6 +16,7 @@ import re
 import stat
 import tarfile
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 import yaml
 
 from workbench import locations
-from workbench.core import template_sources
+from workbench.core import template_links, template_sources
 from workbench.errors import TemplateError
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -78,11 +80,14 @@ def render(
         if isinstance(template, template_sources.TemplateSource)
         else template_sources.resolve(template)
     )
-    with tempfile.TemporaryDirectory(prefix="workbench-render-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="workbench-render-") as tmp,
+        _readable(source) as location,
+    ):
         target = Path(tmp) / "out"
         try:
             copier.run_copy(
-                source.location,
+                location,
                 target,
                 data=data,
                 defaults=True,
@@ -98,8 +103,22 @@ def render(
         tree = read_tree(target)
     answers = tree.files.get(ANSWERS_FILE)
     if answers is not None and source.builtin:
-        tree.files[ANSWERS_FILE] = _normalise_src_path(answers, source.label)
+        tree.files[ANSWERS_FILE] = _normalise_src_path(answers, SRC_PREFIX + source.label)
+    elif answers is not None and source.kind == "folder":
+        # A folder copied to resolve its links to a sibling template is recorded as itself.
+        tree.files[ANSWERS_FILE] = _normalise_src_path(answers, source.location)
     return tree
+
+
+@contextlib.contextmanager
+def _readable(source: template_sources.TemplateSource) -> Iterator[str]:
+    """What copier reads for ``source``: a local template whose links point into a sibling
+    template is read from a copy with those links resolved (``template_links``)."""
+    if source.kind == "git":
+        yield source.location
+        return
+    with template_links.readable_by_copier(Path(source.location)) as folder:
+        yield str(folder)
 
 
 def _one_line(error: BaseException) -> str:
@@ -107,11 +126,10 @@ def _one_line(error: BaseException) -> str:
     return text[0] if text else type(error).__name__
 
 
-def _normalise_src_path(answers: bytes, template: str) -> bytes:
+def _normalise_src_path(answers: bytes, src_path: str) -> bytes:
     text = answers.decode("utf-8")
-    text = re.sub(
-        r"^_src_path:.*$", f"_src_path: {SRC_PREFIX}{template}", text, count=1, flags=re.M
-    )
+    line = yaml.safe_dump({"_src_path": src_path}, width=10_000).strip()
+    text = re.sub(r"^_src_path:.*$", lambda _: line, text, count=1, flags=re.M)
     return text.encode("utf-8")
 
 

@@ -1,0 +1,1 @@
+../../../agent-service/template/evals/checks.py

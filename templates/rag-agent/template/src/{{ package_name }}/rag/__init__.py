@@ -1,0 +1,1 @@
+"""Retrieval: documents chunked, embedded through litellm, kept in a vector index, searched."""

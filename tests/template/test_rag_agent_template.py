@@ -21,6 +21,9 @@ SERVICE = TEMPLATES / "agent-service"
 PKG = "{{ package_name }}"
 CACHES = {"__pycache__", ".ruff_cache", ".pytest_cache", ".mypy_cache"}
 
+# Linked under another name: git does not follow a symlinked .gitignore (it warns), and copier
+# renders the .jinja link to .gitignore (the file has no Jinja in it).
+RENAMED = {".gitignore": ".gitignore.jinja"}
 # agent-service files rag-agent has its own version of (everything else is the same file).
 OWN = {
     "README.md.jinja",
@@ -52,6 +55,7 @@ def test_every_agent_service_file_is_shared_not_copied():
     """A new or changed agent-service file reaches rag-agent: it is the same file."""
     service = _files(SERVICE / "template")
     rag = _files(RAG / "template")
+    rag |= {name: rag[link] for name, link in RENAMED.items() if link in rag}
     missing = [p for p in service if p not in OWN and p not in rag]
     assert not missing, f"link these into templates/rag-agent/template: {missing}"
     copied = [p for p in service if p not in OWN and rag[p].resolve() != service[p].resolve()]

@@ -1,4 +1,4 @@
-"""Write the hash-checked locks: the workbench's and the agent-service template's.
+"""Write the hash-checked locks: the workbench's and each built-in template's.
 
     python tools/lock.py             # re-resolve what changed, keeping every other pin
     python tools/lock.py --upgrade   # the newest versions the ranges allow (tools/drift.sh)
@@ -26,6 +26,8 @@ from workbench.core.lockfile import check_lock, write_lock  # noqa: E402
 
 TEMPLATE = REPO_ROOT / "templates" / "agent-service" / "template"
 EXAMPLE = REPO_ROOT / "projects" / "support-agent"
+# Templates without a committed example: their locks are resolved from a fresh render.
+RENDERED_TEMPLATES = ["rag-agent"]
 
 # (folder whose pyproject.toml is read, lock file name, extras)
 LOCKS: list[tuple[Path, str, tuple[str, ...]]] = [
@@ -34,11 +36,12 @@ LOCKS: list[tuple[Path, str, tuple[str, ...]]] = [
 ]
 
 
-def template_locks() -> list[tuple[str, tuple[str, ...]]]:
-    """The template's locks: the image's (every extra but dev) and CI's (every extra)."""
+def template_locks(project: Path = EXAMPLE) -> list[tuple[str, tuple[str, ...]]]:
+    """A template's locks: the image's (every extra but dev) and CI's (every extra), read from
+    `project`, a render of it."""
     from workbench.core.lockfile import project_extras
 
-    extras = project_extras(EXAMPLE)
+    extras = project_extras(project)
     return [
         ("requirements.lock", tuple(e for e in extras if e != "dev")),
         ("requirements-dev.lock", extras),
@@ -63,6 +66,32 @@ def write_locks(upgrade: bool) -> None:
             shutil.copyfile(workdir / name, TEMPLATE / name)
             print(f"wrote {(TEMPLATE / name).relative_to(REPO_ROOT)}")
     subprocess.run(rerender, check=True)
+    for template in RENDERED_TEMPLATES:
+        write_rendered_template_locks(template, upgrade)
+
+
+def _render_pyproject(template: str, folder: Path) -> None:
+    """Write `template`'s pyproject.toml (and its current locks) rendered with the defaults."""
+    from workbench.core.render import render
+
+    tree = render(template, {})
+    (folder / "pyproject.toml").write_bytes(tree.files["pyproject.toml"])
+    for name in ("requirements.lock", "requirements-dev.lock"):
+        if name in tree.files:
+            (folder / name).write_bytes(tree.files[name])
+
+
+def write_rendered_template_locks(template: str, upgrade: bool) -> None:
+    """Re-resolve a template's locks from a render of its pyproject, under the workbench's."""
+    target = REPO_ROOT / "templates" / template / "template"
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        _render_pyproject(template, workdir)
+        for name, extras in template_locks(workdir):
+            constraints = REPO_ROOT / "requirements-dev.lock"
+            write_lock(workdir, name, extras, upgrade=upgrade, constraints=constraints)
+            shutil.copyfile(workdir / name, target / name)
+            print(f"wrote {(target / name).relative_to(REPO_ROOT)}")
 
 
 def stale_locks() -> list[str]:
@@ -72,6 +101,13 @@ def stale_locks() -> list[str]:
         problems += [f"{folder.name}/{p}" for p in check_lock(folder, name, extras)]
     for name, extras in template_locks():
         problems += [f"projects/support-agent/{p}" for p in check_lock(EXAMPLE, name, extras)]
+    for template in RENDERED_TEMPLATES:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            _render_pyproject(template, workdir)
+            for name, extras in template_locks(workdir):
+                found = check_lock(workdir, name, extras)
+                problems += [f"templates/{template}/{p}" for p in found]
     return problems
 
 

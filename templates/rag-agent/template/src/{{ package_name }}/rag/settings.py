@@ -31,7 +31,7 @@ class RagSettings(BaseSettings):
     index: Literal["sqlite-vec", "pgvector"] = "sqlite-vec"
     # Default: index.sqlite3 in the folder of the state database (AGENT_MEMORY_PATH).
     index_path: Path | None = None
-    # postgresql://user:password@host/db for pgvector: a secret, so from the environment only.
+    # The PostgreSQL URL for pgvector; it holds the password, so it comes from the environment.
     database_url: str | None = Field(default=None, repr=False)
     collection: str = Field(default="docs", pattern=r"^[A-Za-z0-9_-]{1,40}$")
     docs_dir: Path = BUNDLED_DOCS

@@ -72,6 +72,8 @@ def test_links_are_relative_and_stay_in_the_templates_folder():
                 assert not os.readlink(path).startswith("/"), path
                 assert path.resolve().is_relative_to(TEMPLATES.resolve()), path
                 assert path.exists(), f"dangling link {path}"
+                # The wheel build (hatch) copies linked files but drops linked folders.
+                assert not path.is_dir(), f"{path} links a folder: link its files instead"
 
 
 def test_the_questions_are_agent_service_s():

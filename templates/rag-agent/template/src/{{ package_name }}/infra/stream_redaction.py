@@ -1,0 +1,1 @@
+../../../../../agent-service/template/src/{{ package_name }}/infra/stream_redaction.py

@@ -4,9 +4,10 @@ Used by ``bench/eval_e2e.py`` (and runnable alone:
 ``python bench/agent_profile.py PROJECT_DIR [--turns 60]``). A child process with the
 runner's environment imports the project's ``[agent] entry``, runs a few warm-up turns
 against the workbench mock (0 ms latency) with tracing to a private collector, then
-runs ``--turns`` eval-style turns one after another under cProfile, and prints its CPU
-per turn and the functions that take it. One turn at a time, so the child's CPU is the
-agent's own (the mock and the collector run in this process's threads).
+runs ``--turns`` eval-style turns one after another unprofiled (its CPU per turn, every
+thread of the child) and ``--turns`` more under cProfile (the functions that take it).
+One turn at a time, so the child's CPU is the agent's own (the mock and the collector run
+in this process's threads).
 """
 
 from __future__ import annotations
@@ -40,10 +41,15 @@ async def main():
     for index in range(8):
         result = await run_turn(request(index))
         assert result["status"] == "ok", result
+    # Unprofiled first: the CPU a turn costs (every thread of this process), then the profile.
+    plain, wall = time.process_time(), time.perf_counter()
+    for index in range(8, 8 + turns):
+        await run_turn(request(index))
+    plain, plain_wall = time.process_time() - plain, time.perf_counter() - wall
     profile = cProfile.Profile()
     cpu, wall = time.process_time(), time.perf_counter()
     profile.enable()
-    for index in range(8, 8 + turns):
+    for index in range(8 + turns, 8 + 2 * turns):
         await run_turn(request(index))
     profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
@@ -52,7 +58,9 @@ async def main():
     stats.sort_stats("tottime").print_stats(15)
     ours = r"agents|infra|tools|litellm/router|openai/_base"
     stats.sort_stats("cumulative").print_stats(ours, 22)
-    print(json.dumps({"cpu_ms": cpu / turns * 1000, "wall_ms": wall / turns * 1000}))
+    print(json.dumps({"cpu_ms": cpu / turns * 1000, "wall_ms": wall / turns * 1000,
+                      "plain_cpu_ms": plain / turns * 1000,
+                      "plain_wall_ms": plain_wall / turns * 1000}))
     print(out.getvalue())
 
 asyncio.run(main())
@@ -92,8 +100,9 @@ def profile_agent(project_dir: Path, turns: int = 60) -> None:
     numbers = json.loads(figures)
     print(
         f"[profile] the template agent, one turn at a time against the mock at 0 ms: "
-        f"{numbers['cpu_ms']:.1f} ms CPU per turn (cProfile on; wall {numbers['wall_ms']:.1f} ms "
-        f"a turn, load {os.getloadavg()[0]:.2f})"
+        f"{numbers['plain_cpu_ms']:.1f} ms CPU per turn (wall {numbers['plain_wall_ms']:.1f} ms; "
+        f"under cProfile {numbers['cpu_ms']:.1f} ms CPU, wall {numbers['wall_ms']:.1f} ms; "
+        f"load {os.getloadavg()[0]:.2f})"
     )
     start = lines.index(figures) + 1
     print("\n".join(line for line in lines[start:] if line.strip()))

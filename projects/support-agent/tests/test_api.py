@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -48,6 +49,16 @@ def test_run(client, model):
     body = response.json()
     assert body["status"] == "ok" and body["output"] == "Hello from the agent."
     assert len(body["trace_id"]) == 32
+
+
+def test_every_response_carries_its_request_id(client):
+    with client() as http:
+        refused = http.post("/agent/run", json={"input": "hi"})
+        health = http.get("/healthz", headers={"X-Request-ID": "req-2"})
+    # A refusal gets a fresh id; a client's own id comes back unchanged.
+    assert refused.status_code == 401
+    assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["X-Request-ID"])
+    assert health.headers["X-Request-ID"] == "req-2"
 
 
 @pytest.mark.parametrize(("source", "expected"), [(None, "real"), ("mock", "mock")])

@@ -99,6 +99,14 @@ async def test_reservations_stop_at_the_cap_and_reconcile_to_actual_spend(state)
     assert await state.spend("tokens") == 7
 
 
+async def test_spend_many_reads_several_counters_at_once(state):
+    await state.reserve_budget({"usd": 0.25, "tokens": 40}, {}, 60)
+    totals = await state.spend_many(["tokens", "usd", "never-written"])
+    assert totals == {"tokens": 40, "usd": pytest.approx(0.25), "never-written": 0.0}
+    assert totals["usd"] == pytest.approx(await state.spend("usd"))
+    assert await state.spend_many([]) == {}
+
+
 async def test_concurrent_reservations_overshoot_by_at_most_one(state):
     async def reserve() -> bool:
         try:

@@ -84,8 +84,9 @@ class BudgetGovernor:
     ) -> BudgetGovernor:
         """A governor that has read the shared counters' totals (for alerts and spans)."""
         governor = cls(limits, state, session_key, caller)
-        for kind, name in governor.counters.items():
-            governor._before[kind] = await state.spend(name)
+        counters = governor.counters
+        totals = await state.spend_many(list(counters.values()))
+        governor._before = {kind: totals[name] for kind, name in counters.items()}
         return governor
 
     @property

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -377,6 +377,18 @@ class SQLiteState:
             "SELECT value FROM counters WHERE name = ? AND expires_at >= ?", (counter, time.time())
         )
         return float(rows[0][0]) if rows else 0.0
+
+    async def spend_many(self, counters: Sequence[str]) -> dict[str, float]:
+        """Several counters' totals in one query (one worker-thread hop, not one each)."""
+        if not counters:
+            return {}
+        marks = ", ".join("?" * len(counters))
+        rows = await self._read(
+            f"SELECT name, value FROM counters WHERE name IN ({marks}) AND expires_at >= ?",
+            (*counters, time.time()),
+        )
+        found = {str(name): float(value) for name, value in rows}
+        return {name: found.get(name, 0.0) for name in counters}
 
     # Cache, feedback, health ---------------------------------------------------------
     async def cache_get(self, key: str) -> Any | None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.datastructures import Headers, MutableHeaders
 
 from ..agents.entry import run_turn
 from ..infra import guardrails, metrics, tracing
@@ -57,6 +58,36 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await close_state()
 
 
+class RequestIds:
+    """Pure ASGI middleware: each request's id (the client's X-Request-ID, else a new one) on
+    `request.state.request_id`, on every log line of the request and on the response.
+
+    Pure ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs the
+    rest of the app in a second task and pipes the response through a memory stream, on
+    every request.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """Bind the id, then add it to the response's headers as they go out."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = Headers(scope=scope).get("X-Request-ID") or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        clear_ids()
+        bind_ids(request_id=request_id)
+
+        async def sending(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def _sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, default=str)}\n\n"
 
@@ -79,17 +110,8 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json" if docs else None,
     )
     app.add_middleware(metrics.HTTPMetrics)
+    app.add_middleware(RequestIds)
     app.state.rate_limiter = RateLimiter(settings.rate_limit)
-
-    @app.middleware("http")
-    async def request_ids(request: Request, call_next: Any) -> Any:
-        request_id = request.headers.get("X-Request-ID") or uuid.uuid4().hex
-        request.state.request_id = request_id
-        clear_ids()
-        bind_ids(request_id=request_id)
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request_id
-        return response
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

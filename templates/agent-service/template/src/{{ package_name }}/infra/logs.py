@@ -72,12 +72,17 @@ def route_library_logs() -> None:
     """
     for name in LIBRARY_LOGGERS:
         logger = logging.getLogger(name)
-        logger.handlers.clear()
+        if logger.handlers:
+            logger.handlers.clear()
         logger.propagate = True
     # httpx logs every request and litellm every call at INFO: keep only their warnings.
     quiet = max(logging.getLogger().level, logging.WARNING)
     for name in _CHATTY_LOGGERS:
-        logging.getLogger(name).setLevel(quiet)
+        logger = logging.getLogger(name)
+        # setLevel empties every logger's level cache: only when the level is wrong (this
+        # runs on every turn).
+        if logger.level != quiet:
+            logger.setLevel(quiet)
 
 
 def configure_logging(level: str = "INFO") -> None:

@@ -16,7 +16,7 @@ Keys and records:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 APPROVAL_STATUSES = ("pending", "approved", "rejected")
@@ -122,6 +122,10 @@ class StateStore(Protocol):
 
     async def spend(self, counter: str) -> float:
         """A counter's total: spent plus still reserved (0 when unknown)."""
+        ...
+
+    async def spend_many(self, counters: Sequence[str]) -> dict[str, float]:
+        """Several counters' totals in one round trip, by name (0 when unknown)."""
         ...
 
     # Response cache ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -249,6 +249,13 @@ class RedisState:
     async def spend(self, counter: str) -> float:
         """A counter's total (spent plus reserved)."""
         return float(await self.client.get(self._key("budget", counter)) or 0.0)
+
+    async def spend_many(self, counters: Sequence[str]) -> dict[str, float]:
+        """Several counters' totals in one MGET."""
+        if not counters:
+            return {}
+        values = await self.client.mget([self._key("budget", name) for name in counters])
+        return {name: float(value or 0.0) for name, value in zip(counters, values, strict=True)}
 
     # Cache, feedback, health ---------------------------------------------------------
     async def cache_get(self, key: str) -> Any | None:

@@ -24,9 +24,11 @@ FOREIGN_TYPES: dict[str, str] = {
     "factuality": "use llm-rubric with the expected facts as the rubric",
     "g-eval": "use llm-rubric with the criteria as the rubric",
     "answer-relevance": "use llm-rubric (RAG metrics are not built in)",
-    "context-faithfulness": "use llm-rubric (RAG metrics are not built in)",
-    "context-recall": "use llm-rubric (RAG metrics are not built in)",
-    "context-relevance": "use llm-rubric (RAG metrics are not built in)",
+    "context-recall": "promptfoo's grades an expected answer against context given in vars;"
+    " here context-recall lists the document or chunk ids the turn must retrieve (read from"
+    " its RETRIEVER spans): write it with those ids",
+    "context-relevance": "no equivalent (the share of the context needed to answer); here"
+    " context-precision ranks the retrieved chunks against relevant ids you list",
     "levenshtein": "not built in; write it as inline Python",
     "rouge-n": "not built in; use similar, or write it as inline Python",
     "bleu": "not built in; use similar, or write it as inline Python",

@@ -48,7 +48,9 @@ _LENIENT = {
     "is-json": "a reply fenced in ```json … ``` also counts as JSON",
 }
 # Every type promptfoo's CSV shorthand may name.
-KNOWN_TYPES = SAME | set(_TURN_FIGURES) | set(FOREIGN_TYPES) | {"javascript"}
+KNOWN_TYPES = (
+    SAME | set(_TURN_FIGURES) | set(FOREIGN_TYPES) | {"javascript", "context-faithfulness"}
+)
 _LIST_TYPES = {"contains-any", "contains-all", "icontains-any", "icontains-all"}
 # promptfoo context fields the workbench's context does not have.
 _PROMPTFOO_CONTEXT = re.compile(
@@ -117,6 +119,8 @@ def _convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, An
     if name == "javascript":
         report.skipped(label, f"JavaScript is not run here; suggested: {suggest_python(raw)}")
         return None
+    if name == "context-faithfulness":
+        return _faithfulness(raw, negate, label, ctx)
     if name not in SAME and name not in _TURN_FIGURES:
         why = FOREIGN_TYPES.get(name, "no equivalent assertion type here")
         report.skipped(label, why)
@@ -182,6 +186,34 @@ def _convert_assertion(raw: Any, where: str, ctx: AssertContext) -> dict[str, An
         report.approximated(label, _LENIENT[name])
     else:
         report.mapped(label, "same type" + (" (negated)" if negate else ""))
+    return result
+
+
+def _faithfulness(raw: dict, negate: bool, label: str, ctx: AssertContext) -> dict | None:
+    """promptfoo's ``context-faithfulness`` as ``faithfulness`` on what the turn retrieved."""
+    result: dict[str, Any] = {"type": "not-faithfulness" if negate else "faithfulness"}
+    for key in ("weight", "metric", "threshold"):
+        if raw.get(key) is not None:
+            result[key] = raw[key]
+    provider = _provider(raw["provider"]) if raw.get("provider") is not None else None
+    if raw.get("provider") is not None and provider is None:
+        ctx.report.skipped(label, f"provider {raw['provider']!r} is not a model litellm can call")
+        return None
+    provider = provider or ctx.graders.get("text")
+    if provider:
+        result["provider"] = provider
+    problem = _invalid("faithfulness", negate, result)
+    if problem:
+        ctx.report.skipped(label, problem)
+        return None
+    dropped = sorted((set(raw) - _KEYS) | ({"value"} & set(raw)))
+    judge = f"judge {provider}" if provider else "the judge of --judge-model, else a lexical check"
+    ctx.report.approximated(
+        label,
+        f"as faithfulness ({judge}), graded against the chunks the turn retrieved (its RETRIEVER"
+        " spans, else its result's contexts), not the test's vars.context"
+        + (f"; {', '.join(dropped)} dropped" if dropped else ""),
+    )
     return result
 
 

@@ -124,16 +124,3 @@ def test_no_entry_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no entry function found: pass --entry" in result.output
     assert not (tmp_path / "workbench.toml").exists()
-
-
-def test_ship_on_an_adopted_project_says_what_is_missing(shop: Path) -> None:
-    """No Dockerfile or CI for foreign code yet: one line naming what is known and missing."""
-    runner = CliRunner()
-    assert runner.invoke(cli, ["init", str(shop), "--yes"]).exit_code == 0
-    before = tree_hashes(shop)
-    result = runner.invoke(cli, ["ship", str(shop)])
-    assert result.exit_code == 1
-    assert "not built yet (a later step); nothing was written" in result.output
-    assert "entry shop_assistant.agent:answer" in result.output
-    assert "Missing: [agent] service" in result.output and "requirements.lock" in result.output
-    assert tree_hashes(shop) == before

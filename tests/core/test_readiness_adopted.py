@@ -50,8 +50,8 @@ def test_adopted_checklist_is_honest(tmp_path: Path) -> None:
     assert "look at: a timeout on every model call" in timeouts.evidence[0]
     assert by_id["safety.secrets"].kind == "static"
     gate = by_id["deployment.eval-gate-ci"]
-    assert gate.status == "fail" and "workbench eval . --gate" in gate.hint
-    assert "workbench ship" not in gate.hint
+    # ship generates an adopted project's CI too, so the hint may say so.
+    assert gate.status == "fail" and "workbench ship" in gate.hint
 
 
 def test_a_signoff_holds_until_the_agent_code_changes(tmp_path: Path) -> None:
@@ -85,3 +85,65 @@ def test_tracing_is_judged_by_what_a_turn_leaves(tmp_path: Path, monkeypatch) ->
     assert tracing.kind == "dynamic" and tracing.status == "fail", tracing
     assert "the model call left no span" in tracing.evidence[0]
     assert "instrument the agent's model client" in tracing.hint
+
+
+def _health(project) -> object:
+    result = evaluate(project, only_group="reliability", use_cache=False)
+    return next(i for i in result.items if i.id == "reliability.health-probes")
+
+
+@pytest.mark.slow
+def test_a_function_agents_probes_are_checked_on_the_server_ship_generates(
+    tmp_path: Path,
+) -> None:
+    """Without dependency files ship cannot serve it (fail, saying why); with them the
+    generated server starts and answers both probe routes (pass)."""
+    root = _adopted(tmp_path)
+    health = _health(open_project(root))
+    assert health.kind == "dynamic" and health.status == "fail"
+    assert health.evidence[0].startswith("dependencies: add requirements.txt")
+    (root / "requirements.txt").write_text("starlette\nuvicorn\n")
+    health = _health(open_project(root))
+    assert health.status == "pass", health
+    assert "workbench_server.py (planned) serves foreign:reply" in health.evidence[0]
+    assert health.evidence[1] == "GET /healthz 200, GET /readiness 200"
+
+
+@pytest.mark.slow
+def test_a_function_agent_whose_module_fails_to_import_fails_the_probe(tmp_path: Path) -> None:
+    """The server imports the entry as the image would: an import error is a failure."""
+    root = _adopted(tmp_path)
+    (root / "requirements.txt").write_text("starlette\nuvicorn\n")
+    (root / "foreign.py").write_text(
+        "import not_installed_anywhere\n\ndef reply(question):\n    return question\n"
+    )
+    health = _health(open_project(root))
+    assert health.status == "fail"
+    assert "the server did not come up: ModuleNotFoundError" in health.evidence[1]
+
+
+def test_an_http_agents_probes_stay_attested(tmp_path: Path) -> None:
+    """The workbench does not start an HTTP agent's own service: a person looks at it."""
+    root = _adopted(tmp_path)
+    (root / "workbench.toml").write_text(
+        '[project]\nname = "foreign"\npackage = "foreign"\nkind = "adopted"\n\n'
+        '[agent]\nadapter = "http"\nsrc = "."\n\n[agent.http]\nurl = "http://127.0.0.1:8000/chat"\n'
+    )
+    health = _health(open_project(root))
+    assert health.kind == "attested" and "[deploy] health_path" in health.evidence[0]
+
+
+def test_a_uv_lock_is_not_called_missing_but_its_freshness_is_not_claimed(tmp_path: Path) -> None:
+    """ship installs a uv.lock hash-checked: the lock item warns (freshness unchecked)."""
+    root = _adopted(tmp_path)
+    (root / "pyproject.toml").write_text('[project]\nname = "foreign"\ndependencies = []\n')
+
+    def lock_item():
+        result = evaluate(open_project(root), only_group="deployment", run_dynamic=False)
+        return next(i for i in result.items if i.id == "deployment.locked-dependencies")
+
+    assert lock_item().status == "fail"  # no lock at all
+    (root / "uv.lock").write_text("version = 1\n")
+    item = lock_item()
+    assert item.status == "warn" and "uv lock --check" in item.hint
+    assert "uv.lock: not checked against pyproject.toml here" in item.evidence

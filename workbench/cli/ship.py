@@ -42,13 +42,20 @@ def ship(project: str, force: bool, pretend: bool, skip_validation: bool) -> Non
     """Generate the deployment files of PROJECT once its readiness checklist passes."""
     from workbench.core.projects import open_project
     from workbench.core.ship import plan_ship, refusal_message, validate_files, write_ship
+    from workbench.core.ship.adopted import ShipIncomplete
 
     opened = open_project(project)
-    if opened.config.project.kind == "adopted":
-        from workbench.core.ship.adopted import ship_message
-
-        raise CheckFailed(ship_message(opened))
-    plan = plan_ship(opened, force=force)
+    try:
+        plan = plan_ship(opened, force=force)
+    except ShipIncomplete as error:
+        # An adopted project lacks facts the files need: each, with how to declare it.
+        click.echo(f"{opened.name}: ship needs these before it can generate anything:", err=True)
+        for item in error.missing:
+            click.echo(f"  - {item}", err=True)
+        raise CheckFailed(
+            f"ship cannot generate {opened.name}'s files: {len(error.missing)} thing(s) "
+            "missing (listed above); nothing was written"
+        ) from None
     if plan.state_refusal:
         raise CheckFailed(plan.state_refusal)
     if plan.blocked and not pretend:

@@ -150,6 +150,13 @@ class DeploySection(_Section):
     # "redis": shared by any number of replicas (the URL comes from a Secret).
     # None: not stated (ship falls back to the project's memory backend).
     state: Literal["sqlite", "redis"] | None = None
+    # An adopted agent served by its own HTTP service (docs/adopt.md): the command that
+    # starts it in the image (argv), the port it listens on, and its probe routes. A
+    # function agent is served by the server ship generates, so none of these are needed.
+    command: list[str] | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    health_path: str | None = Field(default=None, pattern=r"^/[^\s]*$")
+    readiness_path: str | None = Field(default=None, pattern=r"^/[^\s]*$")
 
 
 class CISection(_Section):

@@ -40,7 +40,8 @@ JUDGED = {
 
 # The workbench cannot see these in foreign code: what a person must look at instead.
 LOOK_AT = {
-    "reliability.health-probes": "liveness and readiness endpoints of the service that runs it",
+    "reliability.health-probes": "liveness and readiness endpoints of the service that runs it "
+    "([deploy] health_path and readiness_path, which the shipped probes use)",
     "reliability.graceful-degradation": "a fallback answer when the model or a tool is down",
     "reliability.retries": "backoff on 429/5xx and no retry on other 4xx, in the model client",
     "reliability.circuit-breakers": "circuit breakers around model, tool and HTTP calls",
@@ -105,34 +106,49 @@ def _not_applicable(reason: str):
     return check
 
 
-def _without_ship_advice(check):
-    """The check, with a hint to run ``workbench ship`` (it generates nothing here) replaced."""
+# Judged differently in foreign code: by what a turn through the entry point leaves.
+PROBED = {"observability.tracing"}
+# A function agent ships behind the server ship generates: its probe routes are checked by
+# starting that server. An HTTP agent's own service stays attested (LOOK_AT).
+HEALTH = "reliability.health-probes"
+
+
+LOCK = "deployment.locked-dependencies"
+# Locks ship installs from besides requirements.lock; their freshness is their tool's to check.
+OTHER_LOCKS = {"uv.lock": "uv lock --check", "poetry.lock": "poetry check --lock"}
+
+
+def _other_locks(check):
+    """The lock check, but a uv or Poetry lock (hashed, installed by ship) is not "missing"."""
 
     def adopted_check(ctx: CheckContext) -> Verdict:
-        verdict = check(ctx)
-        if "workbench ship" not in verdict.hint:
-            return verdict
-        hint = (
-            "add a CI workflow that runs `workbench eval . --gate` (ship does not generate "
-            "CI for adopted projects yet; docs/adopt.md)"
+        lock = next((n for n in OTHER_LOCKS if (ctx.root / n).is_file()), None)
+        if (ctx.root / "requirements.lock").is_file() or lock is None:
+            return check(ctx)
+        return Verdict.warn(
+            f"add `{OTHER_LOCKS[lock]}` to CI (the workbench checks freshness only for "
+            "requirements.lock), or lock with `workbench lock .`",
+            f"{lock}: the image and CI install its pins with hashes (workbench ship)",
+            f"{lock}: not checked against pyproject.toml here",
         )
-        return replace(verdict, hint=hint)
 
     return adopted_check
 
 
-# Judged differently in foreign code: by what a turn through the entry point leaves.
-PROBED = {"observability.tracing"}
-
-
-def adopted_item(item: Item) -> Item:
+def adopted_item(item: Item, project: Project | None = None) -> Item:
     """``item`` as it applies to an adopted project."""
     if item.id in PROBED:
         from workbench.core.readiness.probes.adopted_tracing import probe_adopted_tracing
 
         return replace(item, kind="dynamic", check=probe_adopted_tracing, lane="runner")
+    if item.id == HEALTH and project is not None and project.config.agent.adapter == "function":
+        from workbench.core.readiness.probes.adopted_health import probe_adopted_health
+
+        return replace(item, kind="dynamic", check=probe_adopted_health, lane="adopted-server")
+    if item.id == LOCK:
+        return replace(item, check=_other_locks(item.check)) if item.check else item
     if item.id in JUDGED:
-        return replace(item, check=_without_ship_advice(item.check)) if item.check else item
+        return item
     if item.id in NOT_APPLICABLE:
         return replace(item, check=_not_applicable(NOT_APPLICABLE[item.id]), required=False)
     look_at = LOOK_AT.get(item.id, f"what '{item.title}' asks, in the agent's code")
@@ -145,4 +161,4 @@ def items_for(project: Project, items: Sequence[Item]) -> list[Item]:
     """The checklist that applies to ``project``: as is, or adapted for an adopted agent."""
     if not is_adopted(project):
         return list(items)
-    return [adopted_item(item) for item in items]
+    return [adopted_item(item, project) for item in items]

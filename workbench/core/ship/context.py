@@ -71,10 +71,35 @@ class ShipContext(BaseModel):
     image_tag: str = "latest"
     workbench_version: str = __version__
     notes: list[str] = Field(default_factory=list)
+    # "adopted": foreign code adopted by ``workbench init`` (workbench/core/ship/adopted.py):
+    # its own Dockerfile and dependency install, a generated server for a function agent.
+    kind: Literal["template", "adopted"] = "template"
+    health_path: str = "/healthz"
+    readiness_path: str = "/readiness"
+    # Adopted projects only: the image's CMD, PYTHONPATH, how dependencies are installed
+    # (files copied, shell commands), the server's packages the project lacks, and the
+    # entry the generated server calls (empty for an HTTP agent's own service).
+    command: list[str] = Field(default_factory=list)
+    pythonpath: str = ""
+    dependency_files: list[str] = Field(default_factory=list)
+    dependency_commands: list[str] = Field(default_factory=list)
+    server_requirements: list[str] = Field(default_factory=list)
+    entry_module: str = ""
+    entry_function: str = ""
+    entry_arguments: list[str] = Field(default_factory=list)
+    # CI lints with ruff (always for a template project; an adopted one when it uses ruff).
+    lint: bool = True
 
 
 def build_context(project: Project) -> ShipContext:
-    """Detect everything the ship templates need from ``project``'s files."""
+    """Detect everything the ship templates need from ``project``'s files.
+
+    An adopted project's context comes from what ``init`` learned, or ``ShipIncomplete``.
+    """
+    if project.config.project.kind == "adopted":
+        from workbench.core.ship.adopted import adopted_context
+
+        return adopted_context(project)
     root = project.path
     config = project.config
     notes: list[str] = []

@@ -45,8 +45,23 @@ def _embedded_state(ctx: ShipContext) -> bool:
     return ctx.state == "sqlite"
 
 
+def _scaffolded(ctx: ShipContext) -> bool:
+    return ctx.kind == "template"
+
+
+def _adopted(ctx: ShipContext) -> bool:
+    return ctx.kind == "adopted"
+
+
+def _generated_server(ctx: ShipContext) -> bool:
+    """An adopted function agent: served by the generated ``workbench_server.py``."""
+    return ctx.kind == "adopted" and bool(ctx.entry_module)
+
+
 OUTPUTS: tuple[OutputFile, ...] = (
-    OutputFile("Dockerfile", "Dockerfile.jinja"),
+    OutputFile("Dockerfile", "Dockerfile.jinja", _scaffolded),
+    OutputFile("Dockerfile", "adopted/Dockerfile.jinja", _adopted),
+    OutputFile("workbench_server.py", "adopted/workbench_server.py.jinja", _generated_server),
     OutputFile(".dockerignore", "dockerignore.jinja"),
     OutputFile("docker-compose.yaml", "docker-compose.yaml.jinja"),
     OutputFile("otel-collector.yaml", "otel-collector.yaml.jinja"),

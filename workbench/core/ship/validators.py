@@ -40,7 +40,7 @@ def validate_files(
 def generated_paths(root: Path) -> list[str]:
     """The generated files present in ``root``: the manifest's, or ship's known outputs."""
     listed = list(load_manifest(root).files) or [output.path for output in OUTPUTS]
-    return sorted(path for path in listed if (root / path).is_file())
+    return sorted({path for path in listed if (root / path).is_file()})
 
 
 def validate_tree(root: Path, paths: list[str]) -> list[ValidatorResult]:

@@ -29,7 +29,7 @@ _USAGE = {
         "rejected_prediction_tokens": 0,
     },
 }
-_COMPLETION = {
+_COMPLETION: dict[str, Any] = {
     "id": "warm-up",
     "object": "chat.completion",
     "created": 0,
@@ -44,7 +44,7 @@ _COMPLETION = {
     ],
     "usage": _USAGE,
 }
-_CHUNK = {
+_CHUNK: dict[str, Any] = {
     "id": "warm-up",
     "object": "chat.completion.chunk",
     "created": 0,

@@ -248,3 +248,28 @@ def test_the_server_binds_the_entry_by_the_adapter_contract(
         assert isinstance(call, str) and expected in call
     else:
         assert call.arguments == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("requirements.lock", "openai==1.99.0 --hash=sha256:00\n", "--require-hashes -r"),
+        ("uv.lock", "version = 1\n", "/tmp/tools/bin/uv export --frozen"),
+        ("poetry.lock", "[metadata]\n", "/tmp/tools/bin/poetry export --only main"),
+        ("requirements.txt", "openai>=1.99\n", "pip install --no-cache-dir -r requirements.txt"),
+    ],
+)
+def test_each_dependency_file_gives_a_dockerfile_hadolint_accepts(
+    tmp_path: Path, name: str, text: str, expected: str
+) -> None:
+    from workbench.core.ship.validators import hadolint
+
+    folder = adopt(tmp_path, "openai-shop")
+    (folder / name).write_text(text)
+    files = {f.path: f.content for f in plan_ship(open_project(folder), checklist=PASSED).files}
+    assert expected in files["Dockerfile"]
+    copied = f"pyproject.toml {name}" if name in ("uv.lock", "poetry.lock") else name
+    assert f"COPY {copied} ./" in files["Dockerfile"]
+    (tmp_path / "Dockerfile").write_text(files["Dockerfile"])
+    (result,) = hadolint(tmp_path, ["Dockerfile"])
+    assert result.ok and not result.skipped, result.findings

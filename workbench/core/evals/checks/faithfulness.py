@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from workbench.core.evals.checks import Check, Verdict
-from workbench.core.evals.checks.retrieval import check_share_threshold, retrieved
+from workbench.core.evals.checks.retrieval import check_share_threshold, retrieved, where_from
 from workbench.core.evals.endpoints import MOCK_JUDGE, check_named_model
 from workbench.core.evals.observation import Observation
 from workbench.core.evals.retrieval import Chunk, strip_citations
@@ -112,7 +112,8 @@ async def _faithfulness(assertion: Assertion, obs: Observation) -> Verdict:
     threshold = assertion.threshold
 
     def lexical() -> Verdict:
-        return lexical_verdict(obs.output, chunks, threshold)
+        ok, score, reason = lexical_verdict(obs.output, chunks, threshold)
+        return ok, score, f"{reason} ({where_from(obs)})"
 
     if not _judge_named(assertion, obs):
         return lexical()

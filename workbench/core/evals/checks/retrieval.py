@@ -44,7 +44,8 @@ def retrieved(obs: Observation) -> list[Chunk]:
     return obs.contexts
 
 
-def _where(obs: Observation) -> str:
+def where_from(obs: Observation) -> str:
+    """Where the retrieved chunks were read: the trace's RETRIEVER spans or the turn result."""
     return "RETRIEVER spans" if obs.contexts_source == "trace" else "turn result"
 
 
@@ -70,7 +71,7 @@ def _recall(assertion: Assertion, obs: Observation) -> Verdict:
     reason = f"{len(found)}/{len(expected)} expected ids retrieved"
     if missing:
         reason += f", missing {_listing(missing)}"
-    return ok, score, f"{reason} ({'≥' if ok else '<'} {threshold:g}; {_where(obs)})"
+    return ok, score, f"{reason} ({'≥' if ok else '<'} {threshold:g}; {where_from(obs)})"
 
 
 def average_precision(chunks: list[Chunk], relevant: list[str]) -> tuple[float, list[int]]:
@@ -93,7 +94,7 @@ def _precision(assertion: Assertion, obs: Observation) -> Verdict:
     chunks = retrieved(obs)
     threshold = PRECISION_THRESHOLD if assertion.threshold is None else assertion.threshold
     if not chunks:
-        return False, 0.0, f"nothing retrieved ({_where(obs)})"
+        return False, 0.0, f"nothing retrieved ({where_from(obs)})"
     score, ranks = average_precision(chunks, relevant)
     ok = score >= threshold
     at = f"relevant at rank {_listing([str(r) for r in ranks])}" if ranks else "none relevant"
@@ -101,7 +102,7 @@ def _precision(assertion: Assertion, obs: Observation) -> Verdict:
         ok,
         score,
         f"average precision {score:.2f} {'≥' if ok else '<'} {threshold:g} over"
-        f" {len(chunks)} chunks, {at} ({_where(obs)})",
+        f" {len(chunks)} chunks, {at} ({where_from(obs)})",
     )
 
 
@@ -143,7 +144,7 @@ def _citations(assertion: Assertion, obs: Observation) -> Verdict:
         detail = f"not retrieved: {_listing(invalid)} (within the threshold)"
     else:
         detail = "every cited id was retrieved"
-    return ok, score, f"{summary}; {detail} (citations from the {origin}; {_where(obs)})"
+    return ok, score, f"{summary}; {detail} (citations from the {origin}; {where_from(obs)})"
 
 
 CHECKS = [

@@ -87,7 +87,9 @@ class LiveProgress(Static):
 
     DEFAULT_CSS = """
     LiveProgress {
-        height: 1;
+        /* Wraps: a narrow terminal would cut the elapsed time, the ETA and "x cancels". */
+        height: auto;
+        max-height: 3;
         padding: 0 1;
         display: none;
     }

@@ -38,7 +38,7 @@ def workbench(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_an_adopted_agent_runs_evals_and_gets_an_honest_checklist(
     fixture: str, tmp_path: Path
 ) -> None:
-    """Traces with tokens and cost, an eval report, n/a and attested items, ship explains."""
+    """Traces, an eval report, n/a, attested and probed items; ship validates and writes CI."""
     pytest.importorskip("openinference.instrumentation.openai")
     if fixture == "langgraph-travel":
         pytest.importorskip("langgraph")
@@ -78,5 +78,20 @@ def test_an_adopted_agent_runs_evals_and_gets_an_honest_checklist(
     assert statuses["safety.secrets"]["kind"] == "static"
     assert statuses["observability.tracing"]["status"] == "pass"
 
+    health = statuses["reliability.health-probes"]
+    assert health["kind"] == "dynamic" and health["status"] == "pass", health
+    assert "workbench_server.py (planned)" in health["evidence"][0]
+
+    pretend = workbench(folder, "ship", ".", "--pretend")
+    assert pretend.returncode == 0, pretend.stderr
+    assert "validated:" in pretend.stdout and "workbench_server.py" in pretend.stdout
+    # The checklist fails (attested items), so a real ship writes the CI workflows only,
+    # and the eval-gate item then judges them.
+    assert statuses["deployment.eval-gate-ci"]["status"] == "fail"
     shipped = workbench(folder, "ship", ".")
-    assert shipped.returncode == 1 and "not built yet (a later step)" in shipped.stderr
+    assert shipped.returncode == 1 and "ship refused" in shipped.stderr
+    assert (folder / ".github/workflows/pre-merge.yml").is_file()
+    assert not (folder / "Dockerfile").exists()
+    again = workbench(folder, "check", ".", "--only", "deployment", "--static-only", "--json")
+    gate = {i["id"]: i for i in json.loads(again.stdout)["items"]}["deployment.eval-gate-ci"]
+    assert gate["status"] == "pass", gate

@@ -273,3 +273,22 @@ def test_each_dependency_file_gives_a_dockerfile_hadolint_accepts(
     (tmp_path / "Dockerfile").write_text(files["Dockerfile"])
     (result,) = hadolint(tmp_path, ["Dockerfile"])
     assert result.ok and not result.skipped, result.findings
+
+
+def test_an_http_agents_probe_routes_are_read_from_its_source(tmp_path: Path) -> None:
+    """Routes the service registers are used, with where they are; a declaration wins."""
+    folder = adopt(tmp_path, "openai-shop", "--url", "http://127.0.0.1:8080/chat")
+    (folder / "shop_assistant" / "web.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+        '@app.get("/livez")\ndef live():\n    return {}\n\n\n'
+        '@app.get("/readyz")\ndef ready():\n    return {}\n'
+    )
+    declare(folder, '[deploy]\ncommand = ["uvicorn", "shop_assistant.web:app"]\n')
+    plan = plan_ship(open_project(folder), checklist=PASSED)
+    deployment = next(f.content for f in plan.files if f.path == "k8s/base/deployment.yaml")
+    assert "path: /livez" in deployment and "path: /readyz" in deployment
+    assert "probe route /livez, registered at shop_assistant/web.py:6" in plan.notes
+    declare(folder, 'health_path = "/healthz"\n')
+    plan = plan_ship(open_project(folder), checklist=PASSED)
+    deployment = next(f.content for f in plan.files if f.path == "k8s/base/deployment.yaml")
+    assert "path: /healthz" in deployment and "path: /readyz" in deployment

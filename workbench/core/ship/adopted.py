@@ -18,6 +18,7 @@ from workbench.core.adopt.detect import python_files
 from workbench.core.projects import Project
 from workbench.core.ship.adopted_deps import plan_dependencies
 from workbench.core.ship.adopted_entry import EntryCall, read_entry_call
+from workbench.core.ship.adopted_routes import probe_routes
 from workbench.core.ship.context import (
     PYTHON_IMAGES,
     SECRET_KEY,
@@ -163,19 +164,22 @@ def _http_service(
         missing.append("port: the port your service listens on in the image: [deploy] port = 8000")
     if not deploy.command:
         missing.append(f"start command: {HOW_COMMAND}")
-    if not deploy.health_path:
+    live, ready = probe_routes(project.path, project.src_dir)
+    health = deploy.health_path or (live.path if live else "")
+    readiness = deploy.readiness_path or (ready.path if ready else "") or health
+    for declared, found in ((deploy.health_path, live), (deploy.readiness_path, ready)):
+        if not declared and found is not None:
+            notes.append(f"probe route {found.path}, registered at {found.where}")
+    if not health:
         missing.append(
             'health route: the liveness path of your service: [deploy] health_path = "/healthz" '
             '(and readiness_path = "/ready" if it has a readiness route)'
         )
-    readiness = deploy.readiness_path or deploy.health_path or ""
-    if deploy.health_path and not deploy.readiness_path:
-        notes.append(
-            f"no [deploy] readiness_path: the readiness probe uses {deploy.health_path} too"
-        )
+    elif readiness == health and not deploy.readiness_path and ready is None:
+        notes.append(f"no readiness route declared or found: the readiness probe uses {health}")
     if deploy.command:
         notes.append(f"the image runs {shlex.join(deploy.command)}")
-    return port or 0, deploy.health_path or "", readiness, list(deploy.command or [])
+    return port or 0, health, readiness, list(deploy.command or [])
 
 
 def _secret_names(project: Project) -> set[str]:

@@ -1,4 +1,8 @@
-"""The README's tour, run line by line in one shell, offline and keyless: every line exits 0.
+"""The README's tour, run line by line, offline and keyless: every line exits 0.
+
+The tour runs in three parts (``tour_segments``), each in one shell in the README's order;
+no part reads what another leaves behind, so they run on different workers at once (the
+whole tour is ~4 minutes of CPU). A quick test checks the parts cover every line, in order.
 
 The lines run exactly as written, in a scratch folder that stands in for the
 repository root (its own ``projects/`` with a copy of the example, its own
@@ -79,15 +83,31 @@ def test_tour_lines_are_found_and_need_no_key_or_remote_server():
             assert "127.0.0.1:" + TOUR_PORT in line, "an api base the tour itself starts"
 
 
-@pytest.mark.slow
-def test_readme_tour_runs_in_order_offline(tmp_path: Path) -> None:
+def tour_segments(lines: list[str]) -> dict[str, list[str]]:
+    """The tour cut where no line depends on an earlier one, so the parts run in parallel.
+
+    ``new``: scaffold a project and run its tests (nothing later reads it). ``turns``: one
+    turn on the mock, recorded, replayed, then read back (traces, budget). ``ship``: evals,
+    then the checklist and ship, which read those evals. Inside each part the order is the
+    README's; each part starts from a fresh root and home, as the whole tour does.
+    """
+    commands = [line.split("  #")[0] for line in lines]
+    turns = next(n for n, c in enumerate(commands) if c.startswith("workbench run "))
+    ship = next(n for n, c in enumerate(commands) if c.startswith("workbench eval "))
+    return {"new": lines[:turns], "turns": lines[turns:ship], "ship": lines[ship:]}
+
+
+def run_tour(lines: list[str], tmp_path: Path) -> tuple[Path, str]:
+    """Run ``lines`` in order in one shell in a scratch repository root; (root, output).
+
+    Every line must exit 0 (a failure is reported with its output, not fatal to later lines).
+    """
     root = tmp_path / "repo"
     shutil.copytree(
         REPO_ROOT / "projects" / "support-agent",
         root / "projects" / "support-agent",
         ignore=shutil.ignore_patterns(".data", "cassettes", "__pycache__", ".env", ".workbench"),
     )
-    lines = tour_lines(README.read_text(encoding="utf-8"))
     script = tmp_path / "tour.sh"
     script.write_text(tour_script(lines, free_port()), encoding="utf-8")
     log = tmp_path / "tour.log"
@@ -119,8 +139,46 @@ def test_readme_tour_runs_in_order_offline(tmp_path: Path) -> None:
         if code
     ]
     assert not failed, "\n".join(["tour lines failed:", *failed])
-    # What the tour promises along the way.
+    return root, text
+
+
+def test_the_tour_parts_cover_every_line_once_in_order():
+    lines = tour_lines(README.read_text(encoding="utf-8"))
+    segments = tour_segments(lines)
+    assert [line for part in segments.values() for line in part] == lines
+    assert all(segments.values()), {name: len(part) for name, part in segments.items()}
+    # What makes the cut safe: the later parts never name what the first one scaffolds, and
+    # the only background server starts and stops inside one part.
+    scaffolded = segments["new"][0].split()[2]
+    assert segments["new"][0].startswith("workbench new ")
+    for name in ("turns", "ship"):
+        assert not any(scaffolded in line for line in segments[name]), name
+    for name in ("new", "ship"):
+        assert not any(line.split("  #")[0].rstrip().endswith("&") for line in segments[name])
+    served = [n for n, line in enumerate(segments["turns"]) if "mock serve" in line]
+    killed = [n for n, line in enumerate(segments["turns"]) if line.startswith("kill $!")]
+    assert served and killed and served[0] < killed[0]
+
+
+@pytest.mark.slow
+def test_readme_tour_new_project_and_its_tests(tmp_path: Path) -> None:
+    lines = tour_segments(tour_lines(README.read_text(encoding="utf-8")))["new"]
+    root, _ = run_tour(lines, tmp_path)
+    assert (root / "projects" / "acme-support" / "workbench.toml").is_file()
+
+
+@pytest.mark.slow
+def test_readme_tour_turns_record_and_replay(tmp_path: Path) -> None:
+    lines = tour_segments(tour_lines(README.read_text(encoding="utf-8")))["turns"]
+    root, _ = run_tour(lines, tmp_path)
     assert list((root / "projects" / "support-agent" / "cassettes").glob("*.json"))
+
+
+@pytest.mark.slow
+def test_readme_tour_evals_check_signoff_and_ship(tmp_path: Path) -> None:
+    lines = tour_segments(tour_lines(README.read_text(encoding="utf-8")))["ship"]
+    root, text = run_tour(lines, tmp_path)
+    # What the tour promises along the way.
     assert "pretend: nothing written" in text
     assert re.search(r"^validated: \d+ check\(s\) passed", text, re.M), "ship validated"
     assert not (root / "projects" / "support-agent" / "Dockerfile").exists()

@@ -218,7 +218,8 @@ class ShipScreen(ProjectPickerScreen):
     def on_ship_screen_checked(self, message: Checked) -> None:
         if message.token == self._token:
             self._done += 1
-            self._set_step(f"Checking readiness: {self._done} items · {message.item.id}")
+            items = "item" if self._done == 1 else "items"
+            self._set_step(f"Checking readiness: {self._done} {items} · {message.item.id}")
 
     # --- writing and validating -------------------------------------------------
 

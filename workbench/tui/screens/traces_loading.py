@@ -98,7 +98,9 @@ class TracesLoading(SectionScreen):
 
     def _update_status(self) -> None:
         trace_list = self.query_one(TraceList)
-        count = f"{len(trace_list.rows)}{'+' if trace_list.has_more else ''} traces"
+        shown = len(trace_list.rows)
+        noun = "trace" if shown == 1 and not trace_list.has_more else "traces"
+        count = f"{shown}{'+' if trace_list.has_more else ''} {noun}"
         if not trace_list.rows:
             count = "no traces match" if self._filtered else "no traces yet"
         parts = [count, self.collector_status, self.forward_status, "live"]

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli.test_adopt_e2e import workbench
 from workbench.core.adopt.write import Answers, render_mocks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,16 +42,6 @@ def test_the_doc_shows_every_example_whole() -> None:
     assert set(shown) == files == {f"docs/examples/adopt/{name}.py" for name in CASES}
     for path, code in shown.items():
         assert code == (ROOT / path).read_text(encoding="utf-8"), f"{path} differs in the doc"
-
-
-def workbench(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", *args],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.mark.slow

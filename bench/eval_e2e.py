@@ -29,6 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from cpu_breakdown import CpuMeter, report  # noqa: E402
 
 QUESTIONS = [
     "Where is order 12345?",
@@ -127,6 +130,8 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
         project, set_name="bench", variant_names=["baseline", "candidate"], concurrency=concurrency
     )
     marks: dict[str, float] = {}
+    meter = CpuMeter()
+    parts: dict[str, dict[str, float]] = {}
 
     def listener(event) -> None:
         name = type(event).__name__
@@ -135,9 +140,11 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
         if name == "RunStarted":
             marks["start"], marks["cpu0"] = time.perf_counter(), time.process_time()
             children["start"] = runner_children_cpu()
+            parts["start"] = meter.snapshot()
         elif name == "RunFinished":
             marks["end"], marks["cpu1"] = time.perf_counter(), time.process_time()
             children["end"] = runner_children_cpu()
+            parts["end"] = meter.snapshot()
 
     children: dict[str, dict[int, float]] = {}
     marks["begin"] = time.perf_counter()
@@ -153,14 +160,26 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
             f"agent children CPU during the run: {agent_cpu:.2f} s in {len(after)} children"
             f" ({agent_cpu / plan.total * 1000:.1f} ms per turn)"
         )
-    row = (
-        connect()
-        .execute(
-            "SELECT SUM(steps), SUM(status = 'error') FROM eval_results WHERE run_id = ?",
-            [plan.run_id],
-        )
-        .fetchone()
+    used = CpuMeter.since(parts["start"], parts["end"])
+    print("\n".join(report(used, plan.total, marks["end"] - marks["start"])))
+    db = connect()
+    row = db.execute(
+        "SELECT SUM(steps), SUM(status = 'error') FROM eval_results WHERE run_id = ?",
+        [plan.run_id],
+    ).fetchone()
+    latencies = sorted(
+        value
+        for (value,) in db.execute(
+            "SELECT latency_ms FROM eval_results WHERE run_id = ?", [plan.run_id]
+        ).fetchall()
     )
+    if latencies:
+        print(
+            f"turn latency as the engine saw it: mean {sum(latencies) / len(latencies):.1f} ms,"
+            f" p50 {latencies[len(latencies) // 2]:.1f} ms,"
+            f" p95 {latencies[int(len(latencies) * 0.95)]:.1f} ms"
+            f" (the model's share: {os.environ['WORKBENCH_MOCK_LATENCY_MS']} ms a call)"
+        )
     assert counts.done == plan.total
     print(
         f"cold: from starting the eval (runner children, mock and collector starting) to its "

@@ -13,36 +13,50 @@ from workbench.core.config import PricingOverride
 
 _BUNDLED_MAP = "model_prices_and_context_window_backup.json"
 _lock = threading.Lock()
-_price_map: dict[str, dict[str, Any]] | None = None
+_model_map: dict[str, dict[str, Any]] | None = None
 
 
-def price_map() -> dict[str, dict[str, Any]]:
-    """litellm's offline price map, loaded once per process.
+def litellm_folder() -> Path | None:
+    """Where litellm is installed, found without importing it (None if it is not)."""
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.origin:
+        return None
+    return Path(spec.origin).parent
+
+
+def model_map() -> dict[str, dict[str, Any]]:
+    """litellm's offline model map (prices, context windows, modes), its keys as litellm spells
+    them, loaded once per process.
 
     Reading the JSON file that litellm bundles takes milliseconds, where importing
     litellm takes seconds; the import is the fallback if the file ever moves.
     """
-    global _price_map
-    if _price_map is None:
+    global _model_map
+    if _model_map is None:
         with _lock:
-            if _price_map is None:
-                _price_map = _load_price_map()
-    return _price_map
+            if _model_map is None:
+                _model_map = _load_model_map()
+    return _model_map
 
 
-def _load_price_map() -> dict[str, dict[str, Any]]:
-    spec = importlib.util.find_spec("litellm")
-    if spec is not None and spec.origin:
-        bundled = Path(spec.origin).parent / _BUNDLED_MAP
+@lru_cache(maxsize=1)
+def price_map() -> dict[str, dict[str, Any]]:
+    """``model_map`` with lower-cased keys, for looking prices up whatever the spelling."""
+    return {key.lower(): value for key, value in model_map().items()}
+
+
+def _load_model_map() -> dict[str, dict[str, Any]]:
+    folder = litellm_folder()
+    if folder is not None:
         try:
-            data = json.loads(bundled.read_text(encoding="utf-8"))
+            data = json.loads((folder / _BUNDLED_MAP).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             data = None
         if isinstance(data, dict) and data:
-            return {key.lower(): value for key, value in data.items() if isinstance(value, dict)}
+            return {key: value for key, value in data.items() if isinstance(value, dict)}
     from workbench.core.llm import import_litellm
 
-    return {key.lower(): value for key, value in import_litellm().model_cost.items()}
+    return dict(import_litellm().model_cost)
 
 
 def _candidates(model: str) -> list[str]:

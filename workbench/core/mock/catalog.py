@@ -5,9 +5,9 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable
 
-from workbench.core.llm import import_litellm
 from workbench.core.mock.api_errors import ApiError, model_not_found
 from workbench.core.mock.loader import RuleBook
+from workbench.core.pricing import model_map
 
 # Embedding models and their default vector sizes; the mock always serves these.
 EMBEDDING_MODELS = {
@@ -69,7 +69,7 @@ def check_embeddable(model: str, priced_as: str, extra: Iterable[str]) -> None:
     if model in EMBEDDING_MODELS:
         return
     chat = {priced_as, *(bare(name) for name in extra)}
-    mode = (import_litellm().model_cost.get(model) or {}).get("mode")
+    mode = (model_map().get(model) or {}).get("mode")
     if model in chat or mode in ("chat", "responses", "completion"):
         raise ApiError(
             "You are not allowed to generate embeddings from this model", code=None, status=403

@@ -6,9 +6,9 @@ else for the ``priced_as`` model the answers claim to be, else ``DEFAULT_MAX_OUT
 
 from __future__ import annotations
 
-from workbench.core.llm import import_litellm
 from workbench.core.mock.api_errors import ApiError
 from workbench.core.mock.catalog import bare
+from workbench.core.pricing import model_map
 
 # gpt-4o-mini's ceiling: used for a model neither litellm's map nor ``priced_as`` knows.
 DEFAULT_MAX_OUTPUT_TOKENS = 16384
@@ -16,7 +16,7 @@ DEFAULT_MAX_OUTPUT_TOKENS = 16384
 
 def max_output_tokens(model: str, priced_as: str) -> int:
     """The most completion tokens ``model`` (served as ``priced_as``) may be asked for."""
-    known = import_litellm().model_cost
+    known = model_map()
     for name in (model, bare(model), priced_as):
         ceiling = (known.get(name) or {}).get("max_output_tokens")
         if isinstance(ceiling, int) and ceiling > 0:

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from workbench.core.llm import import_litellm
+from workbench.core.mock import tokenizer
 from workbench.core.mock.draws import unit
 
 WORDS_PER_PIECE = 3
@@ -33,13 +34,17 @@ def cut_at_stop(text: str, stops: list[str]) -> tuple[str, bool]:
 
 
 def encode(model: str, text: str) -> list[int]:
-    """The token ids of ``text`` under ``model``'s tokenizer."""
-    return list(import_litellm().encode(model=model, text=text))
+    """The token ids of ``text`` under ``model``'s tokenizer (as litellm's ``encode``)."""
+    tokens = tokenizer.encode(model, text)
+    return tokens if tokens is not None else list(import_litellm().encode(model=model, text=text))
 
 
 def decode(model: str, tokens: list[int]) -> str:
-    """The text of ``tokens`` under ``model``'s tokenizer."""
-    return str(import_litellm().decode(model=model, tokens=tokens)) if tokens else ""
+    """The text of ``tokens`` under ``model``'s tokenizer (as litellm's ``decode``)."""
+    if not tokens:
+        return ""
+    text = tokenizer.decode(model, tokens)
+    return text if text is not None else str(import_litellm().decode(model=model, tokens=tokens))
 
 
 def truncate(model: str, text: str, limit: int) -> tuple[str, bool]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from workbench.core.config import MockSection, load_config
 from workbench.core.llm import import_litellm
+from workbench.core.mock import tokenizer
 from workbench.core.mock.app import create_app
 from workbench.core.mock.faults import Overrides
 from workbench.core.mock.state import MODES, MockOptions, MockState, is_mode
@@ -134,9 +135,10 @@ def start_mock(
 
 def _warm_tokenizer(model: str) -> None:
     # The first count loads the tokenizer (~1 s); pay it before the first request, not during.
-    litellm = import_litellm()
+    # A plain OpenAI model needs tiktoken only; any other model litellm (seconds to import).
     try:
-        litellm.token_counter(model=model, text="warm up")
+        if tokenizer.text_tokens(model, "warm up") is None:
+            import_litellm().token_counter(model=model, text="warm up")
     except Exception as error:
         raise ConfigError(
             f"[mock] priced_as = {model!r}: cannot count its tokens ({error})"

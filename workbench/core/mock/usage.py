@@ -1,4 +1,8 @@
-"""Token counts for mock answers, from the "priced as" model's real tokenizer (via litellm)."""
+"""Token counts for mock answers, from the "priced as" model's real tokenizer.
+
+Counts are litellm's (``token_counter``); ``tokenizer`` gives them without importing litellm
+for plain OpenAI models, and litellm is imported only for the rest.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import json
 from typing import Any
 
 from workbench.core.llm import import_litellm
+from workbench.core.mock import tokenizer
 
 
 def _plain_messages(messages: list[dict]) -> list[dict]:
@@ -27,9 +32,12 @@ def _plain_messages(messages: list[dict]) -> list[dict]:
 
 def prompt_tokens(model: str, body: dict) -> int:
     """Tokens in the request's messages and tool definitions."""
-    litellm = import_litellm()
     messages = _plain_messages(body.get("messages") or [])
     tools = body.get("tools") or None
+    counted = tokenizer.prompt_tokens(model, messages, tools)
+    if counted is not None:
+        return counted
+    litellm = import_litellm()
     try:
         return int(litellm.token_counter(model=model, messages=messages, tools=tools))
     except Exception:  # an odd message shape must not fail the call; count it as text
@@ -39,15 +47,17 @@ def prompt_tokens(model: str, body: dict) -> int:
 
 def completion_tokens(model: str, message: dict) -> int:
     """Tokens in an assistant message: its text plus each tool call's name and arguments."""
-    litellm = import_litellm()
     parts = [message.get("content") or ""]
     for call in message.get("tool_calls") or []:
         function = call.get("function") or {}
         parts.append(function.get("name", ""))
         parts.append(function.get("arguments", ""))
     text = "\n".join(part for part in parts if part)
+    counted = tokenizer.text_tokens(model, text)
+    if counted is None:
+        counted = import_litellm().token_counter(model=model, text=text, count_response_tokens=True)
     # Even an empty answer costs the end-of-message token a real model emits.
-    return max(1, int(litellm.token_counter(model=model, text=text, count_response_tokens=True)))
+    return max(1, int(counted))
 
 
 def usage_for(model: str, body: dict, message: dict, overrides: dict[str, int]) -> dict[str, Any]:

@@ -134,3 +134,33 @@ def test_every_call_failing_is_a_clear_error(support_agent: Path, workbench_home
     assert data["status"] == "error"
     assert data["trace"]["status"] == "error"
     assert any(span["status"] == "error" for span in data["trace"]["spans"])
+
+
+@pytest.mark.slow
+def test_mock_run_never_imports_litellm_in_the_workbench(
+    support_agent: Path, workbench_home: Path
+) -> None:
+    """The agent's own process imports litellm; the workbench process serving its mock must
+    not (seconds of CPU competing with the agent's start). Its tokens are still counted."""
+    wrapper = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('litellm imported:', 'litellm' in sys.modules,"
+        " file=sys.stderr))\n"
+        "from workbench.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    environment = dict(
+        os.environ, WORKBENCH_HOME=str(workbench_home), WORKBENCH_COLLECTOR_PORT=str(free_port())
+    )
+    command = ["run", str(support_agent), QUESTION, "--model", "mock", "--json"]
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *command],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "litellm imported: False" in done.stderr, done.stderr[-2000:]
+    check_return_trace(json.loads(done.stdout))

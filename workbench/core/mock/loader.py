@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,12 +47,23 @@ def rule_files(folder: Path | None) -> list[Path]:
 
 
 def signature(folder: Path | None) -> tuple:
-    """Changes whenever a rule file is added, removed or edited (for reloading)."""
+    """Changes whenever a rule file is added, removed or edited (for reloading).
+
+    Asked on every request, so it reads the folder once with ``os.scandir`` (whose entries
+    know their type without a system call) and stats each rule file once.
+    """
+    if folder is None:
+        return ()
     out = []
-    for path in rule_files(folder):
-        stat = path.stat()
-        out.append((path.name, stat.st_mtime_ns, stat.st_size))
-    return tuple(out)
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(RULE_SUFFIXES) and entry.is_file():
+                    stat = entry.stat()
+                    out.append((entry.name, stat.st_mtime_ns, stat.st_size))
+    except (FileNotFoundError, NotADirectoryError):
+        return ()
+    return tuple(sorted(out))
 
 
 def load_rules(folder: Path | None) -> RuleBook:

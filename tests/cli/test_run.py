@@ -55,6 +55,25 @@ def test_run_against_the_mock_prints_json(project) -> None:
     assert len(data["session_id"]) == 16
 
 
+@pytest.mark.slow
+def test_json_passes_the_agents_own_keys_through(project) -> None:
+    """rag-agent's ``contexts`` and ``citations`` (any JSON key the agent adds) reach
+    ``run --json``; a key the runner reports itself keeps the runner's value."""
+    result = CliRunner().invoke(cli, ["run", str(project.path), "cited", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["citations"] == ["d1"]
+    assert data["contexts"] == [{"id": "d1", "source": "faq.md", "text": "Returns", "score": 0.5}]
+    assert isinstance(data["wall_ms"], float)
+
+
+def test_extras_that_are_not_json_are_left_out() -> None:
+    from workbench.cli.run import agent_extras
+
+    result = {"output": "x", "extra": {"a": [1, 2]}, "client": object(), "nan": float("nan")}
+    assert agent_extras(result, {"output": "x"}) == {"extra": {"a": [1, 2]}}
+
+
 def test_real_model_error_is_one_line_exit_2(project) -> None:
     text = "fail:litellm.AuthenticationError: OpenAIException - Incorrect API key sk-secret12345"
     result = CliRunner().invoke(cli, ["run", str(project.path), text, "--model", "openai/gpt-4o"])

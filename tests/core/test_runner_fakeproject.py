@@ -66,6 +66,11 @@ async def run_turn(request):
         return {"output": "", "status": "error", "error": command[5:], "steps": 1}
     elif command == "cwd":
         return {"output": os.getcwd(), "status": "ok"}
+    elif command == "cited":
+        # rag-agent's extra keys, and one (wall_ms) the runner reports itself.
+        return {"output": "See [d1].", "status": "ok", "wall_ms": "agent-says",
+                "contexts": [{"id": "d1", "source": "faq.md", "text": "Returns", "score": 0.5}],
+                "citations": ["d1"]}
     return {"output": "echo: " + command, "status": "ok", "pid": os.getpid()}
 '''
 

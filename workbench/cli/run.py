@@ -114,12 +114,17 @@ def _budget(project, report):
 
 
 def turn_json(report, budget) -> dict[str, Any]:
-    """What ``run --json`` prints: the turn's result, what ran, its trace and the budget."""
+    """What ``run --json`` prints: the turn's result, what ran, its trace and the budget.
+
+    Keys the agent's ``run_turn`` returns beyond the runner's own (rag-agent's ``contexts``
+    and ``citations``, say) follow, as the agent gave them, when they are JSON; a key the
+    runner prints itself (``model``, ``trace``, ``cost``, ...) keeps the runner's value.
+    """
     from workbench.cli.budget import report_json
     from workbench.cli.trace_render import trace_cost, trace_json
 
     result = report.result
-    return {
+    shown = {
         "output": result.get("output"),
         "status": result.get("status") or "error",
         "error": report.error,
@@ -137,6 +142,23 @@ def turn_json(report, budget) -> dict[str, Any]:
         "trace": trace_json(report.trace) if report.trace is not None else None,
         "budget": report_json(budget) if budget is not None else None,
     }
+    return {**shown, **agent_extras(result, shown)}
+
+
+def agent_extras(result: dict[str, Any], shown: dict[str, Any]) -> dict[str, Any]:
+    """The keys of the agent's ``result`` that ``shown`` lacks, those whose values are JSON."""
+    import json
+
+    extras = {}
+    for key, value in result.items():
+        if key in shown or not isinstance(key, str):
+            continue
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            continue  # an in-process agent's object (a client, a numpy array): not output
+        extras[key] = value
+    return extras
 
 
 def _print(report, budget) -> None:

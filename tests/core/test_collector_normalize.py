@@ -205,6 +205,34 @@ def test_nested_attribute_values_become_json():
     assert attributes == {"list": [1, "a", True], "map": {"k": 1.5}, "raw": "AAE="}
 
 
+def test_empty_zero_and_unset_values_keep_their_types():
+    """Values whose string reading is empty take the slow path; each keeps its own type."""
+    request = make_request(
+        [
+            make_span(
+                TRACE,
+                SPAN,
+                "span",
+                {"empty": "", "zero": 0, "no": False, "nothing": 0.0, "none": [], "text": "x"},
+            )
+        ]
+    )
+    unset = request.resource_spans[0].scope_spans[0].spans[0].attributes.add()
+    unset.key = "unset"  # a KeyValue whose AnyValue carries no value at all
+    (row,) = normalize_request(request).rows
+    attributes = json.loads(row_dict(row)["attributes"])
+    assert attributes == {
+        "empty": "",
+        "zero": 0,
+        "no": False,
+        "nothing": 0.0,
+        "none": [],
+        "text": "x",
+        "unset": None,
+    }
+    assert [type(attributes[key]) for key in ("zero", "no", "nothing")] == [int, bool, float]
+
+
 @pytest.mark.parametrize(
     ("key", "kind"),
     [

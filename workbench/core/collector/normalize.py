@@ -161,20 +161,25 @@ def _row(
     attributes, found = scan_attributes(span.attributes)
     get = attributes.get
     kind = span_kind(attributes)
-    model = found[MODEL_SLOT]
-    model = str(model) if model is not None else None
-    provider = found[PROVIDER_SLOT]
-    input_tokens = as_int(found[INPUT_SLOT])
-    output_tokens = as_int(found[OUTPUT_SLOT])
-    cached_tokens = as_int(found[CACHED_SLOT])
+    model = _str(found[MODEL_SLOT])
+    input_tokens = _count(found[INPUT_SLOT])
+    output_tokens = _count(found[OUTPUT_SLOT])
+    cached_tokens = _count(found[CACHED_SLOT])
     cost = span_cost(attributes, model, input_tokens, output_tokens, cached_tokens, overrides)
-    tokens = {"input": input_tokens, "output": output_tokens, "cached": cached_tokens}
-    _check_usage(tokens, cost)
+    # The common case (no count below zero, a finite cost) is tested without building the dict.
+    if (
+        (input_tokens or 0) < 0
+        or (output_tokens or 0) < 0
+        or (cached_tokens or 0) < 0
+        or (cost is not None and not (cost >= 0 and math.isfinite(cost)))
+    ):
+        tokens = {"input": input_tokens, "output": output_tokens, "cached": cached_tokens}
+        _check_usage(tokens, cost)
     tool_name = found[TOOL_SLOT]
     if tool_name is None and kind == "tool":
         tool_name = get("traceloop.entity.name")
-    session = found[SESSION_SLOT]
-    events_json, exception = _events(span) if span.events else (None, None)
+    events = span.events
+    events_json, exception = _events(span) if events else (None, None)
     span_status = span.status
     code = span_status.code
     status = _STATUS[code] if 0 <= code < 3 else "unset"
@@ -192,7 +197,7 @@ def _row(
         service,
         scope,
         model,
-        str(provider) if provider is not None else None,
+        _str(found[PROVIDER_SLOT]),
         input_tokens,
         output_tokens,
         cached_tokens,
@@ -202,11 +207,11 @@ def _row(
         start,
         end,
         (end - start) / 1e6,
-        str(session) if session is not None else None,
+        _str(found[SESSION_SLOT]),
         _str(get("workbench.variant")),
         _str(get("workbench.prompt_version")),
         _str(get("workbench.model_source")),
-        str(tool_name) if tool_name is not None else None,
+        _str(tool_name),
         _dumps(attributes),
         resource_json,
         events_json,
@@ -214,7 +219,14 @@ def _row(
 
 
 def _str(value: Any) -> str | None:
-    return str(value) if value is not None else None
+    return value if value is None or value.__class__ is str else str(value)
+
+
+def _count(value: Any) -> int | None:
+    """``as_int`` with the common case (a plain int within SQLite's range) done inline."""
+    if value.__class__ is int and _INT64_MIN <= value <= _INT64_MAX:
+        return value
+    return as_int(value)
 
 
 def row_dict(row: tuple) -> dict[str, Any]:

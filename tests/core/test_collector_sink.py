@@ -16,7 +16,7 @@ def test_chunked_insert_matches_row_by_row_with_duplicates_across_chunks(tmp_pat
     for turn in range(50):
         spans += agent_turn(rng, start_ns=turn * 10**9)
     rows = normalize_request(make_request(spans)).rows
-    # 300 + 5 + 1 rows: two whole chunks, a remainder, and re-delivered spans whose
+    # 300 + 5 + 1 rows: whole chunks, a remainder, and re-delivered spans whose
     # second copy (a changed name) must win whichever chunk it lands in.
     changed = [(*row[:3], "renamed", *row[4:]) for row in rows[120:125]]
     batch = rows + changed + rows[:1]

@@ -173,6 +173,8 @@ async def run(project_dir: Path, concurrency: int) -> tuple[float, int, int]:
             "SELECT latency_ms FROM eval_results WHERE run_id = ?", [plan.run_id]
         ).fetchall()
     )
+    spans = db.execute("SELECT COUNT(*) FROM spans").fetchone()[0]
+    print(f"spans stored: {spans} ({spans / plan.total:.1f} per turn, warm-up turns included)")
     if latencies:
         print(
             f"turn latency as the engine saw it: mean {sum(latencies) / len(latencies):.1f} ms,"

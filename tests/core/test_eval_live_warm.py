@@ -48,3 +48,23 @@ async def test_a_real_variants_children_warm_up_without_a_model_call(
     assert request["api_base"] == api_base
     assert request["api_key_env"] == "LOCAL_KEY"
     assert request["params"] == {"temperature": 0}
+
+
+@pytest.mark.slow
+async def test_bad_mock_rules_fail_the_start_and_stop_the_children_already_starting(
+    tmp_path: Path,
+) -> None:
+    """The children start while the mock does; a mock that cannot start leaves none behind."""
+    from workbench.errors import ConfigError
+
+    project = make_fake_project(tmp_path / "project")
+    (tmp_path / "project" / "mocks").mkdir()
+    (tmp_path / "project" / "mocks" / "rules.yaml").write_text("- {id: x, respnd: {text: 1}}\n")
+    live = LiveEnvironment(
+        project, [Variant(name="baseline", model="mock")], db_path=tmp_path / "wb.db"
+    )
+    with pytest.raises(ConfigError, match=r"rules\.yaml:1"):
+        await live.__aenter__()
+    assert live.pool is not None, "the children were not started alongside the mock"
+    processes = [worker.process for worker in live.pool.workers]
+    assert all(process is None or process.returncode is not None for process in processes)

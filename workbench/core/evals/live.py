@@ -67,6 +67,28 @@ class LiveEnvironment:
 
         collector = await asyncio.to_thread(start_collector, db_path=self.db_path)
         self._servers.append(collector)
+        env = child_env(self.project, otlp_endpoint=collector.url)
+        self.pool = WorkerPool(
+            self.project,
+            size=self.pool_size,
+            otlp_endpoint=collector.url,
+            turn_timeout=self.turn_timeout,
+        )
+        # The children (seconds of imports) start while the mocks and endpoints are set up;
+        # they need only the collector's address. A failure there stops them (``__aexit__``).
+        starting = asyncio.ensure_future(self.pool.start())
+        try:
+            await self._start_model_side(env)
+        except BaseException:
+            starting.cancel()
+            with contextlib.suppress(BaseException):
+                await starting
+            raise
+        await starting
+        await self._warm_up()
+
+    async def _start_model_side(self, env: dict[str, str]) -> None:
+        """Start the mocks, route each variant to its model, check a real endpoint answers."""
         mocks: dict[str, Any] = {}
         for mode in sorted({v.source for v in self.variants} & {"mock", "replay"}):
             mocks[mode] = await asyncio.to_thread(self._start_mock, mode)
@@ -101,7 +123,6 @@ class LiveEnvironment:
 
             real = next(v for v in self.variants if v.source == "real")
             await asyncio.to_thread(check_reachable, real.model, self.options["api_base"])
-        env = child_env(self.project, otlp_endpoint=collector.url)
         self.services = EvalServices(
             self.project.path,
             self.project.src_dir,
@@ -109,14 +130,6 @@ class LiveEnvironment:
             env=env,
             judge_override=self.options.get("judge"),
         )
-        self.pool = WorkerPool(
-            self.project,
-            size=self.pool_size,
-            otlp_endpoint=collector.url,
-            turn_timeout=self.turn_timeout,
-        )
-        await self.pool.start()
-        await self._warm_up()
 
     async def _warm_up(self) -> None:
         """Untimed turns on every child for each mock variant, so graded turns skip cold starts.

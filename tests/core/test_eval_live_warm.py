@@ -68,3 +68,20 @@ async def test_bad_mock_rules_fail_the_start_and_stop_the_children_already_start
     assert live.pool is not None, "the children were not started alongside the mock"
     processes = [worker.process for worker in live.pool.workers]
     assert all(process is None or process.returncode is not None for process in processes)
+
+
+@pytest.mark.slow
+async def test_an_evals_collector_decodes_exports_without_worker_processes(tmp_path: Path) -> None:
+    """An eval's exports are small; shipping them to decode processes costs more CPU than
+    decoding them in the collector, on cores the agent's children need."""
+    import httpx
+
+    project = make_fake_project(tmp_path / "project")
+    async with LiveEnvironment(
+        project, [Variant(name="baseline", model="mock")], db_path=tmp_path / "wb.db", pool_size=1
+    ) as live:
+        collector = live._servers[0]
+        async with httpx.AsyncClient(trust_env=False) as client:
+            health = (await client.get(f"{collector.url}/healthz", timeout=30)).json()
+    assert health["service"] == "workbench-collector"
+    assert "decode_workers" not in health

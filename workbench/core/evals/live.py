@@ -65,7 +65,11 @@ class LiveEnvironment:
         from workbench.core.runner import WorkerPool
         from workbench.core.runner.env import child_env
 
-        collector = await asyncio.to_thread(start_collector, db_path=self.db_path)
+        # No decode processes: an eval's exports are small (a few turns' spans each), so
+        # shipping them to another interpreter costs more CPU than decoding them here, and
+        # the children already keep the other cores busy (bench/eval_e2e.py: 6.3 -> 2.9 ms of
+        # collector CPU per template turn).
+        collector = await asyncio.to_thread(start_collector, db_path=self.db_path, workers=0)
         self._servers.append(collector)
         env = child_env(self.project, otlp_endpoint=collector.url)
         self.pool = WorkerPool(

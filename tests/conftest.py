@@ -18,6 +18,14 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # terminal's processes get the default, so the workers' children do too.
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
+# The pytest plugins of arize-phoenix-client and langsmith import all of Phoenix and
+# LangSmith (~15 s of CPU per pytest process) and no test uses them; pyproject.toml leaves
+# them out of this run, this leaves them out of the pytest runs tests start (the template's
+# own suite, the README tour's). A user's environment has neither package.
+UNUSED_PLUGINS = "-p no:phoenix -p no:langsmith_plugin"
+if UNUSED_PLUGINS not in os.environ.get("PYTEST_ADDOPTS", ""):
+    os.environ["PYTEST_ADDOPTS"] = f"{os.environ.get('PYTEST_ADDOPTS', '')} {UNUSED_PLUGINS}"
+
 
 @pytest.fixture(autouse=True)
 def workbench_home(tmp_path_factory, monkeypatch) -> Path:

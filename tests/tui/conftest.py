@@ -55,9 +55,17 @@ def tiny_template(tmp_path, monkeypatch) -> Path:
 
 
 async def settle(pilot: Pilot) -> None:
-    """Wait for every worker, then for the messages they posted, and stop cursors blinking."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait for every worker, then for the messages they posted, and stop cursors blinking.
+
+    A worker those messages start (a project loaded, then its checks run) is waited for too.
+    """
+    for _ in range(10):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(
+            worker.is_running or worker.state.name == "PENDING" for worker in pilot.app.workers
+        ):
+            break
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
     await pilot.pause()

@@ -17,6 +17,7 @@ from workbench.core import readiness
 from workbench.core.projects import Project
 from workbench.core.readiness import ChecklistResult, ItemResult, Signoff
 from workbench.core.readiness.checklist import summarize
+from workbench.core.readiness.isolated import evaluate_isolated
 from workbench.tui.modals.signoff import SignoffModal
 from workbench.tui.screens import _project_checklist
 from workbench.tui.screens._project_checklist import ProjectPickerScreen
@@ -67,8 +68,10 @@ class ReadinessScreen(ProjectPickerScreen):
         Binding("c", "static_checks", "Static checks"),
         Binding("s", "signoff", "Sign off"),
     ]
-    # The core, replaceable in tests so snapshots show fixed verdicts and start nothing.
-    evaluate = staticmethod(readiness.evaluate)
+    # The core, replaceable in tests so snapshots show fixed verdicts and start nothing. It
+    # runs in a child process: seconds of checks in a thread here would hold the GIL the
+    # screen needs to answer keys.
+    evaluate = staticmethod(evaluate_isolated)
     record_signoff = staticmethod(readiness.record_signoff)
 
     class ItemChecked(_project_checklist.ItemChecked):

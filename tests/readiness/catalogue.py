@@ -522,9 +522,15 @@ DYNAMIC: tuple[Mutation, ...] = (
         "deployment.project-tests",
         "failing-test",
         (
+            # The template's own suite is replaced by one passing and one failing test:
+            # the probe must fail on a failing test among passing ones, and the template's
+            # full suite (~40 s of CPU) proves nothing more here; it passes the probe in
+            # tests/core/test_readiness_template.py.
+            Edit("tests", delete=True),
             Edit(
                 "tests/test_mutation_probe.py",
                 "",
+                "def test_order_total_is_checked():\n    assert 1 + 1 == 2\n\n\n"
                 "def test_refund_total_is_checked():\n    assert 1 + 1 == 3\n",
                 append=True,
             ),

@@ -7,12 +7,13 @@ Readers may open as many connections as they like; every write goes through a
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -54,6 +55,9 @@ class BatchWriter(Generic[T]):
     ``idle_wait`` seconds, or, under sustained load, once ``max_lag`` seconds
     passed since the first batch it has not covered; and before the writer
     stops. It runs again after a failure only once another batch commits.
+
+    A transaction gathers what is queued within ``max_delay`` seconds, or within
+    ``group_wait`` while a caller has announced another submit (``coming``).
     """
 
     def __init__(
@@ -68,8 +72,14 @@ class BatchWriter(Generic[T]):
         after: Callable[[Database], object] | None = None,
         max_lag: float = 0.25,
         idle_wait: float = 0.005,
+        group_items: int = 0,
+        group_wait: float = 0.0,
     ) -> None:
         self._write_batch = write_batch
+        self._group_items = group_items
+        self._group_wait = group_wait
+        self._coming = 0  # submits announced by ``coming`` and not made yet
+        self._coming_lock = threading.Lock()
         self._after = after
         self._idle_wait = idle_wait
         self._max_lag = max_lag
@@ -94,6 +104,24 @@ class BatchWriter(Generic[T]):
         except queue.Full:
             raise QueueFull("the writer's queue is full") from None
         return future
+
+    @contextlib.contextmanager
+    def coming(self) -> Iterator[None]:
+        """Announce a submit on its way (an export being decoded) for as long as the block runs.
+
+        While one is announced and the transaction being gathered holds fewer than
+        ``group_items`` items, the writer waits up to ``group_wait`` seconds for it:
+        under load two or three exports share a commit, which rewrites the pages of
+        the randomly keyed indexes once for all of them; an export with nothing
+        behind it is committed at once.
+        """
+        with self._coming_lock:
+            self._coming += 1
+        try:
+            yield
+        finally:
+            with self._coming_lock:
+                self._coming -= 1
 
     def stats(self) -> dict[str, float | int]:
         """What the writer thread has done so far: batches committed, items in them, deferred
@@ -144,8 +172,10 @@ class BatchWriter(Generic[T]):
                 break
             pending = [first]
             count = len(first[0])
-            deadline = time.monotonic() + self._max_delay
+            started = time.monotonic()
             while count < self._max_batch:
+                grouping = self._coming and count < self._group_items
+                deadline = started + (self._group_wait if grouping else self._max_delay)
                 timeout = deadline - time.monotonic()
                 try:
                     item = (

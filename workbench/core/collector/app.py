@@ -51,6 +51,12 @@ _RPC_CODES = {400: 3, 413: 8, 415: 3, 503: 14}
 _WRITE_TIMEOUT = 30.0
 # Below this (decompressed) size an export costs less to normalize here than to ship to a worker.
 DEFAULT_OFFLOAD_BYTES = 32 * 1024
+# Under load the writer waits up to GROUP_WAIT seconds for exports still being decoded, up
+# to GROUP_SPANS spans a transaction (BatchWriter.coming). Measured at load 10-11 (50,000
+# spans, 3 alternating runs): 42-51 transactions instead of 73-80, writer thread 17.3-22.5
+# against 22.3-25.7 us a span, the whole receiver 40.8-53.4 against 53.6-59.6 us.
+GROUP_SPANS = 2048
+GROUP_WAIT = 0.02
 
 
 def default_workers() -> int:
@@ -106,6 +112,8 @@ def create_app(
             # Trace summaries are refreshed after the acknowledgement, between batches
             # (readers merge the pending ones meanwhile: store/summaries.py).
             after=summarize_pending,
+            group_items=GROUP_SPANS,
+            group_wait=GROUP_WAIT,
         )
         state["writer"] = writer
         signals.start()
@@ -137,6 +145,7 @@ def create_app(
         return normalize_request(decode_request(body, media), overrides)
 
     async def export(request: Request) -> Response:
+        writer = state["writer"]
         media = media_type(request.headers.get("content-type"))
         if media is None:
             content_type = request.headers.get("content-type")
@@ -147,16 +156,19 @@ def create_app(
             if not encoding and declared.isdigit() and int(declared) > max_body_bytes:
                 raise RequestError(413, f"body exceeds the limit of {max_body_bytes} bytes")
             body = await read_body(request.stream(), encoding, max_body_bytes)
-            normalized = await normalize(body, media)
+            # Announced to the writer only while decoding: counted once submitted, it would
+            # make the writer wait for an export it already holds.
+            with writer.coming():
+                normalized = await normalize(body, media)
+            if normalized.rows:
+                future = writer.submit(normalized.rows)
         except RequestError as error:
             return _error(error.status, error.message, media)
         except WorkerFailed as error:
             return _error(503, f"could not decode the spans: {error}", media, retry=True)
+        except QueueFull:
+            return _error(503, "the collector is busy; retry later", media, retry=True)
         if normalized.rows:
-            try:
-                future = state["writer"].submit(normalized.rows)
-            except QueueFull:
-                return _error(503, "the collector is busy; retry later", media, retry=True)
             try:
                 await asyncio.wait_for(asyncio.wrap_future(future), _WRITE_TIMEOUT)
             except Exception as error:  # never acknowledge what was not committed

@@ -108,8 +108,24 @@ def encoding_for(model: str, *, counting: bool) -> Encoding | None:
     return _bundled_encoding(name)
 
 
+# Texts up to this long are remembered with their counts: an agent sends the same system
+# prompt and tool definitions with every call, and the mock counts them every time.
+CACHED_CHARS = 16 * 1024
+
+
 def count(encoding: Encoding, text: str) -> int:
     """Tokens in ``text``, encoded in litellm's chunks, special tokens as plain text."""
+    if len(text) <= CACHED_CHARS:
+        return _count_remembered(encoding, text)
+    return _count(encoding, text)
+
+
+@lru_cache(maxsize=512)
+def _count_remembered(encoding: Encoding, text: str) -> int:
+    return _count(encoding, text)
+
+
+def _count(encoding: Encoding, text: str) -> int:
     return sum(
         len(encoding.encode(text[start : start + CHUNK_CHARS], disallowed_special=()))
         for start in range(0, len(text), CHUNK_CHARS)

@@ -284,16 +284,19 @@ def test_every_log_line_is_json_when_the_model_fails(tmp_path):
         text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    # One client for all the polls: `httpx.get` builds a new client, TLS context included,
+    # per request, which costs more CPU than the server spends starting.
     try:
+        with httpx.Client(base_url=base, timeout=5) as http:
 
-        def get_ready() -> int:
-            try:
-                return httpx.get(base + "/readiness", timeout=5).status_code
-            except httpx.TransportError:
-                return 0
+            def get_ready() -> int:
+                try:
+                    return http.get("/readiness").status_code
+                except httpx.TransportError:
+                    return 0
 
-        assert wait_for(get_ready, lambda code: code == 200, tries=1200) == 200
-        failed = httpx.post(base + "/agent/run", json={"input": "hi"}, headers=KEY, timeout=60)
+            assert wait_for(get_ready, lambda code: code == 200, tries=1200) == 200
+            failed = http.post("/agent/run", json={"input": "hi"}, headers=KEY, timeout=60)
     finally:
         server.terminate()
         stdout, stderr = server.communicate(timeout=60)

@@ -9,10 +9,13 @@ Every LLM call waits ``--latency-ms`` at the mock, so the ideal wall time is
 LLM calls × latency ÷ concurrency. Target: within 1.2× of the ideal.
 
 Besides wall time it prints the CPU the agent's runner children spent during the run
-(per turn: what the agent costs) and the machine's load average before and after, since
-on a shared 2-core machine the figures mean little without it. The ratio is warm (from
-the run's start, children started and warmed up); the cold figures count from starting
-the eval: its first result, and its last. Then the template agent's turns are profiled
+(per turn: what the agent costs), the CPU per turn of every part of the run
+(``bench/cpu_breakdown.py``: the eval runner's event loop and result writes, the mock, the
+collector, the agent children, any decode process), the spans stored per turn, the turn
+latency the engine saw against the model's share, and the machine's load average before
+and after, since on a shared 2-core machine the figures mean little without it. The ratio
+is warm (from the run's start, children started and warmed up); the cold figures count
+from starting the eval: its first result, and its last. Then the template agent's turns are profiled
 one at a time (``bench/agent_profile.py``): its CPU per turn and the functions taking it.
 """
 

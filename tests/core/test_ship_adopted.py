@@ -131,14 +131,16 @@ def test_the_images_command_serves_the_agent(fixture: str, tmp_path: Path) -> No
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, process.stderr.read()
-            try:
-                health = httpx.get(base + "/healthz", timeout=5)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server never answered"
-                time.sleep(0.2)
+        # One client for every poll (`httpx.get` builds a client and TLS context per call).
+        with httpx.Client(timeout=5) as http:
+            while True:
+                assert process.poll() is None, process.stderr.read()
+                try:
+                    health = http.get(base + "/healthz")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "the server never answered"
+                    time.sleep(0.2)
         assert health.status_code == 200
         assert httpx.get(base + "/readiness", timeout=5).status_code == 200
         _, message, tool = AGENTS[fixture]

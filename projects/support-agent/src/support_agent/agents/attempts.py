@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from . import transport
 from .failures import Failure, causes, classify
 
 # The litellm class for each status whose class decides the Router's cooldown bookkeeping.
@@ -98,16 +99,20 @@ def host_class() -> type:
     from litellm.router_python_host import PythonHost
 
     class AttemptHost(PythonHost):
-        """litellm's host, with every completion attempt classified (see the module docstring)."""
+        """litellm's host, with every completion attempt classified (see the module docstring)
+        and sent directly when the endpoint speaks OpenAI's API (`transport.py`)."""
 
-        __slots__ = ("retries",)
+        __slots__ = ("on_failure", "retries")
 
-        def __init__(self, retries: int) -> None:
+        def __init__(self, retries: int, on_failure: Callable[[str, BaseException], None]) -> None:
             self.retries = retries
+            self.on_failure = on_failure
 
         def invoke(self, op: str) -> Callable[..., Any]:
             endpoint = super().invoke(op)
-            return classified(endpoint, self.retries) if op == "acompletion" else endpoint
+            if op != "acompletion":
+                return endpoint
+            return classified(transport.direct(endpoint, self.on_failure), self.retries)
 
     return AttemptHost
 

@@ -104,16 +104,24 @@ def describe_error(error: BaseException, api_base: str | None = None) -> str:
     return classify(error, api_base).network or tracing.one_line(error)
 
 
+def record_attempt_failure(model: str | None, error: BaseException | None) -> None:
+    """Note a failed attempt on the current logical call's span (if one is running)."""
+    call = CURRENT_CALL.get()
+    if call is not None:
+        call.failed(model, error)
+
+
 def _install_attempt_recorder(litellm: ModuleType) -> None:
     from litellm.integrations.custom_logger import CustomLogger
 
     class AttemptRecorder(CustomLogger):
-        """litellm awaits failure callbacks inline, per attempt, in the caller's context."""
+        """litellm awaits failure callbacks inline, per attempt, in the caller's context.
+
+        (Attempts sent directly, `transport.py`, report to `record_attempt_failure` too.)
+        """
 
         async def async_log_failure_event(self, kwargs, response_obj, start_time, end_time):
-            call = CURRENT_CALL.get()
-            if call is not None:
-                call.failed(kwargs.get("model"), kwargs.get("exception"))
+            record_attempt_failure(kwargs.get("model"), kwargs.get("exception"))
 
     if not any(type(c).__name__ == "AttemptRecorder" for c in litellm.callbacks):
         litellm.callbacks.append(AttemptRecorder())
@@ -209,7 +217,8 @@ def build_router(target: ModelTarget, settings: Settings) -> Any:
             fallback_access_check=attempts.fallback_check(endpoints),
         )
     )
-    router = litellm.Router.from_config(config, attempts.host_class()(settings.llm_num_retries))
+    host = attempts.host_class()(settings.llm_num_retries, record_attempt_failure)
+    router = litellm.Router.from_config(config, host)
     if not any(key in d["litellm_params"] for d in deployments for key in ("tpm", "rpm")):
         router._increment_deployment_usage = _no_usage_bookkeeping
     return router

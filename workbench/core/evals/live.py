@@ -141,12 +141,14 @@ class LiveEnvironment:
         Real models are never called for a warm-up: that would cost money. A real
         variant's children get the entry module's ``warm_up`` instead (imports, router,
         prompts; no model call), so its first graded turns (latency checks, p95) do not
-        carry a cold child's start.
+        carry a cold child's start. Every variant's warm-up runs at once (the children run
+        turns concurrently), so each variant after the first adds no turn to the start.
         """
+        warm_ups: list[Any] = []
         for variant in self.variants:
             target = self.targets[variant.name]
             if target.source not in {"mock", "replay"}:
-                await self.pool.warm_up(self._warm_up_request(variant, target))
+                warm_ups.append(self.pool.warm_up(self._warm_up_request(variant, target)))
                 continue
             request: dict[str, Any] = {
                 "input": self.warm_up_input,
@@ -156,16 +158,14 @@ class LiveEnvironment:
             }
             if variant.prompt:
                 request["prompt_version"] = variant.prompt
-            await asyncio.gather(
-                *(
-                    self.pool.run(
-                        {**request, "session_id": f"eval-warm-up-{index}"},
-                        timeout=self.turn_timeout,
-                    )
-                    for index in range(self.pool_size)
-                ),
-                return_exceptions=True,
-            )
+            warm_ups += [
+                self.pool.run(
+                    {**request, "session_id": f"eval-warm-up-{variant.name}-{index}"},
+                    timeout=self.turn_timeout,
+                )
+                for index in range(self.pool_size)
+            ]
+        await asyncio.gather(*warm_ups, return_exceptions=True)
 
     def _warm_up_request(self, variant: Variant, target: ModelTarget) -> dict[str, Any]:
         """What a real variant's turn would send, minus its input (no model is called)."""

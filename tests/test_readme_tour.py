@@ -26,8 +26,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from tests.conftest import REPO_ROOT
+from tests.core.test_readiness_template import TEMPLATE_GAPS
+from workbench.core.projects import open_project
+from workbench.core.readiness import ItemResult, evaluate
 from workbench.core.serving import free_port
 
 README = REPO_ROOT / "README.md"
@@ -76,6 +80,10 @@ def test_tour_lines_are_found_and_need_no_key_or_remote_server():
     assert "--model replay" in commands and "--record" in commands
     assert commands.index("--record") < commands.index("--model replay")
     assert "ship support-agent --pretend" in commands
+    # The fresh render's own tests run here only (tests/template/ lints the render).
+    assert re.search(
+        r"^workbench new (\S+)\s*\ncd projects/\1 && python -m pytest -q$", commands, re.M
+    )
     for server in ("workbench dev", "workbench collect"):
         assert server not in commands, f"{server} runs until stopped: it belongs under Servers"
     for line in lines:
@@ -142,6 +150,29 @@ def run_tour(lines: list[str], tmp_path: Path) -> tuple[Path, str]:
     return root, text
 
 
+def stored_verdicts(home: Path) -> dict[str, ItemResult]:
+    """The readiness verdicts the tour's commands stored in ``home`` (latest per item)."""
+    db = sqlite_utils.Database(home / "workbench.db")
+    return {
+        row["item_id"]: ItemResult.model_validate_json(row["result"])
+        for row in db["readiness_verdicts"].rows
+    }
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Ids of the processes whose working directory is ``folder`` or below it (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cwd = Path(os.readlink(entry / "cwd"))
+            except OSError:
+                continue
+            if cwd == folder or folder in cwd.parents:
+                found.append(int(entry.name))
+    return found
+
+
 def test_the_tour_parts_cover_every_line_once_in_order():
     lines = tour_lines(README.read_text(encoding="utf-8"))
     segments = tour_segments(lines)
@@ -163,8 +194,11 @@ def test_the_tour_parts_cover_every_line_once_in_order():
 @pytest.mark.slow
 def test_readme_tour_new_project_and_its_tests(tmp_path: Path) -> None:
     lines = tour_segments(tour_lines(README.read_text(encoding="utf-8")))["new"]
-    root, _ = run_tour(lines, tmp_path)
+    root, text = run_tour(lines, tmp_path)
     assert (root / "projects" / "acme-support" / "workbench.toml").is_file()
+    # The one run of a fresh render's own suite (tests/template/ lints it): all of it ran.
+    summary = re.search(r"^=*\s*(\d+) passed.* in [\d.]+s", text, re.M)
+    assert summary and int(summary.group(1)) >= 30, text[-3000:]
 
 
 @pytest.mark.slow
@@ -184,3 +218,24 @@ def test_readme_tour_evals_check_signoff_and_ship(tmp_path: Path) -> None:
     assert not (root / "projects" / "support-agent" / "Dockerfile").exists()
     signed = text.index("signed off observability.on-call by Ada")
     assert "observability.on-call" not in text[signed + 40 :], "ship still lists the signed item"
+
+    # `ship` evaluated the whole checklist, static and dynamic, on the example (the template's
+    # default render: tests/template/test_example_project.py); this is the suite's one full
+    # check of the template (it starts the service for every probe and runs its tests). Every
+    # automated item was judged (an item whose probe could not run stores no verdict) and
+    # passes but the template's known gaps, and no probe process outlived the tour.
+    project = root / "projects" / "support-agent"
+    verdicts = stored_verdicts(tmp_path / "home")
+    listed = evaluate(open_project(project), run_dynamic=False).items
+    automated = {item.id for item in listed if item.kind != "attested"}
+    assert automated <= set(verdicts), f"not judged: {sorted(automated - set(verdicts))}"
+    failing = {
+        item_id: (verdict.status, verdict.evidence, verdict.hint)
+        for item_id, verdict in verdicts.items()
+        if verdict.status != "pass"
+    }
+    assert set(failing) <= TEMPLATE_GAPS, failing
+    assert all(verdicts[item_id].status == "fail" and verdicts[item_id].hint for item_id in failing)
+    dynamic = [v for v in verdicts.values() if v.kind == "dynamic" and v.status == "pass"]
+    assert any("trace " in evidence for verdict in dynamic for evidence in verdict.evidence)
+    assert processes_in(root) == [], "probe processes outlived the tour"

@@ -1,9 +1,14 @@
-"""The checklist on a freshly rendered agent-service project, and on copies missing one thing."""
+"""The checklist on a freshly rendered agent-service project, and on copies missing one thing.
+
+The whole checklist, static and dynamic, on the template's default render is judged once
+in the suite: the README tour's ``workbench ship support-agent --pretend`` evaluates it on
+the example (tests/test_readme_tour.py checks every verdict it stored), so this module
+keeps to static checks.
+"""
 
 from __future__ import annotations
 
 import ast
-import os
 import re
 import shutil
 from pathlib import Path
@@ -39,6 +44,12 @@ def rendered(tmp_path_factory) -> Path:
     return dst
 
 
+@pytest.fixture(scope="module")
+def baseline(rendered) -> dict[str, str]:
+    """The static statuses of the unbroken render, judged once for the module."""
+    return _statuses(rendered)
+
+
 def _copy(rendered: Path, tmp_path: Path) -> Path:
     target = tmp_path / "support-agent"
     shutil.copytree(rendered, target)
@@ -50,49 +61,15 @@ def _statuses(path: Path) -> dict[str, str]:
     return {item.id: item.status for item in result.items}
 
 
-def _children() -> set[int]:
-    """Process ids whose parent is this process (Linux /proc)."""
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == os.getpid():
-                found.add(int(entry.name))
-    return found
-
-
-def test_template_passes_every_static_and_dynamic_item(rendered):
-    before = _children()
-    result = evaluate(open_project(rendered))
-    by_status = {item.id: item for item in result.items}
-    attested = [item for item in result.items if item.kind == "attested"]
-    assert attested and all(item.status == "needs-signoff" for item in attested)
-    failing = {
-        item.id: (item.status, item.evidence, item.hint)
-        for item in result.items
-        if item.kind != "attested" and item.status != "pass"
-    }
-    assert set(failing) <= TEMPLATE_GAPS, failing
-    for item_id in failing:
-        assert by_status[item_id].status == "fail" and by_status[item_id].hint
-    dynamic = [item for item in result.items if item.kind == "dynamic" and item.status == "pass"]
-    assert any("trace " in e for item in dynamic for e in item.evidence)
-    assert not result.passed
-    # Every probe process (service, runner children) is gone.
-    assert _children() <= before
-
-
 def _without_retries(source: str) -> str:
     source = re.sub(r"\n\s*num_retries=[^\n]*,", "", source)
     source = re.sub(r"\n\s*# Retry 429[^\n]*\n\s*#[^\n]*", "", source)
     return re.sub(r"\n\s*retry_policy=RetryPolicy\(.*?\n\s*\),", "", source, flags=re.DOTALL)
 
 
-def test_removing_the_retry_configuration_fails_exactly_the_retry_item(rendered, tmp_path):
-    baseline = _statuses(rendered)
+def test_removing_the_retry_configuration_fails_exactly_the_retry_item(
+    rendered, baseline, tmp_path
+):
     project = _copy(rendered, tmp_path)
     llm = project / "src" / "support_agent" / "agents" / "llm.py"
     changed = _without_retries(llm.read_text())
@@ -108,8 +85,7 @@ def test_removing_the_retry_configuration_fails_exactly_the_retry_item(rendered,
     assert item.evidence
 
 
-def test_removing_the_readiness_route_fails_exactly_the_health_item(rendered, tmp_path):
-    baseline = _statuses(rendered)
+def test_removing_the_readiness_route_fails_exactly_the_health_item(rendered, baseline, tmp_path):
     project = _copy(rendered, tmp_path)
     app = project / "src" / "support_agent" / "api" / "app.py"
     text = app.read_text()

@@ -2,7 +2,7 @@
 
 Each test copies a freshly rendered project, applies one mutation (tests/readiness/
 catalogue.py), judges the one item, and asserts it fails with evidence naming the break.
-The unmutated project passing the same items is tests/readiness/test_fresh_project.py.
+The unmutated project passing the same items: the README tour's `ship` (tests/test_readme_tour.py).
 """
 
 from __future__ import annotations

@@ -118,18 +118,10 @@ def test_invalid_project_name_is_refused(tmp_path):
         render(tmp_path / "Bad", project_name="Bad_Name")
 
 
-@pytest.mark.slow
-def test_rendered_project_passes_its_own_tests_and_lint(project):
-    tests = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
-    passed = int(re.search(r"(\d+) passed", tests.stdout).group(1))
-    assert passed >= 30
+def test_rendered_project_is_lint_clean(project):
+    """ruff passes on the render. Its own tests (~40 s of CPU) are not run again here: the
+    README tour runs them right after ``workbench new acme-support``, and its ``ship`` runs
+    them as a readiness item on the example (both in tests/test_readme_tour.py)."""
     for command in (["ruff", "check", "."], ["ruff", "format", "--check", "."]):
         lint = subprocess.run(
             [sys.executable, "-m", *command, "--no-cache"],

@@ -189,6 +189,8 @@ try:
 finally:
     mock.stop()
 assert "litellm" not in sys.modules, "litellm was imported"
+import os
+assert "TIKTOKEN_CACHE_DIR" not in os.environ, "the mock left tiktoken's folder set"
 """
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     # Importing litellm here pointed tiktoken at litellm's folder; the mock must find it itself.

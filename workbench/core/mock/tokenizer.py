@@ -73,8 +73,14 @@ def counting_encoding_name(model: str) -> str | None:
     return name if name in BUNDLED else None
 
 
-@lru_cache(maxsize=len(BUNDLED))
 def _bundled_encoding(name: str) -> Encoding | None:
+    # One load per encoding, even when the mock's threads ask for it at once.
+    with _load_lock:
+        return _load_bundled(name)
+
+
+@lru_cache(maxsize=len(BUNDLED))
+def _load_bundled(name: str) -> Encoding | None:
     folder = litellm_folder()
     if folder is None:
         return None
@@ -85,18 +91,17 @@ def _bundled_encoding(name: str) -> Encoding | None:
         return None
     import tiktoken
 
-    with _load_lock:
-        # tiktoken reads its cache folder from the environment when it loads; point it at
-        # litellm's copy (as litellm does) only meanwhile, so nothing else inherits it.
-        before = os.environ.get("TIKTOKEN_CACHE_DIR")
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
-        try:
-            return tiktoken.get_encoding(name)
-        finally:
-            if before is None:
-                os.environ.pop("TIKTOKEN_CACHE_DIR", None)
-            else:
-                os.environ["TIKTOKEN_CACHE_DIR"] = before
+    # tiktoken reads its cache folder from the environment when it loads; point it at
+    # litellm's copy (as litellm does) only meanwhile, so nothing else inherits it.
+    before = os.environ.get("TIKTOKEN_CACHE_DIR")
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(cache)
+    try:
+        return tiktoken.get_encoding(name)
+    finally:
+        if before is None:
+            os.environ.pop("TIKTOKEN_CACHE_DIR", None)
+        else:
+            os.environ["TIKTOKEN_CACHE_DIR"] = before
 
 
 def encoding_for(model: str, *, counting: bool) -> Encoding | None:

@@ -22,7 +22,7 @@ import httpx
 from workbench.core.projects import Project
 from workbench.core.runner.env import child_env, read_dotenv
 from workbench.core.runner.stack import MOCK_SOURCES
-from workbench.core.serving import RunningServer, port_in_use
+from workbench.core.serving import RunningServer, port_in_use, tls_context
 from workbench.errors import WorkbenchError
 from workbench.settings import get_settings
 
@@ -204,7 +204,7 @@ class DevStack:
         """The status of ``GET /healthz``, or ``None`` when nothing answers."""
         with (
             contextlib.suppress(httpx.HTTPError),
-            httpx.Client(trust_env=False, timeout=timeout) as client,
+            httpx.Client(trust_env=False, timeout=timeout, verify=tls_context()) as client,
         ):
             return client.get(f"http://{self.host}:{self.port}/healthz").status_code
         return None

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -18,15 +16,8 @@ import httpx
 
 from workbench.core.projects import Project
 from workbench.core.runner.env import child_env
-from workbench.core.serving import free_port
+from workbench.core.serving import free_port, tls_context
 from workbench.errors import WorkbenchError
-
-
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """httpx's default TLS context, built once: each client builds its own otherwise (~40 ms
-    of CPU), and start_service polls with a new client every 0.1 s while the service starts."""
-    return httpx.create_ssl_context()
 
 
 @dataclass
@@ -39,7 +30,7 @@ class ServiceProcess:
 
     def get(self, path: str, timeout: float = 5.0) -> httpx.Response:
         """GET ``path`` from the service."""
-        with httpx.Client(trust_env=False, timeout=timeout, verify=_tls()) as client:
+        with httpx.Client(trust_env=False, timeout=timeout, verify=tls_context()) as client:
             return client.get(self.url + path)
 
     def send(
@@ -55,7 +46,7 @@ class ServiceProcess:
         headers = dict(kwargs.pop("headers", None) or {})
         if key is not None:
             headers["X-API-Key"] = key
-        with httpx.Client(trust_env=False, timeout=timeout, verify=_tls()) as client:
+        with httpx.Client(trust_env=False, timeout=timeout, verify=tls_context()) as client:
             return client.request(method, self.url + path, headers=headers, **kwargs)
 
     def log_tail(self, lines: int = 3) -> str:

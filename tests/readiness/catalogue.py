@@ -490,8 +490,8 @@ DYNAMIC: tuple[Mutation, ...] = (
         (
             Edit(
                 f"{PKG}/agents/llm.py",
-                r"attempts\.host_class\(\)\(settings\.llm_num_retries\)",
-                "attempts.host_class()(0)",
+                r"attempts\.host_class\(\)\(settings\.llm_num_retries\b",
+                "attempts.host_class()(0",
                 regex=True,
             ),
         ),

@@ -19,8 +19,9 @@ compare figures from the same run.
 
 The receiver refreshes trace summaries after acknowledging (readers merge the
 pending ones), so the run also prints the rate until every summary is
-refreshed.  The cold figure is the receipt-to-visible time of a fresh
-receiver's first export, decoded while its worker processes start.
+refreshed, and how long after the last acknowledgement they caught up.  The
+cold figure is the receipt-to-visible time of a fresh receiver's first export,
+decoded while its worker processes start.
 """
 
 from __future__ import annotations
@@ -132,10 +133,16 @@ def load(bodies_path: str, port: str, db_path: str, clients: str) -> None:
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - started
+    # How far the summaries lag at the last acknowledgement, and how long they take to
+    # catch up after it (the checker may still be reading meanwhile, as a user would).
+    reader = connect(Path(db_path))
+    pending_at_last_ack = pending_summaries(reader.conn)
+    while pending_summaries(reader.conn):
+        time.sleep(0.002)
+    caught_up = time.perf_counter() - started - elapsed
     acknowledged.put(None)
     checking.join()
     summarized = time.perf_counter() - started
-    reader = connect(Path(db_path))
     while pending_summaries(reader.conn):
         time.sleep(0.005)
         summarized = time.perf_counter() - started
@@ -143,6 +150,8 @@ def load(bodies_path: str, port: str, db_path: str, clients: str) -> None:
     report = {
         "elapsed": elapsed,
         "summarized": summarized,
+        "caught_up": caught_up,
+        "pending_at_last_ack": pending_at_last_ack,
         "cpu": time.process_time() - cpu,
         "latencies": latencies,
         "errors": errors,
@@ -384,6 +393,8 @@ def one_run(exports, rows, args, folder: Path, index: int) -> dict:
         "load": load_average,
         "rx_rate": spans / rx["elapsed"],
         "summarized_rate": spans / rx["summarized"],
+        "catch_up_ms": rx["caught_up"] * 1000,
+        "pending_at_last_ack": rx["pending_at_last_ack"],
         "cold_ms": rx["cold"] * 1000,
         "plain_rate": spans / ((plain_before + plain_after) / 2),
         "plain_rates": (spans / plain_before, spans / plain_after),
@@ -422,6 +433,10 @@ def report(run: dict, label: str) -> None:
     print(
         f"  until every trace summary is refreshed too: {run['summarized_rate']:,.0f} spans/s "
         f"(ratio {run['summarized_rate'] / run['plain_rate']:.2f})"
+    )
+    print(
+        f"  summaries caught up {run['catch_up_ms']:.0f} ms after the last acknowledgement "
+        f"({run['pending_at_last_ack']} traces pending then; readers merged them meanwhile)"
     )
     print(
         f"  receiver CPU per span: {run['server_cpu_us']:.1f} us, of which its main process "
@@ -484,7 +499,8 @@ def main() -> None:
             f"plain {median['plain_rate']:,.0f} spans/s, ratio {median['ratio']:.2f}, "
             f"p95 {median['p95_ms']:.0f} ms, receiver CPU {median['server_cpu_us']:.1f} us/span "
             f"(writer thread {median['writer_cpu_us']:.1f}), "
-            f"summaries refreshed {median['summarized_rate']:,.0f} spans/s, "
+            f"summaries refreshed {median['summarized_rate']:,.0f} spans/s "
+            f"(caught up {median['catch_up_ms']:.0f} ms after the last ack), "
             f"cold first export {median['cold_ms']:.0f} ms"
         )
 

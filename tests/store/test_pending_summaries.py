@@ -179,3 +179,29 @@ def test_the_writer_runs_deferred_work_when_idle_and_before_it_stops(tmp_path):
     writer.submit([3])
     writer.close()  # owed: run before stopping
     assert len(calls) >= count + 1
+
+
+def test_the_writer_runs_deferred_work_once_enough_items_are_owed(tmp_path):
+    """Under sustained load (never idle, lag not reached) the deferred work runs once
+    ``max_owed`` items were committed since it last ran, not after every batch."""
+    ran = threading.Event()
+    calls: list[int] = []
+
+    def after(db) -> None:
+        calls.append(1)
+        ran.set()
+
+    writer = BatchWriter(
+        lambda db, items: None,
+        path=tmp_path / "w.db",
+        after=after,
+        idle_wait=3600,
+        max_lag=3600,
+        max_owed=3,
+    )
+    assert writer.write([1]) == 1  # one owed: below the bound
+    assert writer.write([2, 3]) == 2  # three owed: the deferred work runs
+    assert ran.wait(30)
+    assert len(calls) == 1
+    writer.close()
+    assert len(calls) == 1  # nothing owed since: nothing run at close

@@ -53,8 +53,9 @@ class BatchWriter(Generic[T]):
     ``after`` is deferred work on the same connection (its own transactions): it
     runs once batches were committed and the queue stayed empty for
     ``idle_wait`` seconds, or, under sustained load, once ``max_lag`` seconds
-    passed since the first batch it has not covered; and before the writer
-    stops. It runs again after a failure only once another batch commits.
+    passed since the first batch it has not covered or ``max_owed`` items were
+    committed since it last ran; and before the writer stops. It runs again after
+    a failure only once another batch commits.
 
     A transaction gathers what is queued within ``max_delay`` seconds, or within
     ``group_wait`` while a caller has announced another submit (``coming``).
@@ -72,6 +73,7 @@ class BatchWriter(Generic[T]):
         after: Callable[[Database], object] | None = None,
         max_lag: float = 0.25,
         idle_wait: float = 0.005,
+        max_owed: int | None = None,
         group_items: int = 0,
         group_wait: float = 0.0,
     ) -> None:
@@ -83,6 +85,7 @@ class BatchWriter(Generic[T]):
         self._after = after
         self._idle_wait = idle_wait
         self._max_lag = max_lag
+        self._max_owed = max_owed
         self._path = path
         self._max_batch = max_batch
         self._max_delay = max_delay
@@ -155,6 +158,7 @@ class BatchWriter(Generic[T]):
         stopping = False
         # Since when deferred work has been owed (None: none); a previous run may have left some.
         owed: float | None = time.monotonic() if self._after is not None else None
+        owed_items = 0  # items committed since the deferred work last ran
         while not stopping:
             if owed is None:
                 first = self._queue.get()
@@ -166,7 +170,7 @@ class BatchWriter(Generic[T]):
                     first = self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait()
                 except queue.Empty:
                     self._catch_up(db)
-                    owed = None
+                    owed, owed_items = None, 0
                     continue
             if first is _STOP:
                 break
@@ -190,13 +194,15 @@ class BatchWriter(Generic[T]):
                     break
                 pending.append(item)
                 count += len(item[0])
-            self._commit(db, pending)
+            owed_items += self._commit(db, pending)
             if self._after is not None:
                 if owed is None:
                     owed = time.monotonic()
-                elif time.monotonic() - owed > self._max_lag:
+                if time.monotonic() - owed > self._max_lag or (
+                    self._max_owed is not None and owed_items >= self._max_owed
+                ):
                     self._catch_up(db)
-                    owed = None
+                    owed, owed_items = None, 0
         if owed is not None:
             self._catch_up(db)
         db.conn.close()
@@ -215,7 +221,8 @@ class BatchWriter(Generic[T]):
             self._stats.deferred_runs += 1
             self._stats.deferred_cpu_seconds += time.thread_time() - started
 
-    def _commit(self, db: Database, pending: list[tuple[list[T], Future[int]]]) -> None:
+    def _commit(self, db: Database, pending: list[tuple[list[T], Future[int]]]) -> int:
+        """Write ``pending`` in one transaction and settle their futures; the items committed."""
         started = time.thread_time()
         rows = [row for items, _ in pending for row in items]
         try:
@@ -224,10 +231,11 @@ class BatchWriter(Generic[T]):
         except BaseException as error:
             for _, future in pending:
                 future.set_exception(error)
-            return
+            return 0
         finally:
             self._stats.write_cpu_seconds += time.thread_time() - started
         self._stats.batches += 1
         self._stats.items += len(rows)
         for items, future in pending:
             future.set_result(len(items))
+        return len(rows)

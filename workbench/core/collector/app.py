@@ -57,6 +57,17 @@ DEFAULT_OFFLOAD_BYTES = 32 * 1024
 # against 22.3-25.7 us a span, the whole receiver 40.8-53.4 against 53.6-59.6 us.
 GROUP_SPANS = 2048
 GROUP_WAIT = 0.02
+# Trace summaries are refreshed once the writer was idle SUMMARY_IDLE seconds, or under
+# sustained load once SUMMARY_SPANS spans or SUMMARY_LAG seconds are owed: one refresh of
+# many traces rewrites the summaries' index pages once for all of them. Alternating
+# bench/ingest.py runs at load 4-6 against 0.25 s / 5 ms idle: 13 refreshes per 100,000
+# spans instead of 30-32, writer thread 4.0-4.3 against 5.2-5.4 us a span in them, the
+# main process 17.2-19.0 against 19.8-20.1 us a span. Readers merge the pending traces
+# meanwhile, and that merge grows with them (a trace list's first page took 23 ms with 834
+# pending traces, 69 ms with 2,731), hence the bound in spans.
+SUMMARY_IDLE = 0.05
+SUMMARY_LAG = 1.0
+SUMMARY_SPANS = 8192
 
 
 def default_workers() -> int:
@@ -75,6 +86,8 @@ def create_app(
     offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
     pool: NormalizePool | None = None,
     forward: ForwardConfig | None = None,
+    summary_idle: float = SUMMARY_IDLE,
+    summary_lag: float = SUMMARY_LAG,
 ) -> Starlette:
     """The receiver; its BatchWriter opens on startup and closes (after flushing) on shutdown.
 
@@ -84,6 +97,8 @@ def create_app(
     ``overrides_for`` keeps all decoding in this process.
     ``pool`` replaces the worker processes (tests inject failing ones).
     ``forward`` sends every accepted export on, unchanged, to another OTLP endpoint.
+    ``summary_idle`` and ``summary_lag``: seconds the writer waits idle, and at most under
+    load, before refreshing trace summaries (tests defer them to shutdown).
     """
     overrides = overrides_for if overrides_for is not None else PricingOverrides()
     if pool is None and isinstance(overrides, PricingOverrides):
@@ -112,6 +127,9 @@ def create_app(
             # Trace summaries are refreshed after the acknowledgement, between batches
             # (readers merge the pending ones meanwhile: store/summaries.py).
             after=summarize_pending,
+            idle_wait=summary_idle,
+            max_lag=summary_lag,
+            max_owed=SUMMARY_SPANS,
             group_items=GROUP_SPANS,
             group_wait=GROUP_WAIT,
         )

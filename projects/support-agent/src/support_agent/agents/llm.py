@@ -23,7 +23,7 @@ from ..infra import metrics, tracing
 from ..infra.cache import ResponseCache, cache_key
 from ..infra.logs import get_logger, route_library_logs
 from ..infra.settings import Settings, get_settings
-from . import attempts, keys
+from . import attempts, keys, pricing
 from .failures import classify
 from .routing import ModelTarget
 
@@ -281,6 +281,9 @@ def _cost(response: Any, target: ModelTarget) -> float | None:
     known = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
     if isinstance(known, int | float):
         return float(known)
+    plain = pricing.plain_cost(response)  # (an answer the direct transport brought)
+    if plain is not None:
+        return plain
     try:
         return float(litellm_module().completion_cost(completion_response=response))
     except Exception:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import ModalScreen
 
 from workbench.core.runner.warm import WarmRunner, default_options
 from workbench.tui import focus
@@ -49,11 +50,14 @@ class WorkbenchApp(App[None]):
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     # Screen classes for app.tcss: side panes give way below 120 and 100 columns.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-medium"), (120, "-wide")]
+    # ...and dialogs drop their blank lines below 32 rows.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         focus.LEAVE_FIELD,
         *section_bindings(),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit"),
+        # In a text field q types, and the footer shows ctrl+q instead.
+        Binding("q,ctrl+q", "quit", "Quit"),
     ]
 
     def __init__(
@@ -118,6 +122,8 @@ class WorkbenchApp(App[None]):
         """Esc leaves a text field only while one has focus (see ``focus``)."""
         if action == "leave_field":
             return focus.can_leave_field(self.screen)
+        if action in ("switch_mode", "switch_section") and isinstance(self.screen, ModalScreen):
+            return False  # a dialog is answered or closed first
         if action == "switch_mode" and parameters and parameters[0] in self.MODES:
             # Named when the footer has room (or nothing is on screen yet), else grouped.
             return not self.is_running or sections_fit(self.screen)
@@ -134,9 +140,14 @@ class WorkbenchApp(App[None]):
         self.screen.refresh_bindings()
 
     def get_key_display(self, binding: Binding) -> str:
-        """Help is ``?`` outside a text field and ``f1`` inside one (``?`` types there)."""
+        """Help is ``?`` outside a text field and ``f1`` inside one (``?`` types there);
+        quit is ``q`` where q quits and ``ctrl+q`` elsewhere (a field, the help dialog)."""
         if binding.action == "help" and focus.can_leave_field(self.screen):
             return "f1"
+        if binding.action == "quit" and binding.key == "ctrl+q":
+            q = self.screen.active_bindings.get("q")
+            if q is not None and q.binding.action == "quit":
+                return "q"
         return super().get_key_display(binding)
 
     def on_key(self, event: events.Key) -> None:

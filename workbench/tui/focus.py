@@ -19,6 +19,9 @@ from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
 LEAVE_FIELD = Binding("escape", "leave_field", "Leave field", priority=True)
+# A dialog's footer, after its own Esc: help and quit, on keys no field types (Textual
+# leaves the app's bindings out of a dialog's key chain).
+DIALOG_KEYS = [Binding("f1", "app.help", "Help"), Binding("ctrl+q", "app.quit", "Quit")]
 
 
 def is_text_field(widget: Widget | None) -> bool:

@@ -10,11 +10,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from workbench.tui.focus import DIALOG_KEYS
+from workbench.tui.widgets.steady_footer import SteadyFooter
+
 
 class ConfirmModal(ModalScreen[bool]):
     """Asks ``title`` with ``message``; dismisses True on ``confirm``, False on cancel/escape."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), *DIALOG_KEYS]
 
     def __init__(self, title: str, message: str | Content, confirm: str = "OK") -> None:
         super().__init__()
@@ -30,6 +33,7 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(id="buttons"):
                 yield Button(self.confirm, variant="error", id="confirm-yes")
                 yield Button("Cancel", id="confirm-no")
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

@@ -8,12 +8,16 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Static
 
+from workbench.tui.focus import DIALOG_KEYS
+from workbench.tui.widgets.steady_footer import SteadyFooter
+
 
 class HelpScreen(ModalScreen[None]):
     """Lists ``(key, description)`` pairs; any of escape, ``?``, F1 or ``q`` closes it."""
 
     BINDINGS = [
-        Binding("escape,question_mark,f1,q", "dismiss", "Close", show=False),
+        Binding("escape,question_mark,f1,q", "dismiss", "Close"),
+        DIALOG_KEYS[-1],
     ]
 
     def __init__(self, keys: list[tuple[str, str]]) -> None:
@@ -25,6 +29,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Keys", id="dialog-title")
             yield DataTable(id="keys", show_cursor=False)
             yield Static("Press escape to close.", id="help-hint")
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -18,7 +18,9 @@ from workbench import locations
 from workbench.core.scaffold import ScaffoldResult, scaffold_project, validate_name
 from workbench.core.template_sources import catalogue
 from workbench.errors import InvalidName, TargetExists, WorkbenchError
+from workbench.tui.focus import DIALOG_KEYS
 from workbench.tui.format import display_path
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 DEFAULT_MODEL = "gpt-4o-mini"
 
@@ -37,7 +39,7 @@ class NewProjectModal(ModalScreen[ScaffoldResult | None]):
     }
     """
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS = [Binding("escape", "close", "Close"), *DIALOG_KEYS]
     # Focused as soon as the dialog is composed, so keys typed right after ``n`` land here.
     AUTO_FOCUS = "#name"
 
@@ -79,6 +81,7 @@ class NewProjectModal(ModalScreen[ScaffoldResult | None]):
             with Horizontal(id="buttons"):
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="close")
+        yield SteadyFooter()
 
     def _template_list(self) -> OptionList:
         """The built-in templates, one option each: the name, then its one-line description."""

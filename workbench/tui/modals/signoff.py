@@ -14,6 +14,8 @@ from textual.worker import Worker, WorkerState
 
 from workbench.core.readiness import ItemResult, Signoff
 from workbench.errors import WorkbenchError
+from workbench.tui.focus import DIALOG_KEYS
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 Recorder = Callable[[str, str], Signoff]
 
@@ -25,7 +27,7 @@ class SignoffModal(ModalScreen[Signoff | None]):
     shown in the dialog, which stays open.
     """
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), *DIALOG_KEYS]
     # Focused as soon as the dialog is composed, so keys typed right after ``s`` land here.
     AUTO_FOCUS = "#signoff-by"
 
@@ -55,6 +57,7 @@ class SignoffModal(ModalScreen[Signoff | None]):
             with Horizontal(id="buttons"):
                 yield Button("Sign off", variant="primary", id="signoff-save")
                 yield Button("Cancel", id="signoff-cancel")
+        yield SteadyFooter()
 
     @on(Input.Submitted, "#signoff-by")
     def _next_field(self) -> None:

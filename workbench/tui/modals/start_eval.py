@@ -14,6 +14,8 @@ from textual.widgets import Button, Input, Label, Select, SelectionList, Static
 
 from workbench.core.evals.session import SetInfo
 from workbench.core.projects import Project
+from workbench.tui.focus import DIALOG_KEYS
+from workbench.tui.widgets.steady_footer import SteadyFooter
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ class VariantList(SelectionList[str]):
 class StartEvalModal(ModalScreen[StartRequest | None]):
     """Asks what to run; dismisses with a ``StartRequest``, or ``None`` when cancelled."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS = [Binding("escape", "close", "Close"), *DIALOG_KEYS]
     AUTO_FOCUS = "#eval-variants"
 
     def __init__(
@@ -109,6 +111,7 @@ class StartEvalModal(ModalScreen[StartRequest | None]):
             with Horizontal(id="buttons"):
                 yield Button("Start", variant="primary", id="start")
                 yield Button("Cancel", id="close")
+        yield SteadyFooter()
 
     def _initial_set(self) -> str:
         names = [value for _, value in self.sets]

@@ -330,6 +330,12 @@ class RunScreen(SectionScreen):
         if self._turn is not None and self._turn.is_running:
             self._turn.cancel()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Esc cancels a turn only while one runs (the footer offers it only then)."""
+        if action == "cancel_turn":
+            return self._turn is not None and not self._turn.is_finished
+        return super().check_action(action, parameters)
+
     def escape_leaves_field(self) -> bool:
         """While a turn runs, escape cancels it, even from the message box."""
         return not (self._turn is not None and self._turn.is_running)

@@ -40,6 +40,8 @@ __all__ = ["evals_project"]
 SIZE = (120, 36)
 # What the reporter typed into a field, which switched sections and started a check run.
 PHRASE = "gpt-5-ultra"
+# Every digit and letter, and ? (help): none may do anything in a field but type.
+ALPHABET = "1234567890qwertyuiopasdfghjklzxcvbnm?"
 # Work a field starts by design when typed into (the traces filters search as you type).
 SECTION_ACTIONS = ("switch_mode", "switch_section")
 FIELD_WORK = {"filter-search": {"traces-page"}, "filter-model": {"traces-page"}}
@@ -110,7 +112,7 @@ async def type_into_each_field(pilot: Pilot, *, leaves_with_escape: bool) -> lis
     for field in text_fields(screen):
         if not field.display or field.disabled:
             continue
-        keys = typing_keys(app) + list(PHRASE)
+        keys = typing_keys(app) + list(ALPHABET) + list(PHRASE)
         mode, stack = app.current_mode, list(app.screen_stack)
         field.focus()
         await settle(pilot)
@@ -246,3 +248,41 @@ async def test_shift_tab_from_the_message_box_lands_in_a_field(app_env):
         await settle(pilot)
         assert app.current_mode == "run"
         assert is_text_field(app.focused) and app.focused.value == PHRASE
+
+
+@pytest.mark.parametrize("section", SECTIONS, ids=lambda section: section.mode)
+async def test_shift_tab_through_a_section_then_typing_stays_in_each_field(app_env, section):
+    """At 80×24, shift+tab from the section's main widget around its whole focus chain; at
+    each text field it lands on, every digit and letter (one burst, no pauses) goes into
+    the field: the section, the screen and the workers stay as they were."""
+    app = create_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(section.key)
+        await settle_evals(pilot)
+        await pilot.press("escape")  # out of a field the section may focus first
+        await settle(pilot)
+        screen, seen, typed = app.screen, set(), []
+        for _ in range(len(screen.focus_chain) + 1):
+            await pilot.press("shift+tab")
+            await settle(pilot)
+            field = app.focused
+            if field is None or id(field) in seen:
+                continue
+            seen.add(id(field))
+            if not is_text_field(field):
+                continue
+            clear(field)
+            await pilot.pause()
+            workers = {id(worker) for worker in app.workers}
+            await pilot.press(*ALPHABET, "shift+tab", "shift+tab", "tab", "tab", *ALPHABET)
+            await pilot.pause()
+            new_work = {w.group for w in app.workers if id(w) not in workers}
+            assert app.current_mode == section.mode and app.screen is screen, field.id
+            assert app.focused is field, field.id
+            # Back in the field by tab, Textual selects its text: the second burst replaces it.
+            assert field_text(field) == accepted(field, list(ALPHABET)), field.id
+            assert new_work <= FIELD_WORK.get(field.id or "", set()), (field.id, new_work)
+            await settle(pilot)
+            typed.append(field.id)
+        assert sorted(typed) == sorted(f.id for f in text_fields(screen) if f.display)

@@ -52,18 +52,20 @@ TOOLS = [
 
 @dataclass
 class Endpoint:
-    """A chat-completions endpoint answering `status` (200: a normal answer); it records bodies."""
+    """A chat-completions endpoint answering `status` (200: a normal answer); it records what
+    each request sent."""
 
     status: int = 200
     delay_s: float = 0.0
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    authorizations: list[str | None] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
     api_base: str = ""
 
     def answer(self, handler: BaseHTTPRequestHandler) -> None:
-        body = json.loads(handler.rfile.read(int(handler.headers["Content-Length"])))
-        self.bodies.append(body)
-        self.authorizations.append(handler.headers.get("Authorization"))
+        raw = handler.rfile.read(int(handler.headers["Content-Length"]))
+        body = json.loads(raw)
+        self.bodies.append(raw)
+        self.headers.append({name.lower(): value for name, value in handler.headers.items()})
         if self.delay_s:
             time.sleep(self.delay_s)
         if self.status == 200:
@@ -166,9 +168,10 @@ async def test_the_direct_path_sends_the_body_and_key_litellm_sends(
     through_litellm = await llm.complete(target, [dict(m) for m in MESSAGES], TOOLS, dict(params))
     assert wrapped == ["openai/gpt-4o-mini"] and len(direct_calls) == 1
 
-    assert endpoint.bodies[0] == endpoint.bodies[1]
-    assert endpoint.authorizations[0] == endpoint.authorizations[1]
-    assert endpoint.authorizations[0] == "Bearer sk-local-endpoint-key"
+    assert json.loads(endpoint.bodies[0]) == json.loads(endpoint.bodies[1])
+    for name in ("authorization", "content-type", "accept", "user-agent", "host"):
+        assert endpoint.headers[0].get(name) == endpoint.headers[1].get(name), name
+    assert endpoint.headers[0]["authorization"] == "Bearer sk-local-endpoint-key"
     assert direct == through_litellm
 
 

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
-import httpx
+from . import openai_http
 
 # Arguments the Router adds to every attempt that change nothing about the request sent
 # (bookkeeping litellm reads for its logs, or the Router's own retry budget). A value other
@@ -210,12 +210,7 @@ async def _complete(kwargs: Mapping[str, Any]) -> Any:
     try:
         body = request_body(kwargs)
         client = _client(kwargs["api_base"], kwargs["api_key"], kwargs["timeout"])
-        raw = await client.post(
-            "/chat/completions",
-            body=body,
-            cast_to=httpx.Response,
-            options={"timeout": kwargs["timeout"]},
-        )
+        raw = await openai_http.post_chat(client, body, kwargs["timeout"])
         payload = json.loads(raw.content)
         if not isinstance(payload, dict) or not isinstance(payload.get("choices"), list):
             raise _invalid(payload)

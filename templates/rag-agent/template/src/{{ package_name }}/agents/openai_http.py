@@ -1,0 +1,1 @@
+../../../../../agent-service/template/src/{{ package_name }}/agents/openai_http.py

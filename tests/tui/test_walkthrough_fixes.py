@@ -12,21 +12,23 @@ from tests.tui.conftest import settle
 from tests.tui.evals_data import evals_project, open_evals
 from tests.tui.test_evals_pilot import fake_agent, start_run
 from tests.tui.test_readiness_snapshots import only_project
+from tests.tui.test_run import project as run_project
 from tests.tui.test_run import send
 from tests.tui.test_run_wait import SlowRunner, project
 from tests.tui.test_ship_pilot import PASSING, evaluate_to
 from tests.tui.test_ship_snapshots import VALIDATION
 from tests.tui.test_traces import open_traces, stored
-from tests.tui.tracedata import wait_for
+from tests.tui.tracedata import FakeRunner, wait_for
 from workbench.core.runner.phases import MOCK
 from workbench.tui.app import create_app
 from workbench.tui.modals.start_eval import StartEvalModal, StartRequest, VariantChoice
 from workbench.tui.screens.run import RunScreen
 from workbench.tui.screens.ship import ShipScreen
 from workbench.tui.screens.trace_view import TraceViewScreen
+from workbench.tui.widgets.chat import ChatMessage
 from workbench.tui.widgets.eval_progress import LiveProgress
 
-__all__ = ["evals_project", "project", "stored"]
+__all__ = ["evals_project", "project", "run_project", "stored"]
 
 
 @pytest.fixture
@@ -161,3 +163,26 @@ async def test_an_open_trace_names_its_id_at_100_columns(stored) -> None:
         await wait_for(pilot, lambda: screen.detail is not None)
         await pilot.pause()
         assert stored[-1] in visible_text(title)
+
+
+class OneToolRunner(FakeRunner):
+    """A turn of one step that called one tool."""
+
+    async def turn(self, text, *, session_id=None):
+        report = await super().turn(text, session_id=session_id)
+        report.outcome.result.update(steps=1, tool_calls=[{"name": "lookup_order"}])
+        return report
+
+
+async def test_a_turns_figures_read_as_english(run_project, monkeypatch):
+    """The walk-through read 'ok · 1 steps · 1 tool calls' under an answer."""
+    monkeypatch.setattr(RunScreen, "runner_factory", staticmethod(OneToolRunner))
+    app = create_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await send(pilot, "Where is order 12345?")
+        await wait_for(pilot, lambda: "tool call" in chat_text(app))
+        assert "ok · 1 step · 1 tool call · in 930 / out 95 tokens" in chat_text(app)
+
+
+def chat_text(app: App) -> str:
+    return "\n".join(str(message.render()) for message in app.screen.query(ChatMessage))

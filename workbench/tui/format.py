@@ -15,3 +15,8 @@ def display_path(path: Path) -> str:
     except (OSError, ValueError):
         pass
     return str(path)
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 step``, ``2 steps``, ``0 tool calls``: ``number`` and ``noun``, plural unless 1."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -22,6 +22,7 @@ from workbench.core.runner.phases import FIRST_ANSWER
 from workbench.core.runner.stack import TurnReport
 from workbench.core.runner.warm import WarmRunner
 from workbench.core.tracemodels import TraceDetail
+from workbench.tui.format import counted
 from workbench.tui.section_screen import SectionScreen
 from workbench.tui.widgets.chat import ChatLog
 from workbench.tui.widgets.gauges import TurnGauges, line_title
@@ -246,8 +247,8 @@ class RunScreen(SectionScreen):
         usage = result.get("usage") or {}
         tools = result.get("tool_calls") or []
         meta = (
-            f"{result.get('status') or 'error'} · {result.get('steps', 0)} steps · "
-            f"{len(tools)} tool calls · in {usage.get('input_tokens', 0)} / out "
+            f"{result.get('status') or 'error'} · {counted(result.get('steps', 0), 'step')} · "
+            f"{counted(len(tools), 'tool call')} · in {usage.get('input_tokens', 0)} / out "
             f"{usage.get('output_tokens', 0)} tokens · {report.outcome.wall_ms / 1000:.2f} s"
         )
         title = f"{report.project} · {report.model} ({report.model_source})"

@@ -62,9 +62,12 @@ GROUP_WAIT = 0.02
 # many traces rewrites the summaries' index pages once for all of them. Alternating
 # bench/ingest.py runs at load 4-6 against 0.25 s / 5 ms idle: 13 refreshes per 100,000
 # spans instead of 30-32, writer thread 4.0-4.3 against 5.2-5.4 us a span in them, the
-# main process 17.2-19.0 against 19.8-20.1 us a span. Readers merge the pending traces
-# meanwhile, and that merge grows with them (a trace list's first page took 23 ms with 834
-# pending traces, 69 ms with 2,731), hence the bound in spans.
+# main process 17.2-19.0 against 19.8-20.1 us a span. Most of it is the idle wait: 5 ms
+# passes between exports under load (with the bound in spans, 23-31 refreshes per 100,000
+# spans at 4.4-4.9 us a span, against 12-14 at 3.9-4.3 us with 50 ms); the price is that
+# summaries are stored 50-100 ms after a burst ends instead of 7-22. Readers merge the
+# pending traces meanwhile, and that merge grows with them (a trace list's first page took
+# 23 ms with 834 pending traces, 69 ms with 2,731), hence the bound in spans.
 SUMMARY_IDLE = 0.05
 SUMMARY_LAG = 1.0
 SUMMARY_SPANS = 8192

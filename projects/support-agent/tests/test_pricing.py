@@ -8,6 +8,15 @@ from typing import Any
 import pytest
 
 from support_agent.agents import llm, pricing
+from support_agent.agents.routing import ModelTarget
+
+
+@pytest.fixture(autouse=True)
+def routed_models() -> None:
+    """Price-map entries as a running service has them: a Router that registered the models
+    fills each entry in place with every price key, unset ones None."""
+    models = ("gpt-4o-mini", "gpt-4o", "gpt-4.1-nano", "gpt-4o-2024-08-06", "gpt-5", "gpt-5.4")
+    llm.get_router(ModelTarget(f"openai/{models[0]}", tuple(f"openai/{m}" for m in models[1:])))
 
 
 def _answer(model: str, usage: dict[str, Any], **fields: Any) -> Any:

@@ -4,14 +4,13 @@
 regions and special pricing on every call: ~0.4 ms of CPU per model call on a service that
 is CPU-bound on one core. Most answers need none of that: an OpenAI model whose price-map
 entry is plain per-token prices (input, output, cached input), answered at the default
-service tier with no audio or reasoning tokens. Those are priced here from the entry,
-looked up once per model name; every other answer returns None and the caller asks
+service tier with no audio or reasoning tokens. Those are priced here from the entry;
+every other answer returns None and the caller asks
 `litellm.completion_cost`. tests/test_pricing.py holds the two equal.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 # Price-map keys that do not apply to a default-tier chat answer priced here: other service
@@ -28,17 +27,21 @@ _PLAIN_KEYS = frozenset(
 )
 
 
-@lru_cache(maxsize=256)
 def plain_prices(model: str) -> tuple[float, float, float | None] | None:
     """(input, output, cached input) USD per token for an OpenAI chat model priced per token
-    only, or None (an unknown model, or one with tiered, audio or other special prices)."""
+    only, or None (an unknown model, or one with tiered, audio or other special prices).
+
+    Read from the entry on every call: litellm fills an entry in place with every price key
+    (unset ones None) when a Router registers the model, and `litellm.register_model` may
+    change its prices at any time.
+    """
     from .llm import litellm_module
 
     entry = litellm_module().model_cost.get(model)
     if not entry or entry.get("litellm_provider") != "openai" or entry.get("mode") != "chat":
         return None
-    for key in entry:
-        if "cost" in key and key not in _PLAIN_KEYS and not key.endswith(_OTHER_TIERS):
+    for key, value in entry.items():
+        if value and "cost" in key and key not in _PLAIN_KEYS and not key.endswith(_OTHER_TIERS):
             return None
     inp, out = entry.get("input_cost_per_token"), entry.get("output_cost_per_token")
     if not isinstance(inp, int | float) or not isinstance(out, int | float):

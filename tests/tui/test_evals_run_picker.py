@@ -71,3 +71,33 @@ class TestRunPicker:
         20260115-093000-a1b2 ✓ 12/20 (highlighted) and 20260114-170000-0c3d ✓ 4/10; the
         footer names l Runs."""
         assert snap_compare(create_app(), terminal_size=size, run_before=open_picker)
+
+
+async def test_the_picker_follows_a_live_run_s_progress(evals_project, monkeypatch):
+    """While a run goes on, its line in the picker counts its results, not the 0/0 it was
+    listed with (the header's bar and the picker agreed only once the run ended)."""
+    from tests.tui.test_evals_pilot import fake_agent
+    from tests.tui.tracedata import wait_for
+
+    runner = fake_agent(monkeypatch, delay=0.2)
+    app = create_app()
+    async with app.run_test(size=SIZES["100x30"]) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        await pilot.press("s")
+        await settle_evals(pilot)
+        app.screen.query_one("#eval-concurrency").value = "1"
+        await pilot.click("#start")
+        pick = screen.query_one("#evals-run-pick", Select)
+
+        def label_of_live_run() -> str:
+            job = screen.job
+            if job is None or job.run_id is None:
+                return ""
+            return next((str(p) for p, value in pick._options if value == job.run_id), "")
+
+        await wait_for(pilot, lambda: len(runner.calls) >= 4 and label_of_live_run(), 60)
+        await wait_for(pilot, lambda: "/0" not in label_of_live_run(), 30)
+        assert screen.job.running, "the run ended before the picker was seen following it"
+        await pilot.press("x")
+        await settle_evals(pilot)

@@ -191,6 +191,8 @@ class EvalsLoading(SectionScreen):
         if self._shown_status == "running" and report.status != "running" and self.project:
             self.load_runs(str(self.project.path))  # the list still marks it as running
         self._shown_status = report.status
+        if live:
+            self._relabel(run_id, report)
         self.counts = counts
         matrix = self.query_one(ResultsMatrix)
         variants = [v.name for v in report.variants]
@@ -208,6 +210,25 @@ class EvalsLoading(SectionScreen):
             )
         )
         self._update_status()
+
+    def _relabel(self, run_id: str, report: Any) -> None:
+        """Keep the picker's and list's line for a live run in step with its progress."""
+        index = next((i for i, run in enumerate(self.runs) if run.id == run_id), None)
+        if index is None:
+            return
+        info = self.runs[index]
+        passed = sum(variant.passed for variant in report.variants)
+        now = (report.done, passed, report.status)
+        pick = self.query_one("#evals-run-pick", Select)
+        # An open picker keeps its lines: redrawing them would move the user's highlight.
+        if (info.done, info.passed, info.status) == now or pick.expanded:
+            return
+        update = {"done": report.done, "passed": passed, "status": report.status}
+        self.runs[index] = info.model_copy(update=update)
+        with pick.prevent(Select.Changed):
+            pick.set_options((run_label(run), run.id) for run in self.runs)
+        self._pick_shows(run_id)
+        self.query_one(RunsList).show(self.runs, run_id)
 
     def on_resize(self) -> None:
         self._draw_header()

@@ -147,12 +147,49 @@ def _attempt(api_base: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.parametrize("params", [{}, {"temperature": 0.2, "max_tokens": 50, "top_p": 0.5}])
+# A cache mark (which an OpenAI-compatible base keeps) and a tool regex Python cannot
+# compile (which litellm drops before sending).
+MARKED_MESSAGES = [
+    {
+        "role": "system",
+        "content": [
+            {
+                "type": "text",
+                "text": "You are a support agent.",
+                "cache_control": {"type": "ephemeral"},
+            }
+        ],
+    },
+    *MESSAGES[1:],
+]
+PATTERNED_TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            **TOOLS[0]["function"],
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string", "pattern": "^(?<digits>[0-9]+)$"}},
+            },
+        },
+    }
+]
+
+
+@pytest.mark.parametrize(
+    ("messages", "tools", "params"),
+    [
+        (MESSAGES, TOOLS, {}),
+        (MESSAGES, TOOLS, {"temperature": 0.2, "max_tokens": 50, "top_p": 0.5}),
+        (MARKED_MESSAGES, PATTERNED_TOOLS, {"tool_choice": "auto"}),
+    ],
+    ids=["plain", "params", "marked"],
+)
 async def test_the_direct_path_sends_the_body_and_key_litellm_sends(
-    endpoint, direct_calls, monkeypatch, params
+    endpoint, direct_calls, monkeypatch, messages, tools, params
 ):
     target = ModelTarget("openai/gpt-4o-mini", (), endpoint.api_base, "sk-local-endpoint-key")
-    direct = await llm.complete(target, [dict(m) for m in MESSAGES], TOOLS, dict(params))
+    direct = await llm.complete(target, [dict(m) for m in messages], tools, dict(params))
     assert len(direct_calls) == 1
 
     # Instrumentation that wraps litellm.acompletion sees every attempt: litellm's path.
@@ -165,7 +202,7 @@ async def test_the_direct_path_sends_the_body_and_key_litellm_sends(
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(litellm, "acompletion", instrumented)
-    through_litellm = await llm.complete(target, [dict(m) for m in MESSAGES], TOOLS, dict(params))
+    through_litellm = await llm.complete(target, [dict(m) for m in messages], tools, dict(params))
     assert wrapped == ["openai/gpt-4o-mini"] and len(direct_calls) == 1
 
     assert json.loads(endpoint.bodies[0]) == json.loads(endpoint.bodies[1])

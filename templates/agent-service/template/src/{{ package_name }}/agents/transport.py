@@ -194,7 +194,14 @@ def request_body(kwargs: Mapping[str, Any]) -> dict[str, Any]:
         model=model,
         messages=validate_and_fix_openai_messages(messages=kwargs["messages"]),
         optional_params=optional,
-        litellm_params={},
+        # What decides litellm's rewrites for an OpenAI-compatible base: cache marks kept,
+        # tool regexes Python cannot compile dropped.
+        litellm_params={
+            "custom_llm_provider": "openai",
+            "api_base": kwargs["api_base"],
+            "model_info": kwargs.get("model_info"),
+            "drop_params": litellm.drop_params,
+        },
         headers={},
     )
 

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 
 from support_agent.agents import llm, transport
+from support_agent.agents.attempts import _as_status_class
+from support_agent.agents.failures import classify
 from support_agent.agents.routing import ModelTarget
 
 MESSAGES = [
@@ -261,6 +263,14 @@ async def test_a_failed_attempt_raises_what_litellm_raises(endpoint, status):
     through_litellm = await _failure(litellm.acompletion(**_attempt(endpoint.api_base)))
     assert type(direct) is type(through_litellm)
     assert getattr(direct, "status_code", None) == getattr(through_litellm, "status_code", None)
+    # What the Router's host then makes of it (the class its status stands for, retries).
+    ours, theirs = classify(direct, endpoint.api_base), classify(through_litellm, endpoint.api_base)
+    assert ours.status == theirs.status == status
+    assert ours.retries(2) == theirs.retries(2)
+    model = "openai/gpt-4o-mini"
+    assert type(_as_status_class(direct, ours, model)) is type(
+        _as_status_class(through_litellm, theirs, model)
+    )
 
 
 @pytest.mark.parametrize("problem", ["refused", "timeout"])

@@ -54,7 +54,11 @@ async def post_chat(client: Any, body: dict[str, Any], timeout: float) -> httpx.
         raise openai.APITimeoutError(request=request) from error
     except (httpx.RequestError, ssl.SSLError) as error:
         raise openai.APIConnectionError(request=request) from error
-    if response.status_code >= 400:
-        await response.aread()
-        raise client._make_status_error_from_response(response)
+    try:
+        response.raise_for_status()
+    except httpx.HTTPStatusError as error:
+        # As the SDK raises it: the status error keeps httpx's (and its response) as context,
+        # which `attempts.classified` reads the provider's status from.
+        await error.response.aread()
+        raise client._make_status_error_from_response(error.response) from None
     return response

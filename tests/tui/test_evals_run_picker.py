@@ -101,3 +101,26 @@ async def test_the_picker_follows_a_live_run_s_progress(evals_project, monkeypat
         assert screen.job.running, "the run ended before the picker was seen following it"
         await pilot.press("x")
         await settle_evals(pilot)
+
+
+async def test_relabelling_the_shown_run_keeps_a_newer_highlight(evals_project):
+    """A run's progress landing after the list was told to show a newer run (its highlight
+    message still queued) leaves the newer run highlighted and shown: the list is not moved
+    back to the run being relabelled."""
+    from workbench.tui.widgets.eval_runs import RunsList
+
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        assert screen.run_id == RUN_ID
+        runs_list = screen.query_one(RunsList)
+        report = screen.reader.report(RUN_ID)
+        newer = screen.runs[0].model_copy(update={"id": "20260116-080000-ffff", "done": 0})
+        stale = screen.runs[0].model_copy(update={"done": screen.runs[0].done - 1})
+        screen.runs = [newer, stale, *screen.runs[1:]]
+        runs_list.show(screen.runs, newer.id)
+        screen._relabel(RUN_ID, report)  # the shown run's reload, before the highlight lands
+        await settle_evals(pilot)
+        assert runs_list.ids[runs_list.highlighted] == newer.id
+        assert screen.run_id == newer.id

@@ -228,7 +228,13 @@ class EvalsLoading(SectionScreen):
         with pick.prevent(Select.Changed):
             pick.set_options((run_label(run), run.id) for run in self.runs)
         self._pick_shows(run_id)
-        self.query_one(RunsList).show(self.runs, run_id)
+        # The list keeps whatever it highlights: a newer run it was just told to show may
+        # not be shown yet (its OptionHighlighted still queued), and moving the highlight
+        # back to ``run_id`` would then show the older run after it.
+        runs_list = self.query_one(RunsList)
+        index = runs_list.highlighted
+        ids = runs_list.ids
+        runs_list.show(self.runs, ids[index] if index is not None and index < len(ids) else run_id)
 
     def on_resize(self) -> None:
         self._draw_header()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import sys
+from collections.abc import Iterator
 
 import click
 
@@ -17,19 +19,33 @@ def launch(project: str | None = None) -> None:
     from workbench.cli import _exit_now
     from workbench.tui.app import run_app
 
-    run_app(project=project)
-    _drop_typed_keys()
-    _exit_now(0)
+    _exit_now(run_app(project=project, closing=typed_keys_dropped))
 
 
-def _drop_typed_keys() -> None:
-    """Discard keys typed while the app was closing, so they do not reach the shell."""
-    import sys
+@contextlib.contextmanager
+def typed_keys_dropped() -> Iterator[None]:
+    """While the app finishes closing, keys typed are neither echoed nor left for the shell.
+
+    The terminal is back in its normal mode by then, so without this a key pressed in the
+    last fraction of a second would be echoed and then read by the shell as a command.
+    """
     import termios
 
-    with contextlib.suppress(OSError, ValueError):
+    fd, saved = None, None
+    with contextlib.suppress(OSError, ValueError, termios.error):
         if sys.stdin.isatty():
-            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+            fd = sys.stdin.fileno()
+            saved = termios.tcgetattr(fd)
+            quiet = termios.tcgetattr(fd)
+            quiet[3] &= ~(termios.ECHO | termios.ECHONL)
+            termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        if fd is not None and saved is not None:
+            with contextlib.suppress(OSError, termios.error):
+                termios.tcflush(fd, termios.TCIFLUSH)
+                termios.tcsetattr(fd, termios.TCSANOW, saved)
 
 
 @click.command()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -167,9 +169,12 @@ class WorkbenchApp(App[None]):
         self.runners.warm(project, model=model, variant=variant)
 
     async def action_quit(self) -> None:
-        """Quit at once: the agent's children get SIGTERM now, and SIGKILL shortly after if
-        they are still there (``on_unmount``), so no turn outlives the app."""
+        """Quit: the agent's children get SIGTERM now, and SIGKILL shortly after if they are
+        still there, so no turn outlives the app. They are waited for before the app exits:
+        until then the terminal is still the app's, so keys typed meanwhile are neither
+        echoed nor left for the shell (``on_unmount`` covers other ways out)."""
         self.runners.terminate()
+        await self.runners.close(grace=QUIT_GRACE)
         self.exit()
 
     async def on_unmount(self) -> None:
@@ -216,13 +221,19 @@ def create_app(
     )
 
 
-def run_app(project: str | None = None) -> None:
+def run_app(
+    project: str | None = None,
+    closing: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> int:
     """Run the app in the terminal until the user quits, with the collector running; then
-    stop the collector, which flushes and closes its writer and checkpointer."""
+    stop the collector (inside ``closing()``), which flushes and closes its writer and
+    checkpointer. Returns the app's exit code (1 after an error it showed)."""
     from workbench.core.live import stop_local_collector
 
     app = create_app(project, start_collector=True, warm_runners=True)
     try:
         app.run()
     finally:
-        stop_local_collector()
+        with closing():
+            stop_local_collector()
+    return app.return_code or 0

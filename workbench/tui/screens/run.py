@@ -223,6 +223,8 @@ class RunScreen(SectionScreen):
         return f"Running… {doing} · {elapsed:.1f} s · escape cancels"
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if not self.query_one(ChatLog).is_attached:
+            return  # the app is closing (ctrl+q mid-turn cancels the turn): nothing to say
         if event.worker.group == "run-start" and event.state is WorkerState.ERROR:
             # Without the project list the screen cannot run anything: say why.
             error = f"Could not list the projects: {event.worker.error}"

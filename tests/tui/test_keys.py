@@ -72,3 +72,24 @@ async def test_fast_typing_into_the_signoff_dialog_keeps_the_tab(app_env):
         assert app.screen.query_one("#signoff-note", Input).value == "rota in PagerDuty, 2 people"
         # The c and r typed into the fields did not start a check run on the screen below.
         assert {id(w) for w in app.workers if w.group == "readiness-check"} == checks
+
+
+async def test_a_fast_burst_with_tabs_into_an_open_signoff_dialog_fills_each_field(app_env):
+    """The dialog already open and its first field focused (the typist pressed s, then typed
+    on): keys behind a Tab go to the field the Tab moved to, and shift+tab goes back."""
+    app = create_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await highlight(pilot, "observability.on-call")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SignoffModal)
+        type_fast(app, [*"Ada Lovelace 123", "tab", *"Argo canary 10/50/100 q?5 verified"])
+        await settle(pilot)
+        by, note = (app.screen.query_one(f"#signoff-{name}", Input) for name in ("by", "note"))
+        assert (by.value, note.value) == ("Ada Lovelace 123", "Argo canary 10/50/100 q?5 verified")
+        type_fast(app, ["shift+tab", *"Grace"])  # back in a field, its text is selected
+        await settle(pilot)
+        assert app.focused is by
+        assert (by.value, note.value) == ("Grace", "Argo canary 10/50/100 q?5 verified")

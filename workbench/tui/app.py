@@ -77,6 +77,7 @@ class WorkbenchApp(App[None]):
         # so no test starts a child process it did not ask for).
         self.warm_runners = warm_runners
         self.runners = WarmRunner(make_runner)
+        self.keys_behind_tab = focus.KeysBehindTab(self)
 
     def on_mount(self) -> None:
         if self.warm_runners and self.project_path is not None:
@@ -151,6 +152,29 @@ class WorkbenchApp(App[None]):
             if q is not None and q.binding.action == "quit":
                 return "q"
         return super().get_key_display(binding)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys typed behind a Tab in a text field go where the Tab moved focus
+        (``focus.KeysBehindTab``)."""
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if self.keys_behind_tab.take(event):
+            return
+        tab = self.keys_behind_tab.is_tab_into_field(event)
+        await super().on_event(event)
+        if tab:
+            self.keys_behind_tab.hold_behind()
+
+    def action_focus_next(self) -> None:
+        """Focus the next widget; keys typed behind the Tab follow (``KeysBehindTab``)."""
+        super().action_focus_next()
+        self.keys_behind_tab.release()
+
+    def action_focus_previous(self) -> None:
+        """Focus the previous widget; keys typed behind the Tab follow."""
+        super().action_focus_previous()
+        self.keys_behind_tab.release()
 
     def on_key(self, event: events.Key) -> None:
         # A key queued below a dialog that just opened belongs to the dialog's field.

@@ -11,7 +11,10 @@ main widget, and the footer says so. Dialogs keep Esc for closing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events
+from textual.app import App
 from textual.binding import Binding
 from textual.keys import key_to_character
 from textual.screen import ModalScreen, Screen
@@ -72,3 +75,43 @@ def leave_field(screen: Screen) -> None:
     if main is None or not main.focusable:
         main = next((w for w in screen.focus_chain if not is_text_field(w)), None)
     screen.set_focus(main)
+
+
+class KeysBehindTab:
+    """Keys typed behind a Tab (or shift+Tab) in a text field wait until the Tab has moved focus.
+
+    The app hands each key to the focused widget's queue as it arrives; a Tab is handled
+    by the field later, in its turn. Typed fast ("name<Tab>note"), the keys behind the Tab
+    were already in the first field's queue and landed there. So once a Tab has gone to a
+    field, later keys are held, and handed on again (in order) when the field has handled
+    the Tab: they then go to whatever has focus.
+    """
+
+    TIMEOUT = 0.5  # a Tab the field never handles (it closed) does not hold keys for long
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+        self.held: list[events.Key] | None = None
+
+    def take(self, event: events.Key) -> bool:
+        """Hold ``event`` (a key straight from the terminal) if a Tab is still on its way."""
+        if self.held is None or event.is_forwarded:
+            return False
+        self.held.append(event)
+        return True
+
+    def is_tab_into_field(self, event: events.Key) -> bool:
+        """Whether ``event`` is a Tab or shift+Tab about to go to a focused text field."""
+        return event.key in ("tab", "shift+tab") and is_text_field(self.app.focused)
+
+    def hold_behind(self) -> None:
+        """Hold the keys that follow, until the Tab just sent to a field has moved focus (the
+        app's focus actions call ``release``), or for ``TIMEOUT`` at most."""
+        self.held = []
+        self.app.set_timer(self.TIMEOUT, self.release)
+
+    def release(self) -> None:
+        """Hand the held keys to the app again, in the order they were typed."""
+        held, self.held = self.held, None
+        for event in held or []:
+            self.app.post_message(events.Key(event.key, event.character))

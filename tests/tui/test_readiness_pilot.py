@@ -94,9 +94,18 @@ async def test_r_runs_every_check_in_a_worker_and_rows_update_as_verdicts_arrive
             "pending"
         }
         assert app.screen.query_one("#readiness-progress", ProgressBar).progress == 1
-        assert "1/11 · reliability.retries: fail" in str(
-            app.screen.query_one("#readiness-step", Static).render()
+        step = app.screen.query_one("#readiness-step", Static)
+        first = str(step.render())
+        waiting = next(item.id for item in ITEMS if item.id != "reliability.retries")
+        assert first.startswith("1/11 · ") and first.endswith(
+            f" s · waiting on {waiting} +9 · last: reliability.retries: fail"
         )
+        # Nothing more arrives while a slow probe runs: the elapsed time still moves.
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if str(step.render()) != first:
+                break
+        assert str(step.render()) != first and "waiting on" in str(step.render())
         release.set()
         await settle(pilot)
         assert statuses(app) == {item.id: item.status for item in ITEMS}
@@ -168,3 +177,15 @@ async def test_the_app_switches_to_readiness_and_ship_by_key(monkeypatch, projec
         await pilot.press("6")
         await settle(pilot)
         assert isinstance(app.screen, ShipScreen)
+
+
+def test_the_step_line_names_the_time_so_far_what_is_left_and_the_last_verdict():
+    from workbench.tui.screens.readiness import step_line
+
+    assert step_line(0, 0, 0.2, [], "") == "0 s"
+    assert step_line(3, 40, 12.4, ["a.b", "c.d"], "x.y: pass") == (
+        "3/40 · 12 s · waiting on a.b +1 · last: x.y: pass"
+    )
+    assert step_line(39, 40, 31, ["cost.review"], "x: fail") == (
+        "39/40 · 31 s · waiting on cost.review · last: x: fail"
+    )

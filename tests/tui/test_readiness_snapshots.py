@@ -16,6 +16,7 @@ from tests.tui.conftest import settle
 from workbench.core.readiness import ChecklistResult, ItemResult
 from workbench.core.readiness.checklist import summarize
 from workbench.settings import get_settings
+from workbench.tui.screens import readiness as readiness_screen
 from workbench.tui.screens.readiness import ReadinessScreen
 from workbench.tui.widgets.checklist import ChecklistList
 
@@ -206,7 +207,8 @@ class TestReadinessScreen:
 
     def test_a_run_in_progress(self, snap_compare, monkeypatch, project):
         """Mid-run after r: 'Running every check, dynamic probes included…'; a progress bar
-        at 36% and '4/11 · cost.caching: pass' beside it; four items show their verdicts
+        at 36% and '4/11 · 0 s · waiting on reliability.retries +6 · last: cost.caching: pass'
+        beside it; four items show their verdicts
         (both health-probes and timeouts pass), the rest '… checking'; the headings and
         bars count only the fresh verdicts (Reliability 2/3, Safety 0/2)."""
         release = threading.Event()
@@ -223,6 +225,7 @@ class TestReadinessScreen:
             return fixed_evaluate(project, progress=progress)
 
         monkeypatch.setattr(ReadinessScreen, "evaluate", staticmethod(gated))
+        monkeypatch.setattr(readiness_screen, "clock", lambda: 100.0)  # "0 s" on the picture
 
         async def run_before(pilot: Pilot) -> None:
             await settle(pilot)

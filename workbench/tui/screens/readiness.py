@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from pathlib import Path
 from weakref import WeakKeyDictionary
@@ -50,6 +51,21 @@ def summary_text(result: ChecklistResult, *, full: bool) -> str:
         f"pass · {verdict}"
     )
     return text if full else text + " · static only: r runs all"
+
+
+STEP_TICK = 0.5
+clock = time.monotonic  # the step line's elapsed time (a test holds it still)
+
+
+def step_line(done: int, total: int, elapsed: float, pending: list[str], last: str) -> str:
+    """``12/40 · 8 s · waiting on reliability.health-probes +3 · last: x: pass``."""
+    parts = [f"{done}/{total}" if total else "", f"{elapsed:.0f} s"]
+    if pending:
+        more = f" +{len(pending) - 1}" if len(pending) > 1 else ""
+        parts.append(f"waiting on {pending[0]}{more}")
+    if last:
+        parts.append(f"last: {last}")
+    return " · ".join(part for part in parts if part)
 
 
 class ReadinessScreen(ProjectPickerScreen):
@@ -101,6 +117,10 @@ class ReadinessScreen(ProjectPickerScreen):
         yield SteadyFooter()
 
     def on_mount(self) -> None:
+        self._run_started = clock()
+        self._last_verdict = ""
+        # The step line's elapsed time ticks while a run waits on a slow probe.
+        self.set_interval(STEP_TICK, self._draw_step)
         self.query_one("#readiness-run").display = False
         self.query_one(GroupProgress).show({})
         self.query_one(ChecklistList).focus()
@@ -158,7 +178,8 @@ class ReadinessScreen(ProjectPickerScreen):
             items.show(items.items, pending=True)
         progress = self.query_one("#readiness-progress", ProgressBar)
         progress.update(total=len(items.items) or None, progress=0)
-        self._set_step("")
+        self._run_started, self._last_verdict = clock(), ""
+        self._draw_step()
         what = "every check, dynamic probes included" if run_dynamic else "the static checks"
         self._set_summary(f"Running {what}…")
         self.query_one("#readiness-run").display = True
@@ -181,11 +202,26 @@ class ReadinessScreen(ProjectPickerScreen):
         items = self.query_one(ChecklistList)
         items.update_item(message.item)
         self.query_one("#readiness-progress", ProgressBar).update(progress=self._done)
-        total = len(items.items)
-        done = f"{self._done}/{total} · " if total else ""
-        self._set_step(f"{done}{message.item.id}: {message.item.status}")
+        self._last_verdict = f"{message.item.id}: {message.item.status}"
+        self._draw_step()
         self.query_one(GroupProgress).show(items.counts())
         self._show_detail()
+
+    def _draw_step(self) -> None:
+        """The run's step line: done/total, the time so far, what it waits on, the last
+        verdict (a dynamic probe can take half a minute: the line still moves)."""
+        if not self.query_one("#readiness-run").display:
+            return
+        items = self.query_one(ChecklistList)
+        self._set_step(
+            step_line(
+                self._done,
+                len(items.items),
+                clock() - self._run_started,
+                items.pending_ids,
+                self._last_verdict,
+            )
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         group = event.worker.group

@@ -69,6 +69,11 @@ class ChecklistList(OptionList):
         """``group -> (passed, total)`` as shown: items being checked do not count yet."""
         return group_counts(self._items.values(), self._pending)
 
+    @property
+    def pending_ids(self) -> list[str]:
+        """The items still being checked, in checklist order."""
+        return [item_id for item_id in self._items if item_id in self._pending]
+
     def status_of(self, item_id: str) -> str:
         """What the row of ``item_id`` shows: its status, or ``pending`` while being checked."""
         return "pending" if item_id in self._pending else self._items[item_id].status

@@ -84,7 +84,12 @@ class TracesScreen(TracesFilters, TracesChartsTab):
         self.set_timer(MORE_FILTERS_LATEST, self._fill_more_filters)
 
     def on_resize(self) -> None:
-        width = self.query_one(TraceList).scrollable_content_region.width or self.size.width
+        self._draw_header()
+
+    @on(TraceList.WidthChanged)
+    def _draw_header(self) -> None:
+        # Drawn at the rows' own width, so a scrollbar showing up keeps the columns aligned.
+        width = self.query_one(TraceList).row_width or self.size.width
         self.query_one("#traces-header", Static).update(TraceList.header(width))
 
     @on(TraceList.Selected)

@@ -75,13 +75,6 @@ class ResultsMatrix(PagedRowList[MatrixRow]):
             super().__init__()
             self.case_id = case_id
 
-    class WidthChanged(Message):
-        """The rows' width changed: a header drawn apart from the rows must be drawn again."""
-
-        def __init__(self, width: int) -> None:
-            super().__init__()
-            self.width = width
-
     class NeedMore(Message):
         """Load the cases after case index ``after``."""
 
@@ -96,7 +89,6 @@ class ResultsMatrix(PagedRowList[MatrixRow]):
         self.expanded: dict[str, CaseDetail | None] = {}
         self._extra: dict[tuple[str, int], list[Text]] = {}
         self._starts: list[int] = []
-        self._posted_width = 0
 
     @staticmethod
     def page_key(row: MatrixRow) -> int:
@@ -202,7 +194,7 @@ class ResultsMatrix(PagedRowList[MatrixRow]):
             starts.append(line)
             line += 1 + len(self._expansion(index, width))
         self._starts = starts
-        self.virtual_size = Size(self.size.width, line)
+        self.virtual_size = Size(0, line)
 
     def set_row_count(self, count: int) -> None:
         super().set_row_count(count)
@@ -211,10 +203,6 @@ class ResultsMatrix(PagedRowList[MatrixRow]):
     def on_resize(self, event: events.Resize) -> None:
         super().on_resize(event)
         self._relayout()
-        width = self.scrollable_content_region.width or self.size.width
-        if width != self._posted_width:
-            self._posted_width = width
-            self.post_message(self.WidthChanged(width))
 
     def _row_at(self, line: int) -> tuple[int, int]:
         """The row at virtual line ``line`` and the line's offset within it."""

@@ -63,9 +63,28 @@ class RowList(ScrollView, can_focus=True):
     class Selected(Highlighted):
         """Row ``index`` was chosen (enter or click)."""
 
+    class WidthChanged(Message):
+        """The rows' width changed (a resize, a scrollbar shown or hidden): a header drawn
+        apart from the rows must be drawn again at ``width``."""
+
+        def __init__(self, width: int) -> None:
+            super().__init__()
+            self.width = width
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._row_count = 0
+        self._posted_width = 0
+
+    @property
+    def row_width(self) -> int:
+        """The cells a row has: the list's width less its scrollbar, when one shows."""
+        return self.scrollable_content_region.width or self.size.width
+
+    def _note_width(self, width: int) -> None:
+        if width != self._posted_width:
+            self._posted_width = width
+            self.post_message(self.WidthChanged(width))
 
     @property
     def row_count(self) -> int:
@@ -75,7 +94,8 @@ class RowList(ScrollView, can_focus=True):
     def set_row_count(self, count: int) -> None:
         """Tell the list how many rows there are now, and redraw."""
         self._row_count = count
-        self.virtual_size = Size(self.size.width, count)
+        # Rows are drawn to the visible width: nothing to scroll sideways.
+        self.virtual_size = Size(0, count)
         if count and self.cursor >= count:
             self.cursor = count - 1
         self.refresh()
@@ -87,7 +107,8 @@ class RowList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
-        width = self.size.width
+        width = self.row_width
+        self._note_width(width)
         base = self.rich_style
         if index >= self._row_count:
             return Strip.blank(width, base)
@@ -141,4 +162,5 @@ class RowList(ScrollView, can_focus=True):
                 self.cursor = index
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, self._row_count)
+        self.virtual_size = Size(0, self._row_count)
+        self._note_width(self.row_width)

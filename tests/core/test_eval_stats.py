@@ -88,3 +88,14 @@ def test_verdict_sentence():
     assert "p = 0.002 — a significant" in stats.verdict("A", "B", 10, 0, 0.001953, 50)
     assert "agree on all 5 cases" in stats.verdict("A", "B", 0, 0, 1.0, 5)
     assert "more often on 3" in stats.verdict("A", "B", 3, 1, 0.6, 9, by_rate=True)
+
+
+def test_p_values_read_the_same_in_the_verdict_and_the_summary():
+    from workbench.core.figures import format_p
+
+    assert [format_p(p) for p in (0.0004, 0.002, 0.0449, 0.5)] == [
+        "p < 0.001",
+        "p = 0.002",
+        "p = 0.04",
+        "p = 0.50",
+    ]

@@ -25,6 +25,13 @@ def format_cost(usd: float | None) -> str:
     return f"${usd:.4f}" if abs(usd) >= 0.01 else f"${usd:.6f}"
 
 
+def format_p(p_value: float) -> str:
+    """A p-value as ``p < 0.001``, ``p = 0.002`` (three decimals below 0.01) or ``p = 0.04``."""
+    if p_value < 0.001:
+        return "p < 0.001"
+    return f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
+
+
 def format_duration(ms: float | None) -> str:
     """A duration as ``4.2 ms``, ``850 ms`` or ``1.25 s``."""
     if ms is None:

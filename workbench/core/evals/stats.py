@@ -6,6 +6,8 @@ import math
 import random
 from collections.abc import Sequence
 
+from workbench.core.figures import format_p
+
 Z95 = 1.959963984540054
 
 
@@ -118,10 +120,7 @@ def verdict(
         change = (
             f"passes {wins} more {_plural(wins, 'case')} and fails {losses} that {name_a} passed"
         )
-    if p_value < 0.001:
-        p_text = "p < 0.001"
-    else:
-        p_text = f"p = {p_value:.3f}" if p_value < 0.01 else f"p = {p_value:.2f}"
+    p_text = format_p(p_value)
     if p_value < alpha:
         better = name_b if wins > losses else name_a
         judgement = f"a significant difference at {cases} cases ({better} is better)"

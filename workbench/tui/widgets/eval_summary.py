@@ -10,6 +10,7 @@ from textual.widgets import Static
 from workbench.core.evals.report import Comparison, VariantSummary
 from workbench.core.evals.results import RunReport
 from workbench.core.evals.retrieval_metrics import retrieval_lines
+from workbench.core.figures import format_p
 
 PASS, FAIL, MUTED, HEAD = "$text-success", "$text-error", "$text-muted", "bold $text-primary"
 _NAME = 11
@@ -84,7 +85,6 @@ def _categories(variants: list[VariantSummary]) -> list[Content]:
 
 
 def _comparison(c: Comparison) -> list[Content]:
-    p_value = "< 0.001" if c.p_value < 0.001 else f"= {c.p_value:.2f}"
     return [
         Content(""),
         Content.styled(f"{c.b} vs {c.a}", HEAD),
@@ -95,7 +95,7 @@ def _comparison(c: Comparison) -> list[Content]:
             (str(c.losses), FAIL if c.losses else ""),
             f" · ties {c.ties} of {c.shared_cases}",
         ),
-        Content(f"exact McNemar p {p_value}"),
+        Content(f"exact McNemar {format_p(c.p_value)}"),
         Content(
             f"score Δ {c.mean_score_diff:+.2f} (95% CI {c.diff_ci_low:+.2f} to "
             f"{c.diff_ci_high:+.2f})"

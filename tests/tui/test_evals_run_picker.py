@@ -124,3 +124,38 @@ async def test_relabelling_the_shown_run_keeps_a_newer_highlight(evals_project):
         await settle_evals(pilot)
         assert runs_list.ids[runs_list.highlighted] == newer.id
         assert screen.run_id == newer.id
+
+
+async def test_the_title_of_a_live_run_counts_as_far_as_its_progress_bar(
+    evals_project, monkeypatch
+):
+    """Results graded but not yet in the store count in the title too: the title and the
+    bar agree (the title read the store only, and lagged the bar by dozens of results)."""
+    import re
+
+    from textual.widgets import Static
+
+    from tests.tui.test_evals_pilot import fake_agent
+    from tests.tui.tracedata import wait_for
+    from workbench.core.evals.progress import Counts
+    from workbench.tui.widgets.eval_progress import LiveProgress
+
+    fake_agent(monkeypatch, delay=0.2)
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        await pilot.press("s")
+        await settle_evals(pilot)
+        app.screen.query_one("#eval-concurrency").value = "1"
+        await pilot.click("#start")
+        progress = screen.query_one(LiveProgress)
+        await wait_for(pilot, lambda: screen.run_id == progress.run_id and progress.counts, 60)
+        # As the engine sees it: more graded than the store holds yet.
+        progress.counts = Counts(total=progress.counts.total, done=17, done_here=17)
+        screen._refresh_run()
+        title = screen.query_one("#evals-title", Static)
+        await wait_for(pilot, lambda: "17/" in str(title.render()), 30)
+        assert re.search(r" 17/20 results · running", str(title.render()))
+        await pilot.press("x")
+        await settle_evals(pilot)

@@ -37,6 +37,19 @@ def test_the_progress_line_while_running_and_when_done():
     assert "pass – " in text and "ETA –" in text and text.endswith("429 on b: waiting 2.0 s")
 
 
+def test_the_eta_counts_down_and_then_says_the_run_is_finishing():
+    """At 98/100 the last results are the slowest turns: the ETA does not sit at 0.0 s."""
+    late = Counts(total=100, done=98, passed=90, elapsed_s=9.8, done_here=98)
+    assert "ETA 0.2 s" not in progress_content("run-1", late, "running", since_s=0.0).plain
+    counts = Counts(total=20, done=5, passed=4, elapsed_s=2.0, done_here=5)  # ETA 6.0 s
+    assert "ETA 4.0 s" in progress_content("run-1", counts, "running", since_s=2.0).plain
+    text = progress_content("run-1", counts, "running", since_s=7.0).plain
+    assert "ETA" not in text and "finishing the last 15 · 9.0 s · x cancels" in text
+    assert "finishing the last 2 · 12.8 s" in (
+        progress_content("run-1", late, "running", since_s=3.0).plain
+    )
+
+
 async def test_the_summary_of_a_run_with_repeats_and_a_passing_gate(tmp_path):
     path = tmp_path / "support.yaml"
     path.write_text(SET_YAML.replace("name: support", "name: support\ngate: {functional: 0.1}"))

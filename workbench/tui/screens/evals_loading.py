@@ -23,7 +23,7 @@ from workbench.core.evals_view import EvalReader, MatrixCounts
 from workbench.core.projects import Project
 from workbench.store.evals import EvalRunInfo, MatrixRow
 from workbench.tui.section_screen import SectionScreen
-from workbench.tui.widgets.eval_progress import EvalJob
+from workbench.tui.widgets.eval_progress import EvalJob, LiveProgress
 from workbench.tui.widgets.eval_runs import RunsList, run_label, sets_content
 from workbench.tui.widgets.eval_summary import EvalSummary
 from workbench.tui.widgets.results_matrix import ResultsMatrix
@@ -202,10 +202,16 @@ class EvalsLoading(SectionScreen):
             matrix.show(variants, rows, len(rows) == limit)
         self._draw_header()
         self.query_one(EvalSummary).show(report)
+        # A run going on here: its results are counted as graded (the progress bar) before
+        # the store has them all, so the title counts as far as the bar does.
+        done = report.done
+        progress = self.query_one(LiveProgress)
+        if progress.run_id == run_id and progress.counts is not None:
+            done = max(done, progress.counts.done)
         self.query_one("#evals-title", Static).update(
             Content.assemble(
                 (report.set, "bold"),
-                f" · {' vs '.join(variants)} · {report.done}/{report.total} results · ",
+                f" · {' vs '.join(variants)} · {done}/{report.total} results · ",
                 (report.status, "bold"),
             )
         )

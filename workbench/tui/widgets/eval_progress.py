@@ -43,20 +43,37 @@ def _duration(seconds: float) -> str:
 
 
 def progress_content(
-    run_id: str, counts: Counts, status: str, note: str = "", resumed: bool = False
+    run_id: str,
+    counts: Counts,
+    status: str,
+    note: str = "",
+    resumed: bool = False,
+    since_s: float = 0.0,
 ) -> Content:
     """One line: bar, done/total, pass rate so far, spend so far, and the ETA or the time taken.
 
-    A resumed run's figures are the whole run's: the results from before count too.
+    A resumed run's figures are the whole run's: the results from before count too. The
+    ETA counts down for ``since_s``, the seconds since ``counts``; once it is spent with
+    results still owed (the slowest turns come last) the line says so and how long the run
+    has taken, which keeps ticking.
     """
     share = counts.done / counts.total if counts.total else 1.0
     filled = round(share * _BAR)
     rate = "–" if counts.pass_rate is None else f"{counts.pass_rate:.0%}"
     figures = f" {counts.done}/{counts.total} · pass {rate} · ${counts.spend_usd:.4f}"
     if status == "running":
-        eta = "–" if counts.eta_s is None else _duration(counts.eta_s)
         head = ("▶ Resumed " if resumed else "▶ Running ", "bold $text-warning")
-        tail = f" · ETA {eta} · x cancels"
+        left = None if counts.eta_s is None else counts.eta_s - since_s
+        if left is None:
+            tail = " · ETA – · x cancels"
+        elif left >= 0.5 or counts.done >= counts.total:
+            tail = f" · ETA {_duration(max(0.0, left))} · x cancels"
+        else:
+            owed = counts.total - counts.done
+            tail = (
+                f" · finishing the last {owed} · {_duration(counts.elapsed_s + since_s)} · "
+                "x cancels"
+            )
     else:
         style = "$text-success" if status == "complete" else "$text-error"
         head = (f"{'✓' if status == 'complete' else '■'} Run {status} ", f"bold {style}")
@@ -110,7 +127,10 @@ class LiveProgress(Static):
         # Set once the "starting" line has been drawn: the run's thread waits for it, since
         # its imports hold the GIL for stretches and would hold up that first frame.
         self.shown_starting = threading.Event()
-        self._drawn: tuple | None = None
+        self._drawn: str | None = None
+        # The counts last drawn from and when they arrived: the ETA counts down from there.
+        self._counted: Counts | None = None
+        self._counted_at = 0.0
 
     def begin(self, set_name: str) -> None:
         """A run of ``set_name`` was asked for: replace the last run's line at once."""
@@ -133,14 +153,20 @@ class LiveProgress(Static):
             elapsed = time.monotonic() - self.asked_at
             self.update(starting_content(self.set_name, self.phase, elapsed))
             return
-        state = (self.run_id, self.counts, self.status, self.note, self.resumed)
-        if self.counts is None or state == self._drawn:
+        if self.counts is None:
             return
-        self._drawn = state
-        self.display = True
-        self.update(
-            progress_content(self.run_id, self.counts, self.status, self.note, self.resumed)
+        now = time.monotonic()
+        if self.counts is not self._counted:
+            self._counted, self._counted_at = self.counts, now
+        since = now - self._counted_at if self.status == "running" else 0.0
+        content = progress_content(
+            self.run_id, self.counts, self.status, self.note, self.resumed, since
         )
+        if content.plain == self._drawn:
+            return
+        self._drawn = content.plain
+        self.display = True
+        self.update(content)
 
     @property
     def text(self) -> str:

@@ -244,6 +244,34 @@ async def test_cancelling_a_run_keeps_it_as_interrupted(evals_project, monkeypat
         assert run.id == screen.job.run_id and run.status == "interrupted" and run.done < 20
 
 
+async def test_quitting_mid_run_stops_it_before_the_app_goes(evals_project, monkeypatch):
+    """ctrl+q during a run cancels it and waits for it: by the time the app has exited the
+    run is stored as interrupted and its engine thread has ended (Textual waited for that
+    thread after the screen was gone, 2-4 s of a blank terminal)."""
+    fake_agent(monkeypatch, delay=0.05)
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one("#eval-concurrency").value = "1"
+        await pilot.click("#start")
+        screen = app.screen
+        await wait_for(
+            pilot, lambda: screen.job is not None and screen.job.status == "running", timeout=30
+        )
+        engine = next(w for w in app.workers if w.group == "evals-engine")
+        await pilot.press("ctrl+q")
+        assert not engine.is_running  # stopped before the app exited, not after
+    assert screen.job.status == "interrupted"
+    reader = EvalReader()
+    try:
+        run = reader.runs()[0]
+    finally:
+        reader.close()
+    assert run.id == screen.job.run_id and run.status == "interrupted" and run.done < 20
+
+
 async def test_the_dialog_needs_a_variant(evals_project, monkeypatch):
     runner = fake_agent(monkeypatch)
     app = create_app()

@@ -44,8 +44,8 @@ def test_the_eta_counts_down_and_then_says_the_run_is_finishing():
     counts = Counts(total=20, done=5, passed=4, elapsed_s=2.0, done_here=5)  # ETA 6.0 s
     assert "ETA 4.0 s" in progress_content("run-1", counts, "running", since_s=2.0).plain
     text = progress_content("run-1", counts, "running", since_s=7.0).plain
-    assert "ETA" not in text and "finishing the last 15 · 9.0 s · x cancels" in text
-    assert "finishing the last 2 · 12.8 s" in (
+    assert "15 left, ETA passed · 9.0 s so far · x cancels" in text
+    assert "2 left, ETA passed · 12.8 s so far" in (
         progress_content("run-1", late, "running", since_s=3.0).plain
     )
 

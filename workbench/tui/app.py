@@ -10,6 +10,7 @@ Screens are imported on first visit, so a new section never slows startup.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 # Seconds a child has to exit after SIGTERM when the app quits, before SIGKILL.
 QUIT_GRACE = 0.5
+QUIT_EVAL_WAIT = 5.0
 
 
 def make_runner(project: Project, *, model: str | None, variant: str | None) -> Any:
@@ -198,8 +200,25 @@ class WorkbenchApp(App[None]):
         until then the terminal is still the app's, so keys typed meanwhile are neither
         echoed nor left for the shell (``on_unmount`` covers other ways out)."""
         self.runners.terminate()
+        await self._stop_eval_runs()
         await self.runners.close(grace=QUIT_GRACE)
         self.exit()
+
+    async def _stop_eval_runs(self) -> None:
+        """Cancel an eval run going on and wait (``QUIT_EVAL_WAIT`` at most) for it to stop:
+        it is marked interrupted and its children stopped while the screen still shows
+        that it is quitting (Textual would wait for its thread after the screen was gone)."""
+        engines = [w for w in self.workers if w.group == "evals-engine" and w.is_running]
+        if not engines:
+            return
+        self.notify("Stopping the eval run…", title="Quitting", timeout=QUIT_EVAL_WAIT)
+        for worker in engines:
+            job = getattr(worker.node, "job", None)
+            if job is not None:
+                job.cancel()
+        waits = asyncio.gather(*(worker.wait() for worker in engines), return_exceptions=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(waits, QUIT_EVAL_WAIT)
 
     async def on_unmount(self) -> None:
         await self.runners.close(grace=QUIT_GRACE)

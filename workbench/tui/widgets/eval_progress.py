@@ -54,8 +54,8 @@ def progress_content(
 
     A resumed run's figures are the whole run's: the results from before count too. The
     ETA counts down for ``since_s``, the seconds since ``counts``; once it is spent with
-    results still owed (the slowest turns come last) the line says so and how long the run
-    has taken, which keeps ticking.
+    results still owed (the slowest turns come last) the line says how many are left and
+    how long the run has taken so far, which keeps ticking.
     """
     share = counts.done / counts.total if counts.total else 1.0
     filled = round(share * _BAR)
@@ -70,10 +70,8 @@ def progress_content(
             tail = f" · ETA {_duration(max(0.0, left))} · x cancels"
         else:
             owed = counts.total - counts.done
-            tail = (
-                f" · finishing the last {owed} · {_duration(counts.elapsed_s + since_s)} · "
-                "x cancels"
-            )
+            taken = _duration(counts.elapsed_s + since_s)
+            tail = f" · {owed} left, ETA passed · {taken} so far · x cancels"
     else:
         style = "$text-success" if status == "complete" else "$text-error"
         head = (f"{'✓' if status == 'complete' else '■'} Run {status} ", f"bold {style}")

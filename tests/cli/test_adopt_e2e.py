@@ -68,6 +68,7 @@ def test_an_adopted_agent_runs_evals_and_gets_an_honest_checklist(
     assert variant["errors"] == 0 and variant["passed"] == variant["cases"] >= 2
 
     checked = workbench(folder, "check", ".", "--json")
+    assert checked.stdout, checked.stderr[-3000:]
     checklist = json.loads(checked.stdout)
     statuses = {item["id"]: item for item in checklist["items"]}
     assert not [i for i in checklist["items"] if i["status"] == "error"]

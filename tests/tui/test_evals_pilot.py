@@ -217,31 +217,41 @@ async def test_a_started_run_shows_progress_to_the_end_and_is_listed(evals_proje
         assert "20/20 results" in screen.query_one(EvalSummary).text
 
 
+async def start_one_at_a_time(pilot):
+    """Start a run at concurrency 1 from the dialog; the Evals screen once it is running."""
+    await open_evals(pilot)
+    await pilot.press("s")
+    await settle(pilot)
+    pilot.app.screen.query_one("#eval-concurrency").value = "1"
+    await pilot.click("#start")
+    screen = pilot.app.screen
+    await wait_for(
+        pilot, lambda: screen.job is not None and screen.job.status == "running", timeout=30
+    )
+    return screen
+
+
+def assert_stored_as_interrupted(run_id: str) -> None:
+    reader = EvalReader()
+    try:
+        run = reader.runs()[0]
+    finally:
+        reader.close()
+    assert run.id == run_id and run.status == "interrupted" and run.done < 20
+
+
 async def test_cancelling_a_run_keeps_it_as_interrupted(evals_project, monkeypatch):
     fake_agent(monkeypatch, delay=0.05)
     app = create_app()
     async with app.run_test(size=EVAL_SIZE) as pilot:
-        await open_evals(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        app.screen.query_one("#eval-concurrency").value = "1"
-        await pilot.click("#start")
-        screen = app.screen
-        await wait_for(
-            pilot, lambda: screen.job is not None and screen.job.status == "running", timeout=30
-        )
+        screen = await start_one_at_a_time(pilot)
         await pilot.press("x")
         await settle_evals(pilot)
         assert screen.job.status == "interrupted"
         progress = screen.query_one(LiveProgress)
         progress.tick()
         assert "Run interrupted" in progress.text
-        reader = EvalReader()
-        try:
-            run = reader.runs()[0]
-        finally:
-            reader.close()
-        assert run.id == screen.job.run_id and run.status == "interrupted" and run.done < 20
+        assert_stored_as_interrupted(screen.job.run_id)
 
 
 async def test_quitting_mid_run_stops_it_before_the_app_goes(evals_project, monkeypatch):
@@ -251,25 +261,12 @@ async def test_quitting_mid_run_stops_it_before_the_app_goes(evals_project, monk
     fake_agent(monkeypatch, delay=0.05)
     app = create_app()
     async with app.run_test(size=EVAL_SIZE) as pilot:
-        await open_evals(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        app.screen.query_one("#eval-concurrency").value = "1"
-        await pilot.click("#start")
-        screen = app.screen
-        await wait_for(
-            pilot, lambda: screen.job is not None and screen.job.status == "running", timeout=30
-        )
+        screen = await start_one_at_a_time(pilot)
         engine = next(w for w in app.workers if w.group == "evals-engine")
         await pilot.press("ctrl+q")
         assert not engine.is_running  # stopped before the app exited, not after
     assert screen.job.status == "interrupted"
-    reader = EvalReader()
-    try:
-        run = reader.runs()[0]
-    finally:
-        reader.close()
-    assert run.id == screen.job.run_id and run.status == "interrupted" and run.done < 20
+    assert_stored_as_interrupted(screen.job.run_id)
 
 
 async def test_the_dialog_needs_a_variant(evals_project, monkeypatch):

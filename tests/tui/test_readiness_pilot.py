@@ -132,6 +132,14 @@ async def test_a_signoff_through_the_dialog_is_stored_and_the_item_passes(projec
         ]
         assert statuses(app)["observability.on-call"] == "pass"
         assert "signed by Ada" in app.screen.query_one(ItemDetail).text
+        # Signing it again: the dialog names the sign-off the new one replaces.
+        await highlight(pilot, "observability.on-call")
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SignoffModal)
+        help_text = str(app.screen.query_one("#signoff-help", Static).render())
+        assert "Replaces: signed by Ada on " in help_text and "rota in PagerDuty" in help_text
+        await pilot.press("escape")
 
 
 async def test_the_dialog_needs_a_name_and_escape_stores_nothing(project):

@@ -20,6 +20,15 @@ from workbench.tui.widgets.steady_footer import SteadyFooter
 Recorder = Callable[[str, str], Signoff]
 
 
+def signoff_help(item: ItemResult) -> str:
+    """What the sign-off is valid for, and the one it replaces when the item has one."""
+    current = next((line for line in item.evidence if "signed by " in line), None)
+    help_text = "Valid until the evidence it covers changes."
+    if current is None:
+        return help_text
+    return f"{help_text}\nReplaces: {current}"
+
+
 class SignoffModal(ModalScreen[Signoff | None]):
     """Asks who signs ``item`` off and why; dismisses with the recorded ``Signoff`` or None.
 
@@ -50,9 +59,7 @@ class SignoffModal(ModalScreen[Signoff | None]):
                 yield Input(
                     placeholder="what was checked, where, how", id="signoff-note", compact=True
                 )
-            yield Static(
-                "Valid until the evidence it covers changes.", id="signoff-help", markup=False
-            )
+            yield Static(signoff_help(self.item), id="signoff-help", markup=False)
             yield Static("", id="status", markup=False)
             with Horizontal(id="buttons"):
                 yield Button("Sign off", variant="primary", id="signoff-save")

@@ -159,3 +159,24 @@ async def test_the_title_of_a_live_run_counts_as_far_as_its_progress_bar(
         assert re.search(r" 17/20 results · running", str(title.render()))
         await pilot.press("x")
         await settle_evals(pilot)
+
+
+async def test_a_listing_from_before_a_run_began_does_not_use_up_its_selection(evals_project):
+    """The run just started is selected by the first listing that has it, even when a
+    listing read earlier (the project's, without it) lands first."""
+    from workbench.tui.widgets.eval_runs import RunsList
+
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        stale = list(screen.runs)
+        new = stale[0].model_copy(update={"id": "20260116-080000-ffff", "done": 0})
+        screen._select_run = new.id  # as EvalJob.Started asks
+        screen._show_runs(stale)  # read before the run began
+        await settle_evals(pilot)
+        screen._show_runs([new, *stale])
+        await settle_evals(pilot)
+        runs_list = screen.query_one(RunsList)
+        assert runs_list.ids[runs_list.highlighted] == new.id
+        assert screen.run_id == new.id

@@ -68,6 +68,7 @@ class EvalsLoading(SectionScreen):
 
     @on(Select.Changed, "#evals-project")
     def _project_chosen(self, event: Select.Changed) -> None:
+        self._select_run = None  # a run of the project left behind is not selected in this one
         if event.value is not Select.NULL:
             self.load_project(str(event.value))
 
@@ -106,7 +107,10 @@ class EvalsLoading(SectionScreen):
             (run_label(run), run.id) for run in runs
         )
         same = self.query_one(RunsList).show(runs, self._select_run or self.run_id)
-        self._select_run = None
+        # A run to select stays wanted until a listing has it: a listing read before the run
+        # began (the project's, still on its way) must not use the request up.
+        if self._select_run in {run.id for run in runs}:
+            self._select_run = None
         if not runs:
             self.run_id = None
             self.query_one(ResultsMatrix).show([], [], False)

@@ -125,16 +125,21 @@ def ways_out(app) -> set[str]:
     return {"Sections"}
 
 
+async def reach(pilot: Pilot, steps) -> None:
+    """Take ``steps`` from the opened app, letting each settle."""
+    await settle(pilot)
+    for step in steps:
+        await step(pilot)
+        await settle_evals(pilot)
+
+
 @pytest.mark.parametrize("size", SIZES.values(), ids=SIZES.keys())
 @pytest.mark.parametrize("state", STATES, ids=[name for name, _ in STATES])
 async def test_the_footer_shows_help_quit_and_the_way_out(workbench, size, state):
     _name, steps = state
     app = create_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for step in steps:
-            await step(pilot)
-            await settle_evals(pilot)
+        await reach(pilot, steps)
         drawn = drawn_footer(app)
         text = "  ".join(drawn)
         if not isinstance(app.screen, HelpScreen):
@@ -159,10 +164,7 @@ async def test_a_dialogs_buttons_show_in_full(workbench, size, state):
     _name, steps = state
     app = create_app()
     async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        for step in steps:
-            await step(pilot)
-            await settle_evals(pilot)
+        await reach(pilot, steps)
         assert isinstance(app.screen, ModalScreen)
         dialog = app.screen.query_one("#dialog")
         footers = list(app.screen.query(Footer))

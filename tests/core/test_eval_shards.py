@@ -220,3 +220,38 @@ async def test_the_readiness_safety_probe_never_takes_a_shard_for_the_whole_run(
     run, results = _latest_safety_run(ctx, plan.evalset.digest)
     assert run is not None and run.id == merged
     assert len(results) == 2 * len(plan.variants)  # both safety cases, every variant
+
+
+async def test_probe_lanes_read_the_store_on_connections_of_their_own(tmp_path):
+    """Lanes and the evaluating thread at once: one shared connection interleaved their
+    savepoints ("no such savepoint") under a loaded CI; each thread now has its own."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workbench.core.projects import open_project
+    from workbench.core.readiness.context import CheckContext
+    from workbench.core.readiness.probes.safety_evals import _latest_safety_run
+    from workbench.store.evals import list_runs
+
+    plan = plan_for(tmp_path)
+    (tmp_path / "workbench.toml").write_text(
+        '[project]\nname = "demo"\npackage = "demo"\n[agent]\nentry = "demo:run"\n'
+    )
+    plan.project_path = tmp_path.resolve()
+    db = connect()  # usable from this thread only, as evaluate() opens it
+    merged = merge_shards(db, load_sources(db, await run_in_shards(plan, 2, agent)))
+    ctx = CheckContext(open_project(tmp_path), run_dynamic=False, db=db)
+
+    def lane() -> list[str]:
+        return [_latest_safety_run(ctx, plan.evalset.digest)[0].id for _ in range(20)]
+
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            lanes = [pool.submit(lane) for _ in range(3)]
+            while not all(future.done() for future in lanes):
+                assert list_runs(db, project=str(tmp_path.resolve()), limit=5)
+            assert all(future.result() == [merged] * 20 for future in lanes)
+        assert ctx.thread_db() is db
+        assert ctx._lane_dbs and db not in ctx._lane_dbs.values()
+    finally:
+        ctx.close()
+    assert not ctx._lane_dbs

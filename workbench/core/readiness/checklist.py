@@ -201,8 +201,8 @@ def evaluate(
 
     checklist = items_for(project)
     items = [i for i in select_items(checklist, only_group) if model or i.id not in NEEDS_MODEL]
-    # Lanes read the store from their threads (safety.evals reads eval runs).
-    db = connect(check_same_thread=False)
+    # This thread's connection only: lanes read the store through ctx.thread_db().
+    db = connect()
     try:
         ctx = CheckContext(project, run_dynamic=run_dynamic, db=db, model=model)
         cache = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,10 +28,14 @@ class CheckContext:
 
     project: Project
     run_dynamic: bool = True
+    # The evaluating thread's connection; a probe lane's thread reads through thread_db().
     db: Database | None = None
     # The real model of `workbench check --model` (None: the workbench mock).
     model: ModelChoice | None = None
     _harness: Harness | None = field(default=None, repr=False)
+    _owner: int = field(default_factory=threading.get_ident, repr=False)
+    _lane_dbs: dict[int, Database] = field(default_factory=dict, repr=False)
+    _lane_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def root(self) -> Path:
@@ -115,11 +120,34 @@ class CheckContext:
             self._harness = Harness(self.project, probe_rules(tools, gated), tool_faults(tools))
         return self._harness
 
+    def thread_db(self) -> Database | None:
+        """The store for the calling thread (None when the evaluation has none).
+
+        The evaluating thread gets ``db``; a lane's thread gets a connection of its own. One
+        SQLite connection used from two threads at once interleaves their savepoints ("no
+        such savepoint"), so connections are never shared between threads.
+        """
+        if self.db is None or threading.get_ident() == self._owner:
+            return self.db
+        from workbench.store.db import connect
+
+        with self._lane_lock:
+            db = self._lane_dbs.get(threading.get_ident())
+            if db is None:
+                # Closed by close(), from the evaluating thread, once the lanes have ended.
+                db = connect(check_same_thread=False)
+                self._lane_dbs[threading.get_ident()] = db
+            return db
+
     def close(self) -> None:
-        """Stop every process and server the probes started."""
+        """Stop every process and server the probes started, and close the lanes' stores."""
         if self._harness is not None:
             self._harness.close()
             self._harness = None
+        with self._lane_lock:
+            for db in self._lane_dbs.values():
+                db.conn.close()
+            self._lane_dbs.clear()
 
     def memo(self) -> dict[str, Any]:
         """A per-evaluation scratch space shared by related checks."""

@@ -16,7 +16,7 @@ def _latest_safety_run(ctx: CheckContext, digest: str):
     """(run, safety results) of the newest complete run of the current set that has safety cases."""
     from workbench.store.evals import iter_results, list_runs
 
-    db = ctx.db
+    db = ctx.thread_db()  # probes run in lane threads
     if db is None:  # only sign-off fingerprints build a context without the store
         return None, []
     for run in list_runs(db, project=str(ctx.root), limit=50):

@@ -213,7 +213,10 @@ async def test_a_started_run_shows_progress_to_the_end_and_is_listed(evals_proje
         runs = screen.query_one("#evals-runs", OptionList)
         listed = [runs.get_option_at_index(i).id for i in range(runs.option_count)]
         assert listed == [new_id, RUN_ID, OLD_RUN_ID]
-        assert screen.run_id == new_id and shown(app) == ALL
+        # The highlight's message reaches the screen a hop after the listing settles.
+        await wait_for(pilot, lambda: screen.run_id == new_id)
+        await settle(pilot)
+        assert shown(app) == ALL
         assert "20/20 results" in screen.query_one(EvalSummary).text
 
 

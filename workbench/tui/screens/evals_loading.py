@@ -124,6 +124,10 @@ class EvalsLoading(SectionScreen):
     @on(OptionList.OptionHighlighted, "#evals-runs")
     def _run_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         run_id = event.option.id
+        # A highlight the list has since moved on from (a listing replaced it before this
+        # message arrived) would show a run no longer highlighted.
+        if event.option_list.highlighted_option is not event.option:
+            return
         if run_id and run_id != self.run_id:
             self.show_run(run_id)
 

@@ -22,6 +22,8 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
 # LangSmith (~15 s of CPU per pytest process) and no test uses them; pyproject.toml leaves
 # them out of this run, this leaves them out of the pytest runs tests start (the template's
 # own suite, the README tour's). A user's environment has neither package.
+# Tests never reach the internet: no tokenizer downloads, here or in the processes they start.
+os.environ["HF_HUB_OFFLINE"] = "1"
 UNUSED_PLUGINS = "-p no:phoenix -p no:langsmith_plugin"
 if UNUSED_PLUGINS not in os.environ.get("PYTEST_ADDOPTS", ""):
     os.environ["PYTEST_ADDOPTS"] = f"{os.environ.get('PYTEST_ADDOPTS', '')} {UNUSED_PLUGINS}"

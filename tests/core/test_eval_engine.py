@@ -199,3 +199,21 @@ async def test_tool_assertions_read_the_trace_not_the_result(tmp_path):
     assert rows["where-1"].status == "fail"
     assert rows["return-2"].status == "pass"
     assert rows["where-1"].trace_id == "ab" * 16
+
+
+def test_run_ids_started_in_the_same_second_never_repeat(monkeypatch):
+    """A repeated suffix in one second replaced the first run's row (a CI flake in shards)."""
+    from datetime import UTC, datetime
+
+    from workbench.core.evals import engine
+
+    class FrozenClock:
+        @staticmethod
+        def now(tz=None):
+            return datetime(2026, 12, 3, 16, 0, 0, tzinfo=UTC)
+
+    suffixes = iter(["a1b2", "a1b2", "c3d4"])
+    monkeypatch.setattr(engine, "datetime", FrozenClock)
+    monkeypatch.setattr(engine.secrets, "token_hex", lambda _n: next(suffixes))
+    first, second = new_run_id(), new_run_id()
+    assert first == "20261203-160000-a1b2" and second == "20261203-160000-c3d4"

@@ -199,3 +199,43 @@ assert "TIKTOKEN_CACHE_DIR" not in os.environ, "the mock left tiktoken's folder 
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_counting_a_llama_prompt_asks_no_host(tmp_path):
+    """litellm fetches a Llama tokenizer from the Hugging Face Hub; the workbench counts offline.
+
+    The child's HTTPS goes through a proxy that records every CONNECT: none arrives.
+    """
+    import socket
+    import threading
+
+    proxy = socket.create_server(("127.0.0.1", 0))
+    asked: list[bytes] = []
+
+    def record() -> None:
+        while True:
+            try:
+                conn, _ = proxy.accept()
+            except OSError:
+                return
+            with conn:
+                asked.append(conn.recv(200))
+
+    threading.Thread(target=record, daemon=True).start()
+    url = f"http://127.0.0.1:{proxy.getsockname()[1]}"
+    env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}
+    env.update(HTTPS_PROXY=url, HTTP_PROXY=url, https_proxy=url, http_proxy=url)
+    code = (
+        "from workbench.core.mock import usage; "
+        "print(usage.prompt_tokens('groq/llama-3.1-8b-instant', "
+        "{'messages': [{'role': 'user', 'content': 'hi'}]}))"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+        )
+    finally:
+        proxy.close()
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 0
+    assert asked == []

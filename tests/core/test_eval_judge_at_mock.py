@@ -84,7 +84,9 @@ class _ChattyModel(BaseHTTPRequestHandler):
 @pytest.fixture
 def chatty_model():
     server = ThreadingHTTPServer(("127.0.0.1", 0), _ChattyModel)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/v1"
     server.shutdown()

@@ -228,7 +228,9 @@ async def test_an_http_agent_is_reached_with_the_trace_propagated(tmp_path: Path
     from workbench.core.collector import start_collector
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Agent)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()
     url = f"http://127.0.0.1:{server.server_port}/chat"
     agent = (
         f'[agent]\nadapter = "http"\n\n[agent.http]\nurl = "{url}"\n'

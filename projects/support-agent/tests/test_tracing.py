@@ -97,7 +97,9 @@ class _Collector(BaseHTTPRequestHandler):
 
 async def test_the_trace_is_exported_before_run_turn_returns(model, configure):
     server = HTTPServer(("127.0.0.1", 0), _Collector)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         configure(otel_endpoint=f"http://127.0.0.1:{server.server_port}")

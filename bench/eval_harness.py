@@ -61,8 +61,9 @@ def write_set(folder: Path, cases: int) -> Path:
 
 async def run(cases: int, variants: int, concurrency: int, folder: Path, listener=None) -> float:
     """Run the set once; the wall time in seconds (writer closed, everything committed)."""
-    from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
+    from workbench.core.evals.engine import EvalEngine, RunPlan
     from workbench.core.evals.loader import load_set
+    from workbench.core.evals.run_ids import new_run_id
     from workbench.core.evals.variants import Variant
 
     evalset = load_set(write_set(folder, cases))

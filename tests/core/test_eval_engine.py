@@ -8,12 +8,13 @@ import itertools
 import pytest
 
 from tests.core.test_eval_fakes import SET_YAML, FakeRunner
-from workbench.core.evals.engine import EvalEngine, ModelTarget, RetryPolicy, RunPlan, new_run_id
+from workbench.core.evals.engine import EvalEngine, ModelTarget, RetryPolicy, RunPlan
 from workbench.core.evals.grading import TraceFacts
 from workbench.core.evals.loader import load_set
 from workbench.core.evals.observation import ToolCall
 from workbench.core.evals.progress import RateLimited, ResultRecorded, RunFinished, RunStarted
 from workbench.core.evals.results import run_report
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.variants import Variant
 from workbench.store.db import connect
 from workbench.store.evals import get_run, iter_results
@@ -205,7 +206,7 @@ def test_run_ids_started_in_the_same_second_never_repeat(monkeypatch):
     """A repeated suffix in one second replaced the first run's row (a CI flake in shards)."""
     from datetime import UTC, datetime
 
-    from workbench.core.evals import engine
+    from workbench.core.evals import run_ids
 
     class FrozenClock:
         @staticmethod
@@ -213,7 +214,7 @@ def test_run_ids_started_in_the_same_second_never_repeat(monkeypatch):
             return datetime(2026, 12, 3, 16, 0, 0, tzinfo=UTC)
 
     suffixes = iter(["a1b2", "a1b2", "c3d4"])
-    monkeypatch.setattr(engine, "datetime", FrozenClock)
-    monkeypatch.setattr(engine.secrets, "token_hex", lambda _n: next(suffixes))
+    monkeypatch.setattr(run_ids, "datetime", FrozenClock)
+    monkeypatch.setattr(run_ids.secrets, "token_hex", lambda _n: next(suffixes))
     first, second = new_run_id(), new_run_id()
     assert first == "20261203-160000-a1b2" and second == "20261203-160000-c3d4"

@@ -10,9 +10,10 @@ from click.testing import CliRunner
 from tests.core.rag_traces import RETURNS
 from tests.core.test_eval_fakes import FakeRunner
 from workbench.cli import cli
-from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
+from workbench.core.evals.engine import EvalEngine, RunPlan
 from workbench.core.evals.loader import load_set
 from workbench.core.evals.results import run_report
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.variants import Variant
 from workbench.store.db import connect
 from workbench.tui.widgets.eval_summary import summary_content

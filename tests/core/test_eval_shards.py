@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from tests.core.test_eval_engine import agent, plan_for
 from tests.core.test_eval_fakes import FakeRunner
-from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
+from workbench.core.evals.engine import EvalEngine, RunPlan
 from workbench.core.evals.merge import export_run, load_sources, merge_shards, read_results_file
 from workbench.core.evals.results import run_report
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.shards import Shard, parse_shard, shard_of
 from workbench.errors import WorkbenchError
 from workbench.store.db import connect

@@ -8,7 +8,6 @@ import json
 import os
 import random
 import re
-import secrets
 import socket
 import time
 from collections.abc import Iterator
@@ -108,23 +107,6 @@ class _Item:
     case: Case
     variant: Variant
     repeat: int
-
-
-_issued_run_ids: set[str] = set()
-
-
-def new_run_id() -> str:
-    """A sortable, unique run id such as ``20261121-080512-3fa2``.
-
-    Never one this process issued before: runs started within the same second (shards, a
-    merge) would otherwise meet a repeated suffix about once in 65,536 pairs, and the second
-    run's row would replace the first's.
-    """
-    while True:
-        run_id = f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
-        if run_id not in _issued_run_ids:
-            _issued_run_ids.add(run_id)
-            return run_id
 
 
 class EvalEngine:

@@ -22,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlite_utils import Database
 
-from workbench.core.evals.engine import new_run_id
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.shards import Shard, plan_fields, stored_shard
 from workbench.errors import WorkbenchError
 from workbench.store.evals import (

@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from workbench.core.evals.engine import EvalEngine, RunPlan, TurnRunner, new_run_id
+from workbench.core.evals.engine import EvalEngine, RunPlan, TurnRunner
 from workbench.core.evals.gate import gate_thresholds
 from workbench.core.evals.loader import SET_SUFFIXES, find_sets, iter_cases, load_set
 from workbench.core.evals.progress import Counts, ProgressListener
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.shards import Shard
 from workbench.core.evals.spec import EvalSet
 from workbench.core.evals.turns import turn_inputs

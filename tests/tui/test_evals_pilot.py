@@ -23,8 +23,9 @@ from tests.tui.evals_data import (
     settle_evals,
 )
 from tests.tui.tracedata import wait_for
-from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
+from workbench.core.evals.engine import EvalEngine, RunPlan
 from workbench.core.evals.loader import load_set
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.variants import Variant
 from workbench.core.evals_view import EvalReader
 from workbench.tui.app import create_app

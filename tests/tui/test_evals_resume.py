@@ -11,9 +11,10 @@ from textual.widgets import Static
 from tests.core.test_eval_fakes import FakeRunner
 from tests.tui.evals_data import VARIANTS, evals_project, open_evals, respond, settle_evals
 from tests.tui.tracedata import wait_for
-from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
+from workbench.core.evals.engine import EvalEngine, RunPlan
 from workbench.core.evals.loader import load_set
 from workbench.core.evals.progress import ResultRecorded
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.variants import Variant
 from workbench.store.db import connect
 from workbench.store.evals import get_run

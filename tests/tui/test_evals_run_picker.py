@@ -76,18 +76,13 @@ class TestRunPicker:
 async def test_the_picker_follows_a_live_run_s_progress(evals_project, monkeypatch):
     """While a run goes on, its line in the picker counts its results, not the 0/0 it was
     listed with (the header's bar and the picker agreed only once the run ended)."""
-    from tests.tui.test_evals_pilot import fake_agent
+    from tests.tui.test_evals_pilot import fake_agent, start_one_at_a_time
     from tests.tui.tracedata import wait_for
 
     runner = fake_agent(monkeypatch, delay=0.2)
     app = create_app()
     async with app.run_test(size=SIZES["100x30"]) as pilot:
-        await open_evals(pilot)
-        screen = app.screen
-        await pilot.press("s")
-        await settle_evals(pilot)
-        app.screen.query_one("#eval-concurrency").value = "1"
-        await pilot.click("#start")
+        screen = await start_one_at_a_time(pilot)
         pick = screen.query_one("#evals-run-pick", Select)
 
         def label_of_live_run() -> str:
@@ -135,7 +130,7 @@ async def test_the_title_of_a_live_run_counts_as_far_as_its_progress_bar(
 
     from textual.widgets import Static
 
-    from tests.tui.test_evals_pilot import fake_agent
+    from tests.tui.test_evals_pilot import fake_agent, start_one_at_a_time
     from tests.tui.tracedata import wait_for
     from workbench.core.evals.progress import Counts
     from workbench.tui.widgets.eval_progress import LiveProgress
@@ -143,12 +138,7 @@ async def test_the_title_of_a_live_run_counts_as_far_as_its_progress_bar(
     fake_agent(monkeypatch, delay=0.2)
     app = create_app()
     async with app.run_test(size=EVAL_SIZE) as pilot:
-        await open_evals(pilot)
-        screen = app.screen
-        await pilot.press("s")
-        await settle_evals(pilot)
-        app.screen.query_one("#eval-concurrency").value = "1"
-        await pilot.click("#start")
+        screen = await start_one_at_a_time(pilot)
         progress = screen.query_one(LiveProgress)
         await wait_for(pilot, lambda: screen.run_id == progress.run_id and progress.counts, 60)
         # As the engine sees it: more graded than the store holds yet.
@@ -176,6 +166,29 @@ async def test_a_listing_from_before_a_run_began_does_not_use_up_its_selection(e
         screen._show_runs(stale)  # read before the run began
         await settle_evals(pilot)
         screen._show_runs([new, *stale])
+        await settle_evals(pilot)
+        runs_list = screen.query_one(RunsList)
+        assert runs_list.ids[runs_list.highlighted] == new.id
+        assert screen.run_id == new.id
+
+
+async def test_a_listing_before_the_new_run_is_shown_keeps_it_selected(evals_project):
+    """Two listings with the new run, the second before the first's highlight reached the
+    screen: the second kept the run shown until then (the older one), and the list went
+    back to it (a fresh-clone CI failure)."""
+    from workbench.tui.widgets.eval_runs import RunsList
+
+    app = create_app()
+    async with app.run_test(size=EVAL_SIZE) as pilot:
+        await open_evals(pilot)
+        screen = app.screen
+        stale = list(screen.runs)
+        shown = screen.run_id
+        new = stale[0].model_copy(update={"id": "20260116-080000-ffff", "done": 0})
+        screen._select_run = new.id  # as EvalJob.Started asks
+        screen._show_runs([new, *stale])  # the run's start listed...
+        screen._show_runs([new, *stale])  # ...and its end, before the screen heard of the first
+        assert screen.run_id == shown  # the highlight's message is still on its way
         await settle_evals(pilot)
         runs_list = screen.query_one(RunsList)
         assert runs_list.ids[runs_list.highlighted] == new.id

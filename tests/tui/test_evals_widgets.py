@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from tests.core.test_eval_fakes import FakeRunner
 from tests.tui.evals_data import SET_YAML, respond
-from workbench.core.evals.engine import EvalEngine, RunPlan, new_run_id
+from workbench.core.evals.engine import EvalEngine, RunPlan
 from workbench.core.evals.loader import load_set
 from workbench.core.evals.progress import Counts
 from workbench.core.evals.results import run_report
+from workbench.core.evals.run_ids import new_run_id
 from workbench.core.evals.variants import Variant
 from workbench.store.db import connect
 from workbench.store.evals import MatrixCell

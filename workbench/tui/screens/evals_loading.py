@@ -106,7 +106,12 @@ class EvalsLoading(SectionScreen):
         self.query_one("#evals-run-pick", Select).set_options(
             (run_label(run), run.id) for run in runs
         )
-        same = self.query_one(RunsList).show(runs, self._select_run or self.run_id)
+        # The list's own highlight is the latest choice: the message that will show it (and
+        # set run_id) may still be on its way when the next listing arrives.
+        runs_list = self.query_one(RunsList)
+        highlighted = runs_list.highlighted_option
+        keep = highlighted.id if highlighted is not None else self.run_id
+        same = runs_list.show(runs, self._select_run or keep)
         # A run to select stays wanted until a listing has it: a listing read before the run
         # began (the project's, still on its way) must not use the request up.
         if self._select_run in {run.id for run in runs}:
@@ -126,7 +131,8 @@ class EvalsLoading(SectionScreen):
         run_id = event.option.id
         # A highlight the list has since moved on from (a listing replaced it before this
         # message arrived) would show a run no longer highlighted.
-        if event.option_list.highlighted_option is not event.option:
+        current = event.option_list.highlighted_option
+        if current is None or current.id != run_id:
             return
         if run_id and run_id != self.run_id:
             self.show_run(run_id)

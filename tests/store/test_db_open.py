@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -28,6 +30,31 @@ def test_a_fresh_database_opened_by_many_processes_at_once(tmp_path) -> None:
             outcomes = set(pool.map(_open_and_list, [path] * 12))
         assert len(outcomes) == 1, outcomes
         assert "spans" in next(iter(outcomes)).split(",")
+
+
+def test_a_fresh_database_waits_for_a_writer_before_switching_to_wal(tmp_path, capfd) -> None:
+    """Another process holds the write lock of a new file still in rollback mode: switching to
+    WAL failed at once with 'database is locked' (SQLite skips the busy handler for that lock
+    upgrade; a fresh-clone CI failure). Opening waits for the writer, and prints nothing."""
+    path = tmp_path / "fresh.db"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE early (x)")
+    setup.close()
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, writer.execute, ["COMMIT"])
+    release.start()
+    try:
+        db = connect(path)
+    finally:
+        release.join()
+        writer.close()
+    try:
+        assert db.journal_mode == "wal"
+        assert "spans" in db.table_names()
+    finally:
+        db.conn.close()
+    assert capfd.readouterr().out == ""
 
 
 def test_opening_a_migrated_database_writes_nothing(tmp_path) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
+from textual.worker import WorkerCancelled
 
 from tests.core.test_scaffold_template import make_template, use_templates
 from workbench.settings import get_settings
@@ -54,13 +57,27 @@ def tiny_template(tmp_path, monkeypatch) -> Path:
     return use_templates(monkeypatch, root)
 
 
+async def wait_for_workers(app: App) -> None:
+    """Wait for every worker to end; one cancelled meanwhile is fine, one that failed is not.
+
+    A newer load cancels the one it replaces (exclusive worker groups), which is how the app
+    is meant to work; Textual's ``wait_for_complete`` raises ``WorkerCancelled`` for it.
+    """
+    outcomes = await asyncio.gather(
+        *(worker.wait() for worker in list(app.workers)), return_exceptions=True
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, WorkerCancelled):
+            raise outcome
+
+
 async def settle(pilot: Pilot) -> None:
     """Wait for every worker, then for the messages they posted, and stop cursors blinking.
 
     A worker those messages start (a project loaded, then its checks run) is waited for too.
     """
     for _ in range(10):
-        await pilot.app.workers.wait_for_complete()
+        await wait_for_workers(pilot.app)
         await pilot.pause()
         if not any(
             worker.is_running or worker.state.name == "PENDING" for worker in pilot.app.workers

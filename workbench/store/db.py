@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import stamina
 from sqlite_utils import Database
 
 from workbench import locations
+from workbench.retries import log_retries_quietly
 from workbench.settings import get_settings
 from workbench.store.schema import migration_sets
 
@@ -23,11 +25,34 @@ def connect(path: Path | None = None, *, check_same_thread: bool = True) -> Data
     )
     db = Database(conn)
     conn.execute(f"PRAGMA busy_timeout = {get_settings().db_busy_timeout_ms}")
-    db.enable_wal()
+    _enable_wal(db)
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     migrate(db)
     return db
+
+
+def _enable_wal(db: Database) -> None:
+    """Switch the file to WAL, waiting out other connections for up to the busy timeout."""
+    # Switching a fresh file from the rollback journal to WAL upgrades a read lock to a write
+    # lock, and SQLite answers "database is locked" at once instead of calling the busy
+    # handler (waiting could deadlock). Another process creating the database at the same
+    # moment holds that write lock for milliseconds, so a short retry is what waiting means.
+    log_retries_quietly()
+    for attempt in stamina.retry_context(
+        on=_is_locked,
+        attempts=None,
+        timeout=get_settings().db_busy_timeout_ms / 1000,
+        wait_initial=0.005,
+        wait_max=0.1,
+        wait_jitter=0.01,
+    ):
+        with attempt:
+            db.enable_wal()
+
+
+def _is_locked(error: Exception) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and "locked" in str(error)
 
 
 def migrate(db: Database) -> None:

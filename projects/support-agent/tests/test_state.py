@@ -207,6 +207,29 @@ async def test_a_store_from_the_first_schema_is_migrated(tmp_path):
     assert (await SQLiteState(path).rate_limit_hit("c", 1, 60))[0] is False  # migrated once
 
 
+async def test_a_new_store_file_waits_for_another_process_creating_it(tmp_path):
+    """Two workers opening a new file at once: switching it to WAL while the other holds the
+    write lock failed at once with "database is locked" (SQLite does not wait there)."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "new.sqlite3"
+    with sqlite3.connect(path) as setup:
+        setup.execute("CREATE TABLE early (x)")
+    setup.close()
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, other.execute, ["COMMIT"])
+    release.start()
+    store = SQLiteState(path)
+    try:
+        assert await store.rate_limit_hit("c", 1, 60) == (True, 0.0)
+    finally:
+        release.join()
+        other.close()
+        await store.close()
+
+
 def test_the_service_closes_its_store_when_it_stops(configure):
     from fastapi.testclient import TestClient
 

@@ -33,6 +33,7 @@ from workbench.core.collector.forward_config import (
     parse_header_list,
     parse_headers,
 )
+from workbench.retries import log_retries_quietly
 
 __all__ = [
     "DEFAULT_QUEUE",
@@ -159,6 +160,7 @@ class Forwarder:
             headers["Content-Encoding"] = export.content_encoding
         target = urlsplit(config.target(export.path))
         path = target.path + (f"?{target.query}" if target.query else "")
+        log_retries_quietly()
         try:
             for attempt in stamina.retry_context(
                 on=self._retry_after,

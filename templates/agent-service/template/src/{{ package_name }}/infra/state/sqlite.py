@@ -19,9 +19,30 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+import stamina
+
 from .base import BudgetExceeded
 
 T = TypeVar("T")
+
+def enable_wal(db: Any, error: type[Exception] = sqlite3.OperationalError) -> None:
+    """Switch `db` to WAL, waiting up to 10 s for another process creating the same file.
+
+    `error` is the driver's OperationalError (sqlean's for the RAG index).
+    """
+    # On a new file the switch upgrades a read lock to a write lock, and SQLite answers
+    # "database is locked" at once rather than call the busy handler (waiting could
+    # deadlock). A second worker starting at the same moment holds that lock for a few
+    # milliseconds, so a short retry is the wait.
+    def locked(raised: Exception) -> bool:
+        return isinstance(raised, error) and "locked" in str(raised)
+
+    for attempt in stamina.retry_context(
+        on=locked, attempts=None, timeout=10.0, wait_initial=0.005, wait_max=0.1
+    ):
+        with attempt:
+            db.execute("PRAGMA journal_mode=WAL")
+
 
 # Applied in order on open; the `state_schema` row says how many have run. Append, never edit.
 MIGRATIONS = [
@@ -90,7 +111,7 @@ class SQLiteState:
             db = sqlite3.connect(
                 str(self.path), timeout=10.0, check_same_thread=False, isolation_level=None
             )
-            db.execute("PRAGMA journal_mode=WAL")
+            enable_wal(db)
             # NORMAL is the WAL setting SQLite recommends: a commit survives a process crash.
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("BEGIN IMMEDIATE")

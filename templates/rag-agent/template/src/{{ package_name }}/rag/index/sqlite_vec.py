@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlean
 import sqlite_vec
 
+from ...infra.state.sqlite import enable_wal
 from ..chunking import Chunk
 from .base import Hit, StoredCollection, table_suffix
 
@@ -46,7 +47,7 @@ class SqliteVecIndex:
         sqlite_vec.load(self._db)
         self._db.enable_load_extension(False)
         with self._lock, self._db:
-            self._db.execute("PRAGMA journal_mode=WAL")
+            enable_wal(self._db, sqlean.OperationalError)
             self._db.executescript(SCHEMA)
 
     def collection(self, name: str, space: str) -> StoredCollection | None:

@@ -25,11 +25,13 @@ from .base import BudgetExceeded
 
 T = TypeVar("T")
 
+
 def enable_wal(db: Any, error: type[Exception] = sqlite3.OperationalError) -> None:
     """Switch `db` to WAL, waiting up to 10 s for another process creating the same file.
 
     `error` is the driver's OperationalError (sqlean's for the RAG index).
     """
+
     # On a new file the switch upgrades a read lock to a write lock, and SQLite answers
     # "database is locked" at once rather than call the busy handler (waiting could
     # deadlock). A second worker starting at the same moment holds that lock for a few

@@ -71,6 +71,7 @@ class Forwarder:
     """
 
     def __init__(self, config: ForwardConfig) -> None:
+        log_retries_quietly()
         self.config = config
         self._queue: deque[Export] = deque()
         self._ready = threading.Condition()
@@ -160,7 +161,6 @@ class Forwarder:
             headers["Content-Encoding"] = export.content_encoding
         target = urlsplit(config.target(export.path))
         path = target.path + (f"?{target.query}" if target.query else "")
-        log_retries_quietly()
         try:
             for attempt in stamina.retry_context(
                 on=self._retry_after,

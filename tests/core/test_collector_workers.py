@@ -18,6 +18,7 @@ from tests.core.test_collector_receiver import otlp_json
 from workbench.core.collector.app import create_app
 from workbench.core.collector.decode import RequestError
 from workbench.core.collector.normalize import normalize_request
+from workbench.core.collector.staging import staged_rows
 from workbench.core.collector.synthetic import agent_turn, make_request, make_span
 from workbench.core.collector.workers import (
     NormalizePool,
@@ -74,9 +75,17 @@ def test_worker_answers_are_the_in_process_rows():
         ("application/x-protobuf", body),
         ("application/json", otlp_json(request)),
     ):
-        from_worker = unpack(marshal.loads(marshal.dumps(normalize_body(payload, media))))
         here = normalize_request(request)
-        assert from_worker.rows == here.rows and from_worker.rejected == 0
+        for stage_rows in (False, True):
+            answer = normalize_body(payload, media, stage_rows=stage_rows)
+            from_worker = unpack(marshal.loads(marshal.dumps(answer)))
+            assert from_worker.rejected == 0 and from_worker.span_count == len(here.rows)
+            if stage_rows:
+                assert from_worker.rows == [] and from_worker.staged is not None
+                assert from_worker.trace_ids == here.trace_ids
+                assert staged_rows(from_worker.staged) == here.rows  # values and types
+            else:
+                assert from_worker.rows == here.rows and from_worker.staged is None
     with pytest.raises(RequestError) as caught:
         unpack(normalize_body(b"\xff" * 40, "application/x-protobuf"))
     assert caught.value.status == 400
@@ -187,7 +196,7 @@ def test_workers_start_in_the_background_and_close_cleanly():
     assert pool.started == 2
     workers = list(pool._started)
     body = exports(9, 2)[0].SerializeToString()
-    assert asyncio.run(pool.normalize(body, "application/x-protobuf")).rows
+    assert asyncio.run(pool.normalize(body, "application/x-protobuf")).span_count
     pool.close()
     assert all(not worker.alive for worker in workers)
     pool.start()  # a closed pool starts nothing
@@ -227,7 +236,7 @@ def test_workers_end_when_the_pipe_closes():
     pool = NormalizePool(1)
     body = exports(6, 2)[0].SerializeToString()
     normalized = asyncio.run(pool.normalize(body, "application/x-protobuf"))
-    assert normalized.rows
+    assert normalized.span_count
     (worker,) = pool._started
     worker.process.stdin.close()  # what the kernel does when the receiver dies
     assert worker.process.wait(timeout=10) == 0
@@ -246,7 +255,7 @@ def test_json_body_through_the_pool_keeps_partial_success():
     data["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["traceId"] = ""
     normalized = unpack(normalize_body(json.dumps(data).encode(), "application/json"))
     assert normalized.rejected == 1 and "trace_id" in normalized.error_message
-    assert len(normalized.rows) == len(request.resource_spans[0].scope_spans[0].spans) - 1
+    assert normalized.span_count == len(request.resource_spans[0].scope_spans[0].spans) - 1
 
 
 def deeply_nested_json(depth: int) -> bytes:

@@ -99,11 +99,18 @@ class BatchWriter(Generic[T]):
         if self._error is not None:
             raise self._error
 
-    def submit(self, items: Sequence[T], *, block: bool = False) -> Future[int]:
-        """Queue ``items`` for writing; raises ``QueueFull`` when the queue is full."""
+    def submit(
+        self, items: Sequence[T], *, block: bool = False, count: int | None = None
+    ) -> Future[int]:
+        """Queue ``items`` for writing; raises ``QueueFull`` when the queue is full.
+
+        ``count``: what the items stand for in batch sizes and statistics, when that is not
+        their number (one item holding many rows); the future resolves to it.
+        """
         future: Future[int] = Future()
+        size = len(items) if count is None else count
         try:
-            self._queue.put((list(items), future), block=block)
+            self._queue.put((list(items), future, size), block=block)
         except queue.Full:
             raise QueueFull("the writer's queue is full") from None
         return future
@@ -175,7 +182,7 @@ class BatchWriter(Generic[T]):
             if first is _STOP:
                 break
             pending = [first]
-            count = len(first[0])
+            count = first[2]
             started = time.monotonic()
             while count < self._max_batch:
                 grouping = self._coming and count < self._group_items
@@ -193,7 +200,7 @@ class BatchWriter(Generic[T]):
                     stopping = True
                     break
                 pending.append(item)
-                count += len(item[0])
+                count += item[2]
             owed_items += self._commit(db, pending)
             if self._after is not None:
                 if owed is None:
@@ -221,21 +228,23 @@ class BatchWriter(Generic[T]):
             self._stats.deferred_runs += 1
             self._stats.deferred_cpu_seconds += time.thread_time() - started
 
-    def _commit(self, db: Database, pending: list[tuple[list[T], Future[int]]]) -> int:
-        """Write ``pending`` in one transaction and settle their futures; the items committed."""
+    def _commit(self, db: Database, pending: list[tuple[list[T], Future[int], int]]) -> int:
+        """Write ``pending`` in one transaction and settle their futures; the items committed
+        (as counted by ``submit``)."""
         started = time.thread_time()
-        rows = [row for items, _ in pending for row in items]
+        rows = [row for items, _, _ in pending for row in items]
         try:
             with db.conn:
                 self._write_batch(db, rows)
         except BaseException as error:
-            for _, future in pending:
+            for _, future, _ in pending:
                 future.set_exception(error)
             return 0
         finally:
             self._stats.write_cpu_seconds += time.thread_time() - started
+        committed = sum(size for _, _, size in pending)
         self._stats.batches += 1
-        self._stats.items += len(rows)
-        for items, future in pending:
-            future.set_result(len(items))
-        return len(rows)
+        self._stats.items += committed
+        for _, future, size in pending:
+            future.set_result(size)
+        return committed

@@ -87,7 +87,7 @@ def create_app(
     db_path: Path | None = None,
     max_body_bytes: int = DEFAULT_MAX_BODY,
     max_queue: int = 64,
-    write_batch: Callable[[Database, list[tuple]], None] = stage_spans,
+    write_batch: Callable[[Database, list], None] = stage_spans,
     overrides_for: OverridesFor | None = None,
     workers: int | None = None,
     offload_bytes: int = DEFAULT_OFFLOAD_BYTES,
@@ -185,15 +185,15 @@ def create_app(
             # make the writer wait for an export it already holds.
             with writer.coming():
                 normalized = await normalize(body, media)
-            if normalized.rows:
-                future = writer.submit(normalized.rows)
+            if normalized.span_count:
+                future = writer.submit(normalized.writer_items(), count=normalized.span_count)
         except RequestError as error:
             return _error(error.status, error.message, media)
         except WorkerFailed as error:
             return _error(503, f"could not decode the spans: {error}", media, retry=True)
         except QueueFull:
             return _error(503, "the collector is busy; retry later", media, retry=True)
-        if normalized.rows:
+        if normalized.span_count:
             try:
                 await asyncio.wait_for(asyncio.wrap_future(future), _WRITE_TIMEOUT)
             except Exception as error:  # never acknowledge what was not committed

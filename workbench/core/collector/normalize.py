@@ -7,7 +7,7 @@ call ``normalize_request`` and get rows in ``SPAN_COLUMNS`` order.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from workbench.core.collector.aliases import (
     span_cost,
     span_kind,
 )
+from workbench.core.collector.staging import StagedSpans
 from workbench.core.config import PricingOverride
 from workbench.store.schema.spans import SPAN_COLUMNS
 
@@ -46,12 +47,25 @@ def _dumps(value: Any) -> str:
 
 @dataclass
 class Normalized:
-    """The rows of one export request, the traces they touch, and what was rejected."""
+    """The rows of one export request, the traces they touch, and what was rejected.
+
+    A decode worker sends the rows as one ``staged`` image instead (``rows`` is then empty).
+    """
 
     rows: list[tuple] = field(default_factory=list)
     trace_ids: set[str] = field(default_factory=set)
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    staged: StagedSpans | None = None
+
+    @property
+    def span_count(self) -> int:
+        """How many span rows there are to store."""
+        return self.staged.count if self.staged is not None else len(self.rows)
+
+    def writer_items(self) -> Sequence[tuple | StagedSpans]:
+        """What to hand the writer: the staged image, or the row tuples."""
+        return [self.staged] if self.staged is not None else self.rows
 
     @property
     def error_message(self) -> str:

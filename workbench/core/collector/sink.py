@@ -1,4 +1,8 @@
-"""Writing span rows, with their traces' summaries refreshed in the same transaction or after it."""
+"""Writing span rows, with their traces' summaries refreshed in the same transaction or after it.
+
+A batch holds row tuples (exports decoded in the receiver's process) and staged images
+(``staging.StagedSpans``, from the decode workers), written in the order they came.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,11 @@ import itertools
 import json
 import sqlite3
 import time
+from collections.abc import Sequence
 
 from sqlite_utils import Database
 
+from workbench.core.collector.staging import StagedSpans, attach, copy_staged
 from workbench.store.schema.spans import SPAN_COLUMNS
 from workbench.store.summaries import REFRESH_TRACES, mark_pending
 
@@ -24,7 +30,10 @@ _INSERT_SPANS = f"INSERT OR REPLACE INTO spans ({', '.join(SPAN_COLUMNS)}) VALUE
 _CHUNK = 8
 
 
-def write_spans(db: Database, rows: list[tuple]) -> None:
+SpanItem = tuple | StagedSpans
+
+
+def write_spans(db: Database, rows: Sequence[SpanItem]) -> None:
     """Upsert span rows (``SPAN_COLUMNS`` order) and refresh the summaries of their traces.
 
     The caller (``BatchWriter``) wraps this in a transaction, so a batch is
@@ -32,12 +41,11 @@ def write_spans(db: Database, rows: list[tuple]) -> None:
     """
     if not rows:
         return
-    _insert(db.conn, rows)
-    trace_ids = sorted({row[0] for row in rows})
+    trace_ids = sorted(_upsert(db.conn, rows))
     db.conn.execute(REFRESH_TRACES, (time.time_ns(), json.dumps(trace_ids)))
 
 
-def stage_spans(db: Database, rows: list[tuple]) -> None:
+def stage_spans(db: Database, rows: Sequence[SpanItem]) -> None:
     """Upsert span rows and mark their traces pending: the collector's acknowledged write.
 
     ``summaries.summarize_pending`` refreshes the summaries later (the collector's
@@ -45,11 +53,32 @@ def stage_spans(db: Database, rows: list[tuple]) -> None:
     """
     if not rows:
         return
-    _insert(db.conn, rows)
-    mark_pending(db.conn, sorted({row[0] for row in rows}))
+    mark_pending(db.conn, sorted(_upsert(db.conn, rows)))
+
+
+def _upsert(conn: sqlite3.Connection, items: Sequence[SpanItem]) -> set[str]:
+    """Write row tuples and staged images in their order; the trace ids they touch."""
+    trace_ids: set[str] = set()
+    run: list[tuple] = []  # consecutive row tuples, inserted together
+    if any(isinstance(item, StagedSpans) for item in items):
+        attach(conn)
+    for item in items:
+        if isinstance(item, StagedSpans):
+            _insert(conn, run)
+            trace_ids.update(row[0] for row in run)
+            run = []
+            copy_staged(conn, item)
+            trace_ids.update(item.trace_ids)
+        else:
+            run.append(item)
+    _insert(conn, run)
+    trace_ids.update(row[0] for row in run)
+    return trace_ids
 
 
 def _insert(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    if not rows:
+        return
     chunk = _chunk_rows(conn)
     whole = len(rows) - len(rows) % chunk
     if whole:

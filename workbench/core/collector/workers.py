@@ -28,10 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
+from workbench.core.collector import staging
 from workbench.core.collector.decode import JSON, PROTOBUF, RequestError, decode_request
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 
-# A worker's answer: (0, rows, rejected, errors) or (HTTP status, message).
+# A worker's answer: (0, rows, rejected, errors), (0, (image, count, trace ids), rejected,
+# errors) when its rows are staged, or (HTTP status, message).
 Result = tuple
 MEDIA_CODES = {PROTOBUF: 0, JSON: 1}
 MEDIA_NAMES = {code: media for media, code in MEDIA_CODES.items()}
@@ -49,22 +51,40 @@ class WorkersUnavailable(WorkerFailed):
     """Worker processes cannot start here at all: decode in the receiver's process instead."""
 
 
-def normalize_body(body: bytes, media: str, overrides_for: OverridesFor | None = None) -> Result:
-    """Decode and normalize one export body, in a worker; see ``Result``."""
+def normalize_body(
+    body: bytes,
+    media: str,
+    overrides_for: OverridesFor | None = None,
+    *,
+    stage_rows: bool = staging.SUPPORTED,
+) -> Result:
+    """Decode and normalize one export body, in a worker; see ``Result``.
+
+    With ``stage_rows`` the rows come back as a staged image (``staging.py``).
+    """
     try:
         message = decode_request(body, media)
     except RequestError as error:
         return (error.status, error.message)
     normalized = normalize_request(message, overrides_for)
-    return (0, normalized.rows, normalized.rejected, normalized.errors)
+    if stage_rows and normalized.rows:
+        staged = staging.stage(normalized.rows, sorted(normalized.trace_ids))
+        payload: list | tuple = (staged.image, staged.count, staged.trace_ids)
+    else:
+        payload = normalized.rows
+    return (0, payload, normalized.rejected, normalized.errors)
 
 
 def unpack(result: Result) -> Normalized:
     """The ``Normalized`` a worker's answer stands for; ``RequestError`` if it refused the body."""
     if result[0]:
         raise RequestError(result[0], result[1])
-    _, rows, rejected, errors = result
-    return Normalized(rows=rows, rejected=rejected, errors=errors)
+    _, payload, rejected, errors = result
+    if isinstance(payload, tuple):
+        image, count, trace_ids = payload
+        staged = staging.StagedSpans(image, count, tuple(trace_ids))
+        return Normalized(trace_ids=set(trace_ids), rejected=rejected, errors=errors, staged=staged)
+    return Normalized(rows=payload, rejected=rejected, errors=errors)
 
 
 def read_exact(stream: IO[bytes], size: int) -> bytes:

@@ -1,0 +1,86 @@
+"""Span rows handed from a decode worker to the writer as one SQLite image, not Python tuples.
+
+The collector has one writer thread, and binding rows from Python is most of its work
+per span: 26 parameters a row, each converted and checked while the interpreter lock
+is held (the receiver's HTTP waits meanwhile). A decode worker instead inserts its
+rows into an in-memory database and sends the image (``serialize``); the writer
+loads it into an attached schema (``deserialize``) and copies every row with one
+``INSERT ... SELECT`` inside SQLite, which releases the lock. The binding cost moves
+to the workers, which run on the other cores. Rows, their order and their conflict
+handling are exactly those of inserting the tuples.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from workbench.store.schema.spans import SPAN_COLUMNS
+
+# Whether this Python's SQLite can serialize a database (it can be built without it).
+SUPPORTED = hasattr(sqlite3.Connection, "serialize") and hasattr(sqlite3.Connection, "deserialize")
+SCHEMA = "staged"
+_TABLE = "incoming"  # not "spans": an unqualified name must never find the staged rows
+_COLUMNS = ", ".join(SPAN_COLUMNS)
+# No declared types: values keep the type they were bound with until the spans table's
+# own affinities apply on the copy, as they would for the tuples themselves.
+_CREATE = f"CREATE TABLE {_TABLE} ({_COLUMNS})"
+_FILL = f"INSERT INTO {_TABLE} VALUES ({', '.join('?' for _ in SPAN_COLUMNS)})"
+_COPY = (
+    f"INSERT OR REPLACE INTO main.spans ({_COLUMNS}) "
+    f"SELECT {_COLUMNS} FROM {SCHEMA}.{_TABLE} ORDER BY rowid"
+)
+
+
+@dataclass(frozen=True)
+class StagedSpans:
+    """An in-memory database image holding ``count`` span rows of the traces ``trace_ids``."""
+
+    image: bytes
+    count: int
+    trace_ids: tuple[str, ...]
+
+
+def stage(rows: Sequence[tuple], trace_ids: Sequence[str]) -> StagedSpans:
+    """The image of a database holding ``rows`` (``SPAN_COLUMNS`` order), in their order."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        memory.execute(_CREATE)
+        with memory:
+            memory.executemany(_FILL, rows)
+        return StagedSpans(memory.serialize(), len(rows), tuple(trace_ids))
+    finally:
+        memory.close()
+
+
+def attach(conn: sqlite3.Connection) -> None:
+    """Give a writer connection the schema images are loaded into, once (SQLite cannot attach
+    inside a transaction: the writer does it before a batch's first statement)."""
+    attached = {row[1] for row in conn.execute("PRAGMA database_list")}
+    if SCHEMA not in attached:
+        conn.execute(f"ATTACH DATABASE ':memory:' AS {SCHEMA}")
+
+
+def copy_staged(conn: sqlite3.Connection, staged: StagedSpans) -> None:
+    """Upsert the staged rows into ``spans``, in the caller's transaction (``attach`` first).
+
+    Raises ``sqlite3.DatabaseError`` for an image that is not a database of the rows
+    announced, so a damaged one fails its batch instead of being acknowledged."""
+    conn.deserialize(staged.image, name=SCHEMA)
+    copied = conn.execute(_COPY).rowcount
+    if copied != staged.count:
+        # A damaged image must fail its batch, never be acknowledged as stored.
+        raise sqlite3.DatabaseError(
+            f"a staged batch held {copied} span rows, not the {staged.count} announced"
+        )
+
+
+def staged_rows(staged: StagedSpans) -> list[tuple]:
+    """The rows an image holds, in their order (to check one, or to read it without a writer)."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        memory.deserialize(staged.image)
+        return memory.execute(f"SELECT * FROM {_TABLE} ORDER BY rowid").fetchall()
+    finally:
+        memory.close()

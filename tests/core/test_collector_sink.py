@@ -65,7 +65,7 @@ def test_staged_images_and_row_tuples_store_what_the_tuples_store_in_their_order
     again_in_image = _renamed(first[:7], "from the image")
     again_as_tuples = _renamed(second[:5], "from the tuples")
     again_within_image = _renamed(second[50:54], "later in the image")
-    items = [
+    items: list[tuple | StagedSpans] = [
         *first,
         _staged(second + again_in_image + again_within_image),
         *again_as_tuples,

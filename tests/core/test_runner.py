@@ -210,6 +210,16 @@ async def test_close_stops_every_child(project, tmp_path) -> None:
     assert not any(_alive(pid) for pid in pids)
 
 
+async def test_a_child_flushes_the_projects_traces_before_it_exits(project, tmp_path) -> None:
+    mark = tmp_path / "flushed"
+    pool = WorkerPool(project, size=1)
+    await pool.start()
+    outcome = await pool.run({"input": f"flush-mark:{mark}", "wait_for_trace": False})
+    assert outcome.ok and not mark.exists()
+    await pool.close()
+    assert mark.read_text() == "flushed"  # the entry module's flush_traces ran at exit
+
+
 def test_child_env_keeps_dotenv_out_of_our_environment(project) -> None:
     env = child_env(project, otlp_endpoint="http://x:1", extra={"A": "b"})
     assert env["FAKE_SECRET"] == "from-dotenv"

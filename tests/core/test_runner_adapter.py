@@ -15,6 +15,8 @@ from workbench.core.runner import WorkerPool
 from workbench.core.runner.adapter import SessionHistory, adapter_request, binder
 from workbench.core.runner.http_adapter import get_path, put_path
 from workbench.core.runner.stack import wait_for_trace
+from workbench.store.db import connect
+from workbench.store.traces import get_trace
 
 AGENT = '''
 """A foreign agent: knows nothing about the workbench."""
@@ -157,6 +159,26 @@ async def test_a_function_entry_runs_traced_with_history(tmp_path: Path) -> None
     assert trace is not None
     agent = next(span for span in trace.spans if span.kind == "agent")
     assert agent.name == "invoke_agent foreign"
+
+
+async def test_a_turn_that_does_not_wait_for_its_trace_is_stored_when_the_child_exits(
+    tmp_path: Path,
+) -> None:
+    from workbench.core.collector import start_collector
+
+    project = open_project(
+        _project(tmp_path, '[agent]\nadapter = "function"\nentry = "foreign:reply"\nsrc = "."')
+    )
+    with start_collector(port=0, workers=0) as collector:
+        async with WorkerPool(project, otlp_endpoint=collector.url) as pool:
+            outcome = await pool.run({"input": "hello", "wait_for_trace": False})
+            trace_id = outcome.result["trace_id"]
+            # It returned before exporting: the batch exporter holds the spans (5 s schedule).
+            assert get_trace(connect(), trace_id) is None
+        # Closing the pool ends the child, which flushes the provider before it exits.
+        trace = wait_for_trace(trace_id, timeout=5)
+    assert trace is not None
+    assert [span.name for span in trace.spans if span.kind == "agent"] == ["invoke_agent foreign"]
 
 
 INSTRUMENTED = '''

@@ -17,9 +17,20 @@ if os.environ.get("FAKE_IMPORT_FAIL"):
     raise RuntimeError("fake import failure")
 
 
+FLUSH_MARKS = []  # files flush_traces writes, as a project would export buffered spans
+
+
+def flush_traces():
+    for path in FLUSH_MARKS:
+        with open(path, "w") as mark:
+            mark.write("flushed")
+
+
 async def run_turn(request):
     command = request["input"]
-    if command.startswith("sleep:"):
+    if command.startswith("flush-mark:"):
+        FLUSH_MARKS.append(command[11:])
+    elif command.startswith("sleep:"):
         await asyncio.sleep(float(command[6:]))
     elif command.startswith("flag:"):
         # The turn has started: say so in a file the test waits for, then take a minute.

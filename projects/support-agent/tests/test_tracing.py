@@ -12,7 +12,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from support_agent.agents.entry import run_turn
+from support_agent.agents.entry import flush_traces, run_turn
 from support_agent.infra import tracing
 
 
@@ -160,6 +160,23 @@ async def test_concurrent_turns_share_exports_and_each_waits_for_its_own_spans()
     provider.shutdown()
     assert missing == []
     assert 1 <= len(exporter.batches) < 12
+
+
+async def test_a_turn_asked_not_to_wait_leaves_its_spans_to_the_exporter(model):
+    exporter = _SlowExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=60_000))
+    tracing.set_provider(provider)
+    model.add("Hello!", "Hello again!")
+    await run_turn({"input": "Hi"})
+    waited = exporter.exported()
+    assert any(name.startswith("invoke_agent") for name in waited)  # the contract's default
+    exporter.batches.clear()
+    await run_turn({"input": "Hi again", "wait_for_trace": False})
+    assert exporter.exported() == set()  # it returned before its spans were exported
+    flush_traces()  # what the workbench calls before the process exits
+    assert any(name.startswith("invoke_agent") for name in exporter.exported())
+    provider.shutdown()
 
 
 async def test_the_event_loop_keeps_running_while_spans_export():

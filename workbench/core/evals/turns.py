@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from workbench.core.evals.checks import needs_trace
 from workbench.core.evals.loader import render
 from workbench.core.evals.observation import Observation
 from workbench.core.evals.spec import Case
@@ -58,6 +59,11 @@ def build_request(
                 request["span_attributes"]["workbench.cost.unpriced"] = True
     if variant.params:
         request["params"] = dict(variant.params)
+    if not needs_trace(case.assertions):
+        # Nothing grades this turn from its spans: its latency and its concurrency slot need
+        # not include exporting them (they follow with the next batch export; the runner
+        # child flushes what is left when it exits). Agents that ignore the key still wait.
+        request["wait_for_trace"] = False
     return request
 
 

@@ -228,7 +228,8 @@ def adapt(function: AdapterFunction, agent_name: str) -> Callable[[dict], Awaita
             if result["status"] == "ok":
                 result["tool_calls"] = calls if calls is not None else result.get("tool_calls", [])
                 result["model"] = model or result.get("model") or argument["model"]
-        await asyncio.to_thread(turn_tracing.flush, provider)
+        if request.get("wait_for_trace") is not False:
+            await asyncio.to_thread(turn_tracing.flush, provider)
         return result
 
     return run_turn

@@ -99,6 +99,34 @@ def find_warm_up(entry: str) -> Callable | None:
     return warm_up if callable(warm_up) else None
 
 
+def flush_traces(entry: str, timeout: float = 2.0) -> None:
+    """Export the spans the project still buffers, before the child exits.
+
+    A turn sent with ``"wait_for_trace": false`` returns before its spans are exported; the
+    project's batch exporter sends them later, and ``os._exit`` would drop what it still
+    holds. This calls the entry module's optional ``flush_traces()`` (sync or async), then
+    flushes the global OpenTelemetry provider (an adopted agent's); each within ``timeout``
+    seconds, and a failure only loses those spans.
+    """
+    module = sys.modules.get(entry.partition(":")[0]) if entry else None
+    hook = getattr(module, "flush_traces", None)
+    if callable(hook):
+        with contextlib.suppress(Exception):
+            value = hook()
+            if inspect.isawaitable(value):
+                asyncio.run(asyncio.wait_for(_awaited(value), timeout))
+    otel = sys.modules.get("opentelemetry.trace")  # never imported here just to flush
+    if otel is not None:
+        with contextlib.suppress(Exception):
+            force_flush = getattr(otel.get_tracer_provider(), "force_flush", None)
+            if callable(force_flush):
+                force_flush(int(timeout * 1000))
+
+
+async def _awaited(value: Any) -> Any:
+    return await value
+
+
 def load_entry(entry: str) -> Callable[[dict], Any]:
     """The callable named by ``module:function``."""
     module_name, _, attribute = entry.partition(":")
@@ -210,6 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     _send(out_fd, {"op": "ready", "pid": os.getpid()})
     warm_up = find_warm_up(args.entry) if args.adapter == "native" else None
     asyncio.run(serve(function, in_fd, out_fd, warm_up))
+    flush_traces(args.entry)
     sys.stderr.flush()
     # Project threads (exporters, pools) must not keep a finished child alive.
     os._exit(0)

@@ -48,7 +48,10 @@ async def run_turn(
     """Run one agent turn (see the request and result keys in README.md).
 
     With `wait_for_trace` (the workbench's contract) the turn's spans are exported before
-    it returns; the service passes False and lets the batch processor export them.
+    it returns; the service passes False and lets the batch processor export them. A
+    request with `"wait_for_trace": false` skips the wait too: the workbench's evals send it
+    for cases no check of which reads the trace, and call `flush_traces` before the process
+    exits.
     """
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -107,7 +110,7 @@ async def run_turn(
     finally:
         tracing.TURN_ATTRIBUTES.reset(token)
         context.reset_current(acting)
-    if wait_for_trace:
+    if wait_for_trace and request.get("wait_for_trace") is not False:
         await tracing.flush_async()
     _freeze_after_first_turn()
     metrics.observe_turn(outcome.status, time.perf_counter() - started, outcome.failure)
@@ -135,6 +138,12 @@ async def run_turn(
         "failure": outcome.failure or ("error" if outcome.status == "error" else None),
         **({"retry_after_s": outcome.retry_after_s} if outcome.retry_after_s else {}),
     }
+
+
+def flush_traces() -> None:
+    """Export every span still buffered (the workbench calls it before a runner child exits,
+    since turns sent with `"wait_for_trace": false` return before their spans are exported)."""
+    tracing.flush_started()
 
 
 def session_store_key(request: dict[str, Any], session_id: str | None) -> str | None:

@@ -157,6 +157,12 @@ def flush(timeout_s: float | None = None) -> None:
     get_provider().force_flush(timeout_millis=int(timeout * 1000))
 
 
+def flush_started(timeout_s: float | None = None) -> None:
+    """`flush`, once this process has built its tracer provider (before that, no span exists)."""
+    if _provider is not None:
+        flush(timeout_s)
+
+
 class _FlushGroup:
     """Coalesces the flushes of concurrent turns: one export at a time, in a worker thread.
 

@@ -18,12 +18,21 @@ from ..rag.retrieval import CURRENT, TurnRetrieval
 from ..rag.settings import get_rag_settings
 from . import turn
 from .loop import EventSink
-from .turn import REFUSAL, SORRY, TOO_LONG, retry_after_s, session_history, session_store_key
+from .turn import (
+    REFUSAL,
+    SORRY,
+    TOO_LONG,
+    flush_traces,
+    retry_after_s,
+    session_history,
+    session_store_key,
+)
 
 __all__ = [
     "REFUSAL",
     "SORRY",
     "TOO_LONG",
+    "flush_traces",
     "retry_after_s",
     "run_turn",
     "session_history",

@@ -1,10 +1,13 @@
 """Eval end to end: the scaffolded support agent against the mock with 100 ms per call.
 
-Run: ``python bench/eval_e2e.py [--cases 200] [--concurrency 16] [--latency-ms 100]``
+Run: ``python bench/eval_e2e.py [--cases 200] [--concurrency 16] [--latency-ms 100]
+[--trace-checks]``
 
 Scaffolds the agent-service template into a temporary folder, writes a set of
-order, policy and greeting questions, and runs it for the baseline and candidate
-variants (cases × 2 pairs) through the real worker pool, collector and mock.
+order, policy and greeting questions (a latency check each; with ``--trace-checks`` also
+one that reads the trace, so each turn waits for its spans' export), and runs it for
+the baseline and candidate variants (cases × 2 pairs) through the real worker pool,
+collector and mock.
 Every LLM call waits ``--latency-ms`` at the mock, so the ideal wall time is
 LLM calls × latency ÷ concurrency. Target: within 1.2× of the ideal.
 
@@ -71,8 +74,12 @@ async def run_turn(request):
 '''
 
 
-def write_set(project: Path, cases: int) -> None:
-    """Distinct inputs, so the agent's exact-match response cache never answers."""
+def write_set(project: Path, cases: int, trace_checks: bool = False) -> None:
+    """Distinct inputs, so the agent's exact-match response cache never answers.
+
+    With ``trace_checks`` every case also has a check that reads its trace (``max-steps``),
+    so every turn waits for its spans to be exported before it returns.
+    """
     lines = ["name: bench", "cases:"]
     for index in range(cases):
         question = QUESTIONS[index % len(QUESTIONS)]
@@ -83,6 +90,8 @@ def write_set(project: Path, cases: int) -> None:
             "      - type: latency",
             "        threshold: 60000",
         ]
+        if trace_checks:
+            lines += ["      - type: max-steps", "        value: 8"]
     (project / "evals" / "bench.yaml").write_text("\n".join(lines) + "\n")
 
 
@@ -201,6 +210,11 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=100.0)
     parser.add_argument("--agent", choices=["template", "minimal", "both"], default="both")
     parser.add_argument(
+        "--trace-checks",
+        action="store_true",
+        help="give every case a check that reads its trace (turns then wait for their export)",
+    )
+    parser.add_argument(
         "--profile-turns",
         type=int,
         default=40,
@@ -220,7 +234,7 @@ def main() -> None:
             )
             project = Path(tmp) / "bench-agent"
             (project / "evals").mkdir(exist_ok=True)
-            write_set(project, args.cases)
+            write_set(project, args.cases, args.trace_checks)
             if agent == "minimal":
                 use_minimal_agent(project)
             load_before = load_average()

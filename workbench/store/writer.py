@@ -7,13 +7,12 @@ Readers may open as many connections as they like; every write goes through a
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -57,8 +56,7 @@ class BatchWriter(Generic[T]):
     committed since it last ran; and before the writer stops. It runs again after
     a failure only once another batch commits.
 
-    A transaction gathers what is queued within ``max_delay`` seconds, or within
-    ``group_wait`` while a caller has announced another submit (``coming``).
+    A transaction gathers what is queued within ``max_delay`` seconds.
     """
 
     def __init__(
@@ -74,14 +72,8 @@ class BatchWriter(Generic[T]):
         max_lag: float = 0.25,
         idle_wait: float = 0.005,
         max_owed: int | None = None,
-        group_items: int = 0,
-        group_wait: float = 0.0,
     ) -> None:
         self._write_batch = write_batch
-        self._group_items = group_items
-        self._group_wait = group_wait
-        self._coming = 0  # submits announced by ``coming`` and not made yet
-        self._coming_lock = threading.Lock()
         self._after = after
         self._idle_wait = idle_wait
         self._max_lag = max_lag
@@ -114,24 +106,6 @@ class BatchWriter(Generic[T]):
         except queue.Full:
             raise QueueFull("the writer's queue is full") from None
         return future
-
-    @contextlib.contextmanager
-    def coming(self) -> Iterator[None]:
-        """Announce a submit on its way (an export being decoded) for as long as the block runs.
-
-        While one is announced and the transaction being gathered holds fewer than
-        ``group_items`` items, the writer waits up to ``group_wait`` seconds for it:
-        under load two or three exports share a commit, which rewrites the pages of
-        the randomly keyed indexes once for all of them; an export with nothing
-        behind it is committed at once.
-        """
-        with self._coming_lock:
-            self._coming += 1
-        try:
-            yield
-        finally:
-            with self._coming_lock:
-                self._coming -= 1
 
     def stats(self) -> dict[str, float | int]:
         """What the writer thread has done so far: batches committed, items in them, deferred
@@ -185,9 +159,7 @@ class BatchWriter(Generic[T]):
             count = first[2]
             started = time.monotonic()
             while count < self._max_batch:
-                grouping = self._coming and count < self._group_items
-                deadline = started + (self._group_wait if grouping else self._max_delay)
-                timeout = deadline - time.monotonic()
+                timeout = started + self._max_delay - time.monotonic()
                 try:
                     item = (
                         self._queue.get(timeout=max(timeout, 0))

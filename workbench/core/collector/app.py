@@ -51,12 +51,6 @@ _RPC_CODES = {400: 3, 413: 8, 415: 3, 503: 14}
 _WRITE_TIMEOUT = 30.0
 # Below this (decompressed) size an export costs less to normalize here than to ship to a worker.
 DEFAULT_OFFLOAD_BYTES = 32 * 1024
-# Under load the writer waits up to GROUP_WAIT seconds for exports still being decoded, up
-# to GROUP_SPANS spans a transaction (BatchWriter.coming). Measured at load 10-11 (50,000
-# spans, 3 alternating runs): 42-51 transactions instead of 73-80, writer thread 17.3-22.5
-# against 22.3-25.7 us a span, the whole receiver 40.8-53.4 against 53.6-59.6 us.
-GROUP_SPANS = 2048
-GROUP_WAIT = 0.02
 # Trace summaries are refreshed once the writer was idle SUMMARY_IDLE seconds, or under
 # sustained load once SUMMARY_SPANS spans or SUMMARY_LAG seconds are owed: one refresh of
 # many traces rewrites the summaries' index pages once for all of them. Alternating
@@ -137,8 +131,6 @@ def create_app(
             idle_wait=summary_idle,
             max_lag=summary_lag,
             max_owed=SUMMARY_SPANS,
-            group_items=GROUP_SPANS,
-            group_wait=GROUP_WAIT,
         )
         state["writer"] = writer
         signals.start()
@@ -181,10 +173,7 @@ def create_app(
             if not encoding and declared.isdigit() and int(declared) > max_body_bytes:
                 raise RequestError(413, f"body exceeds the limit of {max_body_bytes} bytes")
             body = await read_body(request.stream(), encoding, max_body_bytes)
-            # Announced to the writer only while decoding: counted once submitted, it would
-            # make the writer wait for an export it already holds.
-            with writer.coming():
-                normalized = await normalize(body, media)
+            normalized = await normalize(body, media)
             if normalized.span_count:
                 future = writer.submit(normalized.writer_items(), count=normalized.span_count)
         except RequestError as error:

@@ -16,6 +16,18 @@ from workbench.store.db import connect
 from workbench.store.writer import BatchWriter
 
 
+def _stored(db) -> list[tuple]:
+    return db.conn.execute("SELECT * FROM spans ORDER BY trace_id, span_id").fetchall()
+
+
+def _stored_row_by_row(tmp_path, rows: list[tuple]) -> list[tuple]:
+    """What one plain row-by-row upsert of ``rows`` stores."""
+    plain = connect(tmp_path / "plain.db")
+    with plain.conn:
+        plain.conn.executemany(_INSERT_SPANS, rows)
+    return _stored(plain)
+
+
 def test_chunked_insert_matches_row_by_row_with_duplicates_across_chunks(tmp_path):
     rng = random.Random(9)
     spans = []
@@ -29,12 +41,8 @@ def test_chunked_insert_matches_row_by_row_with_duplicates_across_chunks(tmp_pat
     chunked = connect(tmp_path / "chunked.db")
     with chunked.conn:
         write_spans(chunked, batch)
-    plain = connect(tmp_path / "plain.db")
-    with plain.conn:
-        plain.conn.executemany(_INSERT_SPANS, batch)
-    query = "SELECT * FROM spans ORDER BY trace_id, span_id"
-    stored = chunked.conn.execute(query).fetchall()
-    assert stored == plain.conn.execute(query).fetchall()
+    stored = _stored(chunked)
+    assert stored == _stored_row_by_row(tmp_path, batch)
     assert len(stored) == len(rows)
     names = {row[1]: row[3] for row in stored}
     assert all(names[row[1]] == "renamed" for row in changed)
@@ -78,12 +86,8 @@ def test_staged_images_and_row_tuples_store_what_the_tuples_store_in_their_order
     staged_db = connect(tmp_path / "staged.db")
     with staged_db.conn:
         stage_spans(staged_db, items)
-    plain = connect(tmp_path / "plain.db")
-    with plain.conn:
-        plain.conn.executemany(_INSERT_SPANS, flat)
-    query = "SELECT * FROM spans ORDER BY trace_id, span_id"
-    stored = staged_db.conn.execute(query).fetchall()
-    assert stored == plain.conn.execute(query).fetchall()
+    stored = _stored(staged_db)
+    assert stored == _stored_row_by_row(tmp_path, flat)
     assert len(stored) == len(rows)
     names = {row[1]: row[3] for row in stored}
     assert {names[row[1]] for row in again_in_image} == {"from the image"}

@@ -13,6 +13,7 @@ from workbench.core.collector.sink import _INSERT_SPANS, stage_spans, write_span
 from workbench.core.collector.staging import StagedSpans, stage, staged_rows
 from workbench.core.collector.synthetic import agent_turn, make_request
 from workbench.store.db import connect
+from workbench.store.schema.spans import SPAN_COLUMNS
 from workbench.store.writer import BatchWriter
 
 
@@ -63,7 +64,15 @@ def _renamed(rows: list[tuple], name: str) -> list[tuple]:
 
 
 def _staged(rows: list[tuple]) -> StagedSpans:
-    return stage(rows, sorted({row[0] for row in rows}))
+    return stage(rows)
+
+
+def _image(*statements: str) -> bytes:
+    memory = sqlite3.connect(":memory:")
+    for statement in statements:
+        memory.execute(statement)
+    memory.commit()
+    return memory.serialize()
 
 
 def test_staged_images_and_row_tuples_store_what_the_tuples_store_in_their_order(tmp_path):
@@ -102,10 +111,15 @@ def test_staged_images_and_row_tuples_store_what_the_tuples_store_in_their_order
 def test_a_damaged_image_fails_its_whole_batch(tmp_path):
     rows = _turn_rows(4, 10)
     good = _staged(rows[40:])
+    columns = ", ".join(SPAN_COLUMNS)
+    values = ", ".join(f"'{name}'" for name in SPAN_COLUMNS)
     damaged = [
-        StagedSpans(good.image, good.count + 1, good.trace_ids),  # fewer rows than announced
-        StagedSpans(good.image[: len(good.image) // 2], good.count, good.trace_ids),  # cut short
-        StagedSpans(b"not a database" * 100, good.count, good.trace_ids),
+        StagedSpans(good.image, good.count + 1),  # fewer rows than announced
+        StagedSpans(good.image[: len(good.image) // 2], good.count),  # cut short
+        StagedSpans(b"not a database" * 100, good.count),
+        # Something else answering to the staging table's name, with the rows announced.
+        StagedSpans(_image(f"CREATE VIEW incoming AS SELECT {values}"), 1),
+        StagedSpans(_image(f"CREATE TABLE incoming ({columns}, rowid)"), 0),
     ]
     for index, image in enumerate(damaged):
         path = tmp_path / f"damaged-{index}.db"
@@ -119,6 +133,16 @@ def test_a_damaged_image_fails_its_whole_batch(tmp_path):
         assert db.conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0] == 0
         assert db.conn.execute("SELECT COUNT(*) FROM trace_pending").fetchone()[0] == 0
         assert stats["batches"] == 0 and stats["items"] == 0
+
+
+def test_the_writer_keeps_no_image_after_copying_it(tmp_path):
+    rows = _turn_rows(6, 60)
+    db = connect(tmp_path / "released.db")
+    with db.conn:
+        stage_spans(db, [_staged(rows)])
+    assert db.conn.execute("SELECT COUNT(*) FROM spans").fetchone()[0] == len(rows)
+    assert db.conn.execute("SELECT COUNT(*) FROM staged.sqlite_schema").fetchone()[0] == 0
+    assert db.conn.execute("PRAGMA staged.page_count").fetchone()[0] <= 1
 
 
 def test_the_writer_counts_an_image_as_the_rows_it_holds(tmp_path):

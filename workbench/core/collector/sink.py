@@ -67,8 +67,7 @@ def _upsert(conn: sqlite3.Connection, items: Sequence[SpanItem]) -> set[str]:
             _insert(conn, run)
             trace_ids.update(row[0] for row in run)
             run = []
-            copy_staged(conn, item)
-            trace_ids.update(item.trace_ids)
+            trace_ids.update(copy_staged(conn, item))
         else:
             run.append(item)
     _insert(conn, run)

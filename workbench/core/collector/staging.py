@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from workbench.store.schema.spans import SPAN_COLUMNS
 
@@ -33,23 +34,40 @@ _COPY = (
 )
 
 
+_TRACES = f"SELECT DISTINCT trace_id FROM {SCHEMA}.{_TABLE}"
+_SCHEMA_SQL = f"SELECT type, name, sql FROM {SCHEMA}.sqlite_schema"
+
+
 @dataclass(frozen=True)
 class StagedSpans:
-    """An in-memory database image holding ``count`` span rows of the traces ``trace_ids``."""
+    """An in-memory database image holding ``count`` span rows."""
 
     image: bytes
     count: int
-    trace_ids: tuple[str, ...]
 
 
-def stage(rows: Sequence[tuple], trace_ids: Sequence[str]) -> StagedSpans:
+def stage(rows: Sequence[tuple]) -> StagedSpans:
     """The image of a database holding ``rows`` (``SPAN_COLUMNS`` order), in their order."""
     memory = sqlite3.connect(":memory:")
     try:
         memory.execute(_CREATE)
         with memory:
             memory.executemany(_FILL, rows)
-        return StagedSpans(memory.serialize(), len(rows), tuple(trace_ids))
+        return StagedSpans(memory.serialize(), len(rows))
+    finally:
+        memory.close()
+
+
+@lru_cache(maxsize=1)
+def _empty_image() -> bytes:
+    """A one-page database with no table (a database that never had a page cannot be
+    serialized)."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        memory.execute("CREATE TABLE placeholder (value)")
+        memory.execute("DROP TABLE placeholder")
+        memory.execute("VACUUM")
+        return memory.serialize()
     finally:
         memory.close()
 
@@ -62,18 +80,26 @@ def attach(conn: sqlite3.Connection) -> None:
         conn.execute(f"ATTACH DATABASE ':memory:' AS {SCHEMA}")
 
 
-def copy_staged(conn: sqlite3.Connection, staged: StagedSpans) -> None:
-    """Upsert the staged rows into ``spans``, in the caller's transaction (``attach`` first).
+def copy_staged(conn: sqlite3.Connection, staged: StagedSpans) -> list[str]:
+    """Upsert the staged rows into ``spans``, in the caller's transaction (``attach`` first);
+    the trace ids they belong to, read from the rows themselves.
 
-    Raises ``sqlite3.DatabaseError`` for an image that is not a database of the rows
-    announced, so a damaged one fails its batch instead of being acknowledged."""
+    Raises ``sqlite3.DatabaseError`` for an image that is not the staging table holding the
+    rows announced, so a damaged one fails its batch instead of being acknowledged."""
     conn.deserialize(staged.image, name=SCHEMA)
-    copied = conn.execute(_COPY).rowcount
-    if copied != staged.count:
+    try:
         # A damaged image must fail its batch, never be acknowledged as stored.
-        raise sqlite3.DatabaseError(
-            f"a staged batch held {copied} span rows, not the {staged.count} announced"
-        )
+        if conn.execute(_SCHEMA_SQL).fetchall() != [("table", _TABLE, _CREATE)]:
+            raise sqlite3.DatabaseError("a staged batch is not the staging table")
+        copied = conn.execute(_COPY).rowcount
+        if copied != staged.count:
+            raise sqlite3.DatabaseError(
+                f"a staged batch held {copied} span rows, not the {staged.count} announced"
+            )
+        return [row[0] for row in conn.execute(_TRACES)]
+    finally:
+        # Not kept for the writer's lifetime: an export's image can be megabytes.
+        conn.deserialize(_empty_image(), name=SCHEMA)
 
 
 def staged_rows(staged: StagedSpans) -> list[tuple]:

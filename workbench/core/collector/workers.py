@@ -3,8 +3,9 @@
 Protobuf decoding and normalization are the largest CPU cost per span. Done in
 the receiver's process, they share one interpreter lock with HTTP and the
 SQLite writer; in workers they run on the other core(s) while the receiver's
-process only serves HTTP and writes. Rows come back marshalled (tuples of str,
-int, float and None), which is several times cheaper than pickling them.
+process only serves HTTP and writes. Rows come back as the image of an in-memory
+SQLite database (``staging.py``), copied into ``spans`` inside SQLite; where SQLite
+cannot serialize, as marshalled tuples (several times cheaper than pickling them).
 
 Workers are plain ``python -m workbench.core.collector.worker`` children
 speaking length-prefixed frames over their stdin and stdout, not
@@ -32,8 +33,8 @@ from workbench.core.collector import staging
 from workbench.core.collector.decode import JSON, PROTOBUF, RequestError, decode_request
 from workbench.core.collector.normalize import Normalized, OverridesFor, normalize_request
 
-# A worker's answer: (0, rows, rejected, errors), (0, (image, count, trace ids), rejected,
-# errors) when its rows are staged, or (HTTP status, message).
+# A worker's answer: (0, rows, rejected, errors), (0, (image, count), rejected, errors) when
+# its rows are staged, or (HTTP status, message).
 Result = tuple
 MEDIA_CODES = {PROTOBUF: 0, JSON: 1}
 MEDIA_NAMES = {code: media for media, code in MEDIA_CODES.items()}
@@ -68,8 +69,8 @@ def normalize_body(
         return (error.status, error.message)
     normalized = normalize_request(message, overrides_for)
     if stage_rows and normalized.rows:
-        staged = staging.stage(normalized.rows, sorted(normalized.trace_ids))
-        payload: list | tuple = (staged.image, staged.count, staged.trace_ids)
+        staged = staging.stage(normalized.rows)
+        payload: list | tuple = (staged.image, staged.count)
     else:
         payload = normalized.rows
     return (0, payload, normalized.rejected, normalized.errors)
@@ -81,9 +82,8 @@ def unpack(result: Result) -> Normalized:
         raise RequestError(result[0], result[1])
     _, payload, rejected, errors = result
     if isinstance(payload, tuple):
-        image, count, trace_ids = payload
-        staged = staging.StagedSpans(image, count, tuple(trace_ids))
-        return Normalized(trace_ids=set(trace_ids), rejected=rejected, errors=errors, staged=staged)
+        staged = staging.StagedSpans(*payload)
+        return Normalized(rejected=rejected, errors=errors, staged=staged)
     return Normalized(rows=payload, rejected=rejected, errors=errors)
 
 

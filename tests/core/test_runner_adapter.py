@@ -181,6 +181,40 @@ async def test_a_turn_that_does_not_wait_for_its_trace_is_stored_when_the_child_
     assert [span.name for span in trace.spans if span.kind == "agent"] == ["invoke_agent foreign"]
 
 
+BLOCKING = """
+import time
+
+
+async def reply(question):
+    if question == "block":
+        time.sleep(30)  # blocks the child's event loop: cancelling the turn cannot reach it
+    return "ok:" + question
+"""
+
+
+async def test_a_turn_that_did_not_wait_keeps_its_trace_when_its_child_is_killed(
+    tmp_path: Path,
+) -> None:
+    from workbench.core.collector import start_collector
+
+    (tmp_path / "blocking.py").write_text(BLOCKING)
+    project = open_project(
+        _project(tmp_path, '[agent]\nadapter = "function"\nentry = "blocking:reply"\nsrc = "."')
+    )
+    with start_collector(port=0, workers=0) as collector:
+        async with WorkerPool(
+            project, otlp_endpoint=collector.url, turn_timeout=1.0, cancel_grace=0.5
+        ) as pool:
+            done = await pool.run({"input": "hello", "wait_for_trace": False})
+            blocked = await pool.run({"input": "block"})
+            # The pool gave up on the blocked child and replaced it, before the batch
+            # exporter's schedule (5 s) sent the finished turn's spans.
+            assert blocked.error_kind == "timeout"
+            trace = wait_for_trace(done.result["trace_id"], timeout=5)
+    assert trace is not None
+    assert [span.name for span in trace.spans if span.kind == "agent"] == ["invoke_agent foreign"]
+
+
 INSTRUMENTED = '''
 """A foreign async agent whose own instrumentation reports one LLM call and one tool call."""
 from opentelemetry import trace

@@ -221,7 +221,7 @@ def create_app(
     return app
 
 
-def _tuned(write_batch: Callable[[Database, list[tuple]], None]):
+def _tuned(write_batch: Callable[[Database, list], None]):
     """``write_batch`` on a writer connection tuned for ingest (checkpoints run elsewhere)."""
 
     def write(db: Database, rows: list[tuple]) -> None:

@@ -38,17 +38,34 @@ def _take_protocol_fds() -> tuple[int, int]:
     return proto_in, proto_out
 
 
-def _watch_parent(interval: float = 0.5) -> None:
-    """Exit when the workbench dies, even if the event loop is stuck in project code."""
+def _watch_parent(entry: str, interval: float = 0.5) -> None:
+    """Exit when the workbench dies, even if the event loop is stuck in project code (the
+    project's buffered spans exported first)."""
     parent = os.getppid()
 
     def watch() -> None:
         while True:
             time.sleep(interval)
             if os.getppid() != parent:
+                flush_traces(entry)
                 os._exit(1)
 
     threading.Thread(target=watch, name="runner-parent-watch", daemon=True).start()
+
+
+def _exit_flushed_on_sigterm(entry: str) -> None:
+    """SIGTERM (the workbench stopping a child it gave up on) exports the project's buffered
+    spans, then exits: turns that did not wait for their export lose nothing. A child that
+    cannot run the handler (stuck in C code) is killed after the workbench's grace."""
+
+    def handler(signum: int, _frame: Any) -> None:
+        flush_traces(entry)
+        # Die of the signal itself, so the workbench still reads "died (SIGTERM)".
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        os._exit(128 + signum)  # (not reached: the default action ends the process)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -99,7 +116,7 @@ def find_warm_up(entry: str) -> Callable | None:
     return warm_up if callable(warm_up) else None
 
 
-def flush_traces(entry: str, timeout: float = 2.0) -> None:
+def flush_traces(entry: str, timeout: float = 1.0) -> None:
     """Export the spans the project still buffers, before the child exits.
 
     A turn sent with ``"wait_for_trace": false`` returns before its spans are exported; the
@@ -111,16 +128,26 @@ def flush_traces(entry: str, timeout: float = 2.0) -> None:
     module = sys.modules.get(entry.partition(":")[0]) if entry else None
     hook = getattr(module, "flush_traces", None)
     if callable(hook):
-        with contextlib.suppress(Exception):
-            value = hook()
-            if inspect.isawaitable(value):
-                asyncio.run(asyncio.wait_for(_awaited(value), timeout))
+        # In a thread, so a hook that hangs (a collector that never answers) costs at most
+        # ``timeout``; the thread is a daemon and dies with the process.
+        flushing = threading.Thread(
+            target=_run_hook, args=(hook, timeout), name="runner-flush", daemon=True
+        )
+        flushing.start()
+        flushing.join(timeout)
     otel = sys.modules.get("opentelemetry.trace")  # never imported here just to flush
     if otel is not None:
         with contextlib.suppress(Exception):
             force_flush = getattr(otel.get_tracer_provider(), "force_flush", None)
             if callable(force_flush):
                 force_flush(int(timeout * 1000))
+
+
+def _run_hook(hook: Callable[[], Any], timeout: float) -> None:
+    with contextlib.suppress(Exception):
+        value = hook()
+        if inspect.isawaitable(value):
+            asyncio.run(asyncio.wait_for(_awaited(value), timeout))
 
 
 async def _awaited(value: Any) -> Any:
@@ -224,7 +251,8 @@ def main(argv: list[str] | None = None) -> None:
     # The workbench owns Ctrl-C: it cancels turns and stops this process itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.enable()
-    _watch_parent()
+    _watch_parent(args.entry)
+    _exit_flushed_on_sigterm(args.entry)
     for folder in reversed(args.src):
         sys.path.insert(0, folder)
     try:

@@ -16,6 +16,9 @@ from workbench.errors import WorkbenchError
 
 # The longest protocol line (one reply) the workbench reads.
 MAX_LINE = 1 << 26
+# Seconds a child may take to export its buffered spans and exit on SIGTERM (its own
+# flush is bounded at about 2 s) before it is killed.
+TERM_GRACE = 2.5
 
 
 class WorkerStartError(WorkbenchError):
@@ -151,7 +154,16 @@ class Worker:
             await self._reap(self.process)
 
     async def _reap(self, process: asyncio.subprocess.Process) -> None:
-        """Make sure ``process`` is dead and its readers are done, before a restart."""
+        """Make sure ``process`` is dead and its readers are done, before a restart.
+
+        SIGTERM first: the child exports the spans its project still buffers (turns that
+        did not wait for their export) and exits; SIGKILL after ``TERM_GRACE`` seconds.
+        """
+        if process.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(process.wait()), TERM_GRACE)
         if process.returncode is None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)

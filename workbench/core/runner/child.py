@@ -251,8 +251,11 @@ def main(argv: list[str] | None = None) -> None:
     # The workbench owns Ctrl-C: it cancels turns and stops this process itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     faulthandler.enable()
-    _watch_parent(args.entry)
-    _exit_flushed_on_sigterm(args.entry)
+    # Only a native entry module's flush_traces is the workbench's hook; an adopted agent's
+    # module may define one of its own meaning.
+    hook_entry = args.entry if args.adapter == "native" else ""
+    _watch_parent(hook_entry)
+    _exit_flushed_on_sigterm(hook_entry)
     for folder in reversed(args.src):
         sys.path.insert(0, folder)
     try:
@@ -266,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     _send(out_fd, {"op": "ready", "pid": os.getpid()})
     warm_up = find_warm_up(args.entry) if args.adapter == "native" else None
     asyncio.run(serve(function, in_fd, out_fd, warm_up))
-    flush_traces(args.entry)
+    flush_traces(hook_entry)
     sys.stderr.flush()
     # Project threads (exporters, pools) must not keep a finished child alive.
     os._exit(0)

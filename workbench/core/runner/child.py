@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from workbench.core.runner.exit_flush import exit_flushed_on_sigterm, flush_traces
 from workbench.core.runner.protocol import decode, encode, one_line
 
 
@@ -51,21 +52,6 @@ def _watch_parent(entry: str, interval: float = 0.5) -> None:
                 os._exit(1)
 
     threading.Thread(target=watch, name="runner-parent-watch", daemon=True).start()
-
-
-def _exit_flushed_on_sigterm(entry: str) -> None:
-    """SIGTERM (the workbench stopping a child it gave up on) exports the project's buffered
-    spans, then exits: turns that did not wait for their export lose nothing. A child that
-    cannot run the handler (stuck in C code) is killed after the workbench's grace."""
-
-    def handler(signum: int, _frame: Any) -> None:
-        flush_traces(entry)
-        # Die of the signal itself, so the workbench still reads "died (SIGTERM)".
-        signal.signal(signum, signal.SIG_DFL)
-        os.kill(os.getpid(), signum)
-        os._exit(128 + signum)  # (not reached: the default action ends the process)
-
-    signal.signal(signal.SIGTERM, handler)
 
 
 def _send(fd: int, message: dict[str, Any]) -> None:
@@ -114,44 +100,6 @@ def find_warm_up(entry: str) -> Callable | None:
     module = sys.modules.get(entry.partition(":")[0])
     warm_up = getattr(module, "warm_up", None)
     return warm_up if callable(warm_up) else None
-
-
-def flush_traces(entry: str, timeout: float = 1.0) -> None:
-    """Export the spans the project still buffers, before the child exits.
-
-    A turn sent with ``"wait_for_trace": false`` returns before its spans are exported; the
-    project's batch exporter sends them later, and ``os._exit`` would drop what it still
-    holds. This calls the entry module's optional ``flush_traces()`` (sync or async), then
-    flushes the global OpenTelemetry provider (an adopted agent's); each within ``timeout``
-    seconds, and a failure only loses those spans.
-    """
-    module = sys.modules.get(entry.partition(":")[0]) if entry else None
-    hook = getattr(module, "flush_traces", None)
-    if callable(hook):
-        # In a thread, so a hook that hangs (a collector that never answers) costs at most
-        # ``timeout``; the thread is a daemon and dies with the process.
-        flushing = threading.Thread(
-            target=_run_hook, args=(hook, timeout), name="runner-flush", daemon=True
-        )
-        flushing.start()
-        flushing.join(timeout)
-    otel = sys.modules.get("opentelemetry.trace")  # never imported here just to flush
-    if otel is not None:
-        with contextlib.suppress(Exception):
-            force_flush = getattr(otel.get_tracer_provider(), "force_flush", None)
-            if callable(force_flush):
-                force_flush(int(timeout * 1000))
-
-
-def _run_hook(hook: Callable[[], Any], timeout: float) -> None:
-    with contextlib.suppress(Exception):
-        value = hook()
-        if inspect.isawaitable(value):
-            asyncio.run(asyncio.wait_for(_awaited(value), timeout))
-
-
-async def _awaited(value: Any) -> Any:
-    return await value
 
 
 def load_entry(entry: str) -> Callable[[dict], Any]:
@@ -255,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     # module may define one of its own meaning.
     hook_entry = args.entry if args.adapter == "native" else ""
     _watch_parent(hook_entry)
-    _exit_flushed_on_sigterm(hook_entry)
+    exit_flushed_on_sigterm(hook_entry)
     for folder in reversed(args.src):
         sys.path.insert(0, folder)
     try:

@@ -375,6 +375,18 @@ def run_plain_on(db, rows: list[tuple]) -> None:
         db.conn.executemany(sql, rows)
 
 
+def remove_databases(folder: Path) -> None:
+    """Delete a repetition's databases (and their WAL files) once it is measured.
+
+    Each repetition writes some 300 MB; left in place, they made the next receiver's
+    runs slower and slower on a small VM (run 3 of 3 at twice the CPU per span, the
+    plain insert barely moved), so later repetitions measured the leftovers, not the
+    receiver. Every repetition starts from the same empty folder this way.
+    """
+    for path in folder.glob("*.db*"):
+        path.unlink()
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -387,6 +399,7 @@ def one_run(exports, rows, args, folder: Path, index: int) -> dict:
     plain_before = run_plain(rows, folder / f"plain-a{index}.db")
     rx = run_receiver(exports, bodies, args.clients, folder / f"rx{index}.db", args.workers)
     plain_after = run_plain(rows, folder / f"plain-b{index}.db")
+    remove_databases(folder)
     spans = len(rows)
     latencies = rx["latencies"]
     result = {

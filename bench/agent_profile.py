@@ -16,6 +16,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,8 +78,10 @@ def profile_agent(project_dir: Path, turns: int = 60) -> None:
     from workbench.core.runner.env import child_env
 
     project = open_project(project_dir)
+    # The traces go to a scratch database: the project folder may be a committed one.
+    scratch = tempfile.TemporaryDirectory(prefix="bench-profile-")
     mock = start_mock(project_dir=project.path, latency_ms=0)
-    collector = start_collector(db_path=project.path / ".bench-profile.db")
+    collector = start_collector(db_path=Path(scratch.name) / "traces.db")
     try:
         env = child_env(project, otlp_endpoint=collector.url)
         output = subprocess.run(
@@ -92,6 +95,7 @@ def profile_agent(project_dir: Path, turns: int = 60) -> None:
     finally:
         mock.stop()
         collector.stop()
+        scratch.cleanup()
     if output.returncode != 0:
         raise SystemExit(f"the profiled agent failed:\n{output.stderr[-2000:]}")
     lines = output.stdout.splitlines()

@@ -13,7 +13,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.core.test_eval_fakes import make_project
-from tests.tui.conftest import settle
+from tests.tui.conftest import CREATED, settle
 from tests.tui.tracedata import ids, store_spans, support_turn
 from workbench.settings import get_settings
 from workbench.store.db import connect
@@ -261,6 +261,8 @@ def evals_project(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "projects"
     project = seed_project(root)
     seed_runs(project)
+    # The project list shows the folder's date: a fixed one keeps snapshots the same any day.
+    os.utime(project, (CREATED.timestamp(), CREATED.timestamp()))
     monkeypatch.setenv("WORKBENCH_PROJECTS_DIR", str(root))
     get_settings.cache_clear()
     return project

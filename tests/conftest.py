@@ -29,6 +29,19 @@ if UNUSED_PLUGINS not in os.environ.get("PYTEST_ADDOPTS", ""):
     os.environ["PYTEST_ADDOPTS"] = f"{os.environ.get('PYTEST_ADDOPTS', '')} {UNUSED_PLUGINS}"
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Workers for ``-n auto``: half as many again as cores (at least two).
+
+    A third of the suite's time is spent waiting on the processes and servers tests start
+    (measured on 2 cores: 1.25 cores busy of 2). On 2 cores, 3 workers ran the suite in
+    7 min 41 s against 9 min 36 s for 2. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still wins.
+    """
+    chosen = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if chosen:
+        return int(chosen)
+    return max(2, (os.cpu_count() or 1) * 3 // 2)
+
+
 @pytest.fixture(autouse=True)
 def workbench_home(tmp_path_factory, monkeypatch) -> Path:
     """Every test gets its own WORKBENCH_HOME and projects folder: nothing touches real data."""

@@ -30,7 +30,7 @@ if UNUSED_PLUGINS not in os.environ.get("PYTEST_ADDOPTS", ""):
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """Workers for ``-n auto``: half as many again as cores (at least two).
+    """Workers for ``-n auto``: half as many again as cores, at most two more (at least two).
 
     A third of the suite's time is spent waiting on the processes and servers tests start
     (measured on 2 cores: 1.25 cores busy of 2). On 2 cores, 3 workers ran the suite in
@@ -41,7 +41,10 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
         return int(chosen)
     # The cores this process may run on (a container's CPU set), as xdist itself counts them.
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(2, (cores or 1) * 3 // 2)
+    cores = cores or 1
+    # Two more than cores covers the waiting on a small machine; a large one need not
+    # start (and hold the memory of) half as many workers again.
+    return max(2, min(cores * 3 // 2, cores + 2))
 
 
 @pytest.fixture(autouse=True)

@@ -29,23 +29,27 @@ def _stored_row_by_row(tmp_path, rows: list[tuple]) -> list[tuple]:
     return _stored(plain)
 
 
+def _written_as_row_by_row(tmp_path, name, write, items, flat, span_count):
+    """Write ``items`` with ``write`` into a fresh database; check it stores exactly what a
+    row-by-row upsert of ``flat`` stores, ``span_count`` spans; (the database, span names)."""
+    db = connect(tmp_path / f"{name}.db")
+    with db.conn:
+        write(db, items)
+    stored = _stored(db)
+    assert stored == _stored_row_by_row(tmp_path, flat)
+    assert len(stored) == span_count
+    return db, {row[1]: row[3] for row in stored}
+
+
 def test_chunked_insert_matches_row_by_row_with_duplicates_across_chunks(tmp_path):
-    rng = random.Random(9)
-    spans = []
-    for turn in range(50):
-        spans += agent_turn(rng, start_ns=turn * 10**9)
-    rows = normalize_request(make_request(spans)).rows
+    rows = _turn_rows(9, 50)
     # 300 + 5 + 1 rows: whole chunks, a remainder, and re-delivered spans whose
     # second copy (a changed name) must win whichever chunk it lands in.
     changed = [(*row[:3], "renamed", *row[4:]) for row in rows[120:125]]
     batch = rows + changed + rows[:1]
-    chunked = connect(tmp_path / "chunked.db")
-    with chunked.conn:
-        write_spans(chunked, batch)
-    stored = _stored(chunked)
-    assert stored == _stored_row_by_row(tmp_path, batch)
-    assert len(stored) == len(rows)
-    names = {row[1]: row[3] for row in stored}
+    chunked, names = _written_as_row_by_row(
+        tmp_path, "chunked", write_spans, batch, batch, len(rows)
+    )
     assert all(names[row[1]] == "renamed" for row in changed)
     spans_total = chunked.conn.execute("SELECT sum(span_count) FROM traces").fetchone()[0]
     assert spans_total == len(rows)
@@ -92,13 +96,9 @@ def test_staged_images_and_row_tuples_store_what_the_tuples_store_in_their_order
     flat = (
         first + second + again_in_image + again_within_image + again_as_tuples + third + third[:3]
     )
-    staged_db = connect(tmp_path / "staged.db")
-    with staged_db.conn:
-        stage_spans(staged_db, items)
-    stored = _stored(staged_db)
-    assert stored == _stored_row_by_row(tmp_path, flat)
-    assert len(stored) == len(rows)
-    names = {row[1]: row[3] for row in stored}
+    staged_db, names = _written_as_row_by_row(
+        tmp_path, "staged", stage_spans, items, flat, len(rows)
+    )
     assert {names[row[1]] for row in again_in_image} == {"from the image"}
     assert {names[row[1]] for row in again_as_tuples} == {"from the tuples"}
     assert {names[row[1]] for row in again_within_image} == {"later in the image"}
